@@ -1,0 +1,16 @@
+//! kravia-batch: turn a month's invoice export into Kravia invoices through Dintero.
+//!
+//! Data flows one way, and the modules follow it:
+//! [`input`] (readers) -> [`mapping`] (headers to fields) -> [`model`] + [`validate`]
+//! (typed invoices, pure) -> [`dintero`] (request bodies, client) -> [`output`]
+//! (summaries, reports). [`cli`] wires them together.
+
+pub mod cli;
+pub mod dintero;
+pub mod exit;
+pub mod input;
+pub mod mapping;
+pub mod model;
+pub mod output;
+pub mod problem;
+pub mod validate;

@@ -1,0 +1,146 @@
+//! Command-line arguments.
+
+use crate::input::Enc;
+use crate::model::{Country, Currency, DecimalConvention};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kravia-batch",
+    version,
+    about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a file and print its control totals. No network, no credentials.
+    Validate(ValidateArgs),
+    /// Create the invoices of a file (with --dry-run: exactly what validate does).
+    Import(ImportArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// The export: .csv (any delimiter), .xlsx, .xlsm, .xls or .ods.
+    pub file: PathBuf,
+    /// TOML file mapping your headers to kravia-batch's columns, with defaults.
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Worksheet to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// CSV delimiter: ',', ';', 'tab' or '|' (default: detected).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// CSV encoding (default: detected).
+    #[arg(long, value_enum)]
+    pub encoding: Option<EncodingArg>,
+    /// Decimal separator of numbers written as text (default: detected from the file).
+    #[arg(long, value_enum)]
+    pub decimal: Option<DecimalArg>,
+    /// Currency for invoices that do not say (default NOK).
+    #[arg(long, value_name = "CODE", value_parser = parse_currency)]
+    pub currency: Option<Currency>,
+    /// Country for customers whose row does not say (default NO).
+    #[arg(long, value_name = "CODE", value_parser = parse_country)]
+    pub country: Option<Country>,
+    /// Days until due for invoices that do not say (default 14).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u16).range(0..=365))]
+    pub days_until_due: Option<u16>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Output format of the summary on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Write every problem to this CSV file (row, column, value, severity, message).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write the request body of every valid invoice to this file, one JSON per line.
+    #[arg(long, value_name = "FILE")]
+    pub emit_payloads: Option<PathBuf>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Validate and print totals only; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "windows-1252", alias = "cp1252", alias = "latin1")]
+    Windows1252,
+}
+
+impl From<EncodingArg> for Enc {
+    fn from(e: EncodingArg) -> Enc {
+        match e {
+            EncodingArg::Utf8 => Enc::Utf8,
+            EncodingArg::Windows1252 => Enc::Windows1252,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum DecimalArg {
+    Comma,
+    Point,
+}
+
+impl From<DecimalArg> for DecimalConvention {
+    fn from(d: DecimalArg) -> DecimalConvention {
+        match d {
+            DecimalArg::Comma => DecimalConvention::Comma,
+            DecimalArg::Point => DecimalConvention::Point,
+        }
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err("use ',', ';', 'tab' or '|'".into()),
+    }
+}
+
+fn parse_currency(s: &str) -> Result<Currency, String> {
+    Currency::parse(s).map_err(|e| format!("'{s}' {e}"))
+}
+
+fn parse_country(s: &str) -> Result<Country, String> {
+    Country::parse(s).map_err(|e| format!("'{s}' {e}"))
+}

@@ -1,0 +1,152 @@
+//! The dry run: read, map, validate, and report. No network, no credentials.
+//!
+//! [`prepare`] is the shared first half of `validate` and `import`: the live run sends
+//! exactly the invoices it returns.
+
+use super::Failure;
+use super::args::{FormatArg, InputArgs, ReportArgs};
+use crate::dintero::payload::pay_request;
+use crate::exit::Exit;
+use crate::input::{self, ReadOptions, SourceInfo, Table};
+use crate::mapping::{ColumnMap, MappingFile};
+use crate::output::progress::Progress;
+use crate::output::{report::write_report, summary, write_json_lines};
+use crate::problem::ColumnNames;
+use crate::validate::{EffectiveDefaults, Settings, Validation, Validator};
+use anyhow::Context;
+
+/// A validated file.
+pub struct Prepared {
+    pub info: SourceInfo,
+    pub names: ColumnNames,
+    pub validation: Validation,
+    pub mapping: ColumnMap,
+}
+
+impl Prepared {
+    /// The delimiter for CSV files the tool writes next to the input: the input's own
+    /// for CSV, `;` (what a Nordic Excel expects) for spreadsheets.
+    pub fn output_delimiter(&self) -> u8 {
+        match self.info.delimiter.as_deref() {
+            Some("','") => b',',
+            Some("TAB") => b'\t',
+            Some("'|'") => b'|',
+            _ => b';',
+        }
+    }
+}
+
+/// Reads and validates a file. `keep` keeps the typed invoices for sending.
+pub fn prepare(args: &InputArgs, keep: bool, quiet: bool) -> Result<Prepared, Failure> {
+    let mapping_file = match &args.mapping {
+        Some(p) => Some(MappingFile::load(p).map_err(|e| Failure::new(Exit::Config, e.into()))?),
+        None => None,
+    };
+    let opts = ReadOptions {
+        delimiter: args.delimiter,
+        encoding: args.encoding.map(Into::into),
+        sheet: args.sheet.clone(),
+    };
+    let table: Table = input::open(&args.file, &opts).map_err(input_failure)?;
+    let names = ColumnNames {
+        headers: table.headers.clone(),
+        letters: table.is_spreadsheet(),
+    };
+    let map = ColumnMap::resolve(&table.headers, mapping_file.as_ref()).map_err(|e| {
+        let path = args.file.display().to_string();
+        Failure::new(Exit::InputErrors, anyhow::anyhow!("{path}: {e}"))
+    })?;
+    let mut defaults = EffectiveDefaults::from_mapping(&map.defaults);
+    if let Some(c) = args.currency {
+        defaults.currency = c;
+    }
+    if let Some(c) = args.country {
+        defaults.country = c;
+    }
+    if let Some(d) = args.days_until_due {
+        defaults.days_until_due = d;
+    }
+    let settings = Settings {
+        map: &map,
+        defaults,
+        decimal: args.decimal.map(Into::into),
+        keep,
+    };
+    let mut progress = Progress::new("reading", quiet);
+    let mut validator = Validator::new(settings);
+    validator.on_progress(|done, total| progress.update(done, total));
+    let info = table.read_all(&mut validator).map_err(input_failure)?;
+    let validation = validator.finish();
+    progress.finish();
+    if validation.lines == 0 {
+        return Err(input_failure(input::InputError::NoRows {
+            path: args.file.clone(),
+        }));
+    }
+    Ok(Prepared {
+        info,
+        names,
+        validation,
+        mapping: map,
+    })
+}
+
+fn input_failure(e: input::InputError) -> Failure {
+    let exit = if e.is_io() {
+        Exit::Config
+    } else {
+        Exit::InputErrors
+    };
+    Failure::new(exit, e.into())
+}
+
+/// `validate` and `import --dry-run`.
+pub fn run(input: &InputArgs, report: &ReportArgs) -> Result<Exit, Failure> {
+    let keep = report.emit_payloads.is_some();
+    let p = prepare(input, keep, report.quiet)?;
+    let v = &p.validation;
+    if let Some(path) = &report.report {
+        write_report(path, &v.problems, &p.names, p.output_delimiter())
+            .with_context(|| format!("cannot write the report {}", path.display()))
+            .map_err(|e| Failure::new(Exit::Config, e))?;
+    }
+    if let Some(path) = &report.emit_payloads {
+        write_json_lines(path, v.invoices.iter().map(pay_request))
+            .with_context(|| format!("cannot write the payloads {}", path.display()))
+            .map_err(|e| Failure::new(Exit::Config, e))?;
+    }
+    let exit = if v.errors() > 0 {
+        Exit::InputErrors
+    } else {
+        Exit::Ok
+    };
+    match report.format {
+        FormatArg::Json => {
+            let mut j = summary::render_json(&p.info, v, &p.names);
+            j["exit_code"] = exit.code().into();
+            println!("{j:#}");
+        }
+        FormatArg::Human => {
+            let report_name = report.report.as_ref().map(|r| r.display().to_string());
+            print!(
+                "{}",
+                summary::render_text(&p.info, v, &p.names, report_name.as_deref())
+            );
+            println!();
+            if v.errors() > 0 {
+                println!(
+                    "Result: {} errors ({} of {} invoices affected); nothing would be sent. Fix the rows listed in the export and run again.",
+                    v.errors(),
+                    v.rejected.len(),
+                    v.invoice_count
+                );
+            } else {
+                println!(
+                    "Result: all {} invoices are valid. Nothing was sent (dry run).",
+                    v.invoice_count
+                );
+            }
+        }
+    }
+    Ok(exit)
+}

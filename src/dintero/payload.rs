@@ -1,0 +1,180 @@
+//! Request bodies, built from validated invoices. Pure.
+//!
+//! One function per body; the dry run's `--emit-payloads` and the live run call the same
+//! ones, so what was reviewed is exactly what is sent. Field names and shapes follow
+//! Dintero's Kravia examples (`kravia-merchant-initiated-payments.txt`).
+
+use crate::model::{BillingAddress, Invoice, InvoiceChannel, ProductType, VatRate};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+/// `POST /v1/sessions/pay` body.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PayRequest<'a> {
+    pub payment: Payment,
+    pub session: Session<'a>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Payment {
+    pub payment_product_type: ProductType,
+    pub operation: &'static str,
+    pub days_until_due: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_channel: Option<InvoiceChannel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Session<'a> {
+    pub order: Order<'a>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Order<'a> {
+    pub amount: i64,
+    pub currency: &'static str,
+    pub vat_amount: i64,
+    pub merchant_reference: &'a str,
+    pub items: Vec<Item<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<&'a BillingAddress>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Item<'a> {
+    pub line_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<&'a str>,
+    pub description: &'a str,
+    #[serde(serialize_with = "quantity_number")]
+    pub quantity: Decimal,
+    pub amount: i64,
+    pub vat: VatRate,
+    pub vat_amount: i64,
+}
+
+/// Quantities go out as JSON numbers: integers when whole, else the exact decimal.
+fn quantity_number<S: serde::Serializer>(q: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    let n = q.normalize();
+    if n.scale() == 0
+        && let Some(i) = n.to_i64()
+    {
+        return s.serialize_i64(i);
+    }
+    // Short decimals (1.5, 0.25) are exact as the shortest f64 text.
+    s.serialize_f64(n.to_f64().unwrap_or(0.0))
+}
+
+/// The order of an invoice, with or without its billing address (two-step sessions
+/// carry the address in the pay call instead).
+pub fn order(invoice: &Invoice, with_address: bool) -> Order<'_> {
+    Order {
+        amount: invoice.amount,
+        currency: invoice.currency.code(),
+        vat_amount: invoice.vat_amount,
+        merchant_reference: &invoice.merchant_reference,
+        items: invoice
+            .lines
+            .iter()
+            .map(|l| Item {
+                line_id: &l.line_id,
+                id: l.item_id.as_deref(),
+                description: &l.description,
+                quantity: l.quantity,
+                amount: l.amount,
+                vat: l.vat,
+                vat_amount: l.vat_amount,
+            })
+            .collect(),
+        billing_address: with_address.then_some(&invoice.billing_address),
+    }
+}
+
+/// The one-step `POST /v1/sessions/pay` body for an invoice.
+pub fn pay_request(invoice: &Invoice) -> PayRequest<'_> {
+    PayRequest {
+        payment: Payment {
+            payment_product_type: invoice.product,
+            operation: "invoice_payment",
+            days_until_due: invoice.days_until_due,
+            invoice_channel: invoice.invoice_channel,
+        },
+        session: Session {
+            order: order(invoice, true),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Country, Currency, Line};
+
+    /// The B2B example from Dintero's Kravia page, as an invoice.
+    fn example() -> Invoice {
+        Invoice {
+            merchant_reference: "inv-2026-001".into(),
+            rows: vec![2],
+            product: ProductType::B2b,
+            currency: Currency::NOK,
+            country: Country::NO,
+            days_until_due: 30,
+            invoice_channel: None,
+            billing_address: BillingAddress {
+                first_name: "Ola".into(),
+                last_name: "Nordmann".into(),
+                business_name: Some("Nordmann AS".into()),
+                organization_number: Some("123456789".into()),
+                email: "ola@nordmann.no".into(),
+                phone_number: "+4799999999".into(),
+                address_line: "Storgata 1".into(),
+                postal_code: "0151".into(),
+                postal_place: "Oslo".into(),
+                country: "NO".into(),
+                ..Default::default()
+            },
+            lines: vec![Line {
+                row: 2,
+                line_id: "sub-001".into(),
+                item_id: None,
+                description: "Monthly subscription - Premium".into(),
+                quantity: Decimal::ONE,
+                amount: 29900,
+                vat: VatRate::new(Decimal::from(25)).unwrap(),
+                vat_amount: 5980,
+            }],
+            amount: 29900,
+            vat_amount: 5980,
+        }
+    }
+
+    #[test]
+    fn matches_the_documented_b2b_example() {
+        let got = serde_json::to_value(pay_request(&example())).unwrap();
+        let want = serde_json::json!({
+            "payment": {"payment_product_type": "kravia.invoice_b2b", "operation": "invoice_payment", "days_until_due": 30},
+            "session": {"order": {
+                "amount": 29900, "currency": "NOK", "vat_amount": 5980, "merchant_reference": "inv-2026-001",
+                "items": [{"description": "Monthly subscription - Premium", "quantity": 1, "amount": 29900, "vat": 25, "vat_amount": 5980, "line_id": "sub-001"}],
+                "billing_address": {"first_name": "Ola", "last_name": "Nordmann", "business_name": "Nordmann AS",
+                    "organization_number": "123456789", "email": "ola@nordmann.no", "phone_number": "+4799999999",
+                    "address_line": "Storgata 1", "postal_code": "0151", "postal_place": "Oslo", "country": "NO"}
+            }}
+        });
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn decimal_quantity_and_channel() {
+        let mut inv = example();
+        inv.lines[0].quantity = Decimal::new(15, 1);
+        inv.invoice_channel = Some(InvoiceChannel::Merchant);
+        let got = serde_json::to_value(pay_request(&inv)).unwrap();
+        assert_eq!(
+            got["session"]["order"]["items"][0]["quantity"],
+            serde_json::json!(1.5)
+        );
+        assert_eq!(got["payment"]["invoice_channel"], "merchant");
+    }
+}

@@ -1,0 +1,274 @@
+//! Spreadsheets (XLSX, XLSM, XLS, ODS) through calamine.
+//!
+//! XLSX is streamed cell by cell, so memory follows the chunk size and not the sheet
+//! size; XLS and ODS are loaded whole (calamine has no streaming reader for them),
+//! which is fine for the sizes those formats reach. Numeric cells stay numbers here; the
+//! validator turns them into exact decimals by their shortest round-trip text.
+
+use super::{
+    CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
+};
+use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// Declared sheet sizes beyond these are refused as implausible for an export.
+const MAX_COLUMNS: u64 = 1_000;
+const MAX_CELLS: u64 = 50_000_000;
+
+/// One spreadsheet row, its cells owned.
+pub struct ExcelRow {
+    row: u32,
+    cells: Vec<CellRef<'static>>,
+}
+
+impl RowCells for ExcelRow {
+    fn row(&self) -> u32 {
+        self.row
+    }
+
+    fn cell(&self, col: usize) -> CellRef<'_> {
+        match self.cells.get(col) {
+            Some(CellRef::Text(t)) => CellRef::Text(Cow::Borrowed(t.as_ref())),
+            Some(other) => other.clone(),
+            None => CellRef::Empty,
+        }
+    }
+}
+
+impl ExcelRow {
+    fn is_blank(&self) -> bool {
+        self.cells.iter().all(CellRef::is_blank)
+    }
+}
+
+pub struct ExcelBody {
+    workbook: Sheets<BufReader<File>>,
+    sheet: String,
+    header_row: u32,
+    path: PathBuf,
+}
+
+fn owned(d: DataRef<'_>) -> CellRef<'static> {
+    match d {
+        DataRef::Empty => CellRef::Empty,
+        DataRef::String(s) => CellRef::Text(Cow::Owned(s)),
+        DataRef::SharedString(s) => CellRef::Text(Cow::Owned(s.to_string())),
+        DataRef::Float(f) => CellRef::Number(f),
+        DataRef::Int(i) => CellRef::Number(i as f64),
+        DataRef::Bool(b) => CellRef::Bool(b),
+        DataRef::DateTime(dt) => datetime_cell(dt.as_datetime(), dt.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellRef::Text(Cow::Owned(s)),
+        DataRef::Error(e) => CellRef::Error(e.to_string()),
+    }
+}
+
+fn owned_data(d: &Data) -> CellRef<'static> {
+    match d {
+        Data::Empty => CellRef::Empty,
+        Data::String(s) => CellRef::Text(Cow::Owned(s.clone())),
+        Data::Float(f) => CellRef::Number(*f),
+        Data::Int(i) => CellRef::Number(*i as f64),
+        Data::Bool(b) => CellRef::Bool(*b),
+        Data::DateTime(dt) => datetime_cell(dt.as_datetime(), dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CellRef::Text(Cow::Owned(s.clone())),
+        Data::Error(e) => CellRef::Error(e.to_string()),
+    }
+}
+
+fn datetime_cell(dt: Option<chrono::NaiveDateTime>, raw: f64) -> CellRef<'static> {
+    match dt {
+        Some(dt) if dt.time() == chrono::NaiveTime::MIN => CellRef::Date(dt.date()),
+        Some(dt) => CellRef::DateTime(dt),
+        None => CellRef::Number(raw),
+    }
+}
+
+fn spreadsheet_error(path: &Path, e: impl std::fmt::Display) -> InputError {
+    InputError::Spreadsheet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+pub fn open(
+    path: &Path,
+    format: Format,
+    opts: &ReadOptions,
+) -> Result<(Vec<String>, SourceInfo, ExcelBody), InputError> {
+    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    let names = workbook.sheet_names();
+    let sheet = match &opts.sheet {
+        Some(name) => {
+            names
+                .iter()
+                .find(|n| *n == name)
+                .cloned()
+                .ok_or_else(|| InputError::NoSheet {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                    available: names.join(", "),
+                })?
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| spreadsheet_error(path, "the workbook has no sheets"))?,
+    };
+    let mut body = ExcelBody {
+        workbook,
+        sheet: sheet.clone(),
+        header_row: 0,
+        path: path.to_path_buf(),
+    };
+    // Read up to the header row only.
+    let mut header = None;
+    body.for_each_row(|row| {
+        if row.is_blank() {
+            return true;
+        }
+        header = Some(row);
+        false
+    })?;
+    let header = header.ok_or_else(|| InputError::Empty {
+        path: path.to_path_buf(),
+    })?;
+    body.header_row = header.row;
+    let headers: Vec<String> = header
+        .cells
+        .iter()
+        .map(|c| c.text().trim().to_string())
+        .collect();
+    let info = SourceInfo {
+        path: path.to_path_buf(),
+        format,
+        encoding: None,
+        delimiter: None,
+        sheet: Some(sheet),
+        blank_rows: 0,
+    };
+    Ok((headers, info, body))
+}
+
+impl ExcelBody {
+    /// Calls `f` with each row in order (row numbers as Excel shows them), until it
+    /// returns false.
+    fn for_each_row(&mut self, mut f: impl FnMut(ExcelRow) -> bool) -> Result<(), InputError> {
+        let path = self.path.clone();
+        let check_dims = |rows: u64, cols: u64| {
+            if cols > MAX_COLUMNS || rows.saturating_mul(cols) > MAX_CELLS {
+                Err(InputError::AbsurdRange {
+                    path: path.clone(),
+                    sheet: self.sheet.clone(),
+                    rows,
+                    cols,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        match &mut self.workbook {
+            Sheets::Xlsx(x) => {
+                let mut cells = x
+                    .worksheet_cells_reader(&self.sheet)
+                    .map_err(|e| spreadsheet_error(&path, e))?;
+                let dims = cells.dimensions();
+                check_dims(
+                    u64::from(dims.end.0.saturating_sub(dims.start.0)) + 1,
+                    u64::from(dims.end.1.saturating_sub(dims.start.1)) + 1,
+                )?;
+                let mut current: Option<ExcelRow> = None;
+                while let Some(cell) = cells.next_cell().map_err(|e| spreadsheet_error(&path, e))? {
+                    let (r, c) = cell.get_position();
+                    let c = c as usize;
+                    if c as u64 >= MAX_COLUMNS {
+                        return Err(InputError::AbsurdRange {
+                            path: path.clone(),
+                            sheet: self.sheet.clone(),
+                            rows: u64::from(r) + 1,
+                            cols: c as u64 + 1,
+                        });
+                    }
+                    if current.as_ref().is_some_and(|row| row.row != r + 1)
+                        && let Some(done) = current.take()
+                        && !f(done)
+                    {
+                        return Ok(());
+                    }
+                    let row = current.get_or_insert_with(|| ExcelRow {
+                        row: r + 1,
+                        cells: Vec::new(),
+                    });
+                    if row.cells.len() <= c {
+                        row.cells.resize(c + 1, CellRef::Empty);
+                    }
+                    row.cells[c] = owned(cell.get_value().clone());
+                }
+                if let Some(done) = current {
+                    f(done);
+                }
+                Ok(())
+            }
+            other => {
+                let range = other
+                    .worksheet_range(&self.sheet)
+                    .map_err(|e| spreadsheet_error(&path, e))?;
+                let (rows, cols) = range.get_size();
+                check_dims(rows as u64, cols as u64)?;
+                let start = range.start().unwrap_or((0, 0));
+                for (i, r) in range.rows().enumerate() {
+                    let mut cells = vec![CellRef::Empty; start.1 as usize];
+                    cells.extend(r.iter().map(owned_data));
+                    if !f(ExcelRow {
+                        row: start.0 + i as u32 + 1,
+                        cells,
+                    }) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn read_all<S: ChunkSink>(
+        mut self,
+        mut info: SourceInfo,
+        _width: usize,
+        sink: &mut S,
+    ) -> Result<SourceInfo, InputError> {
+        let header_row = self.header_row;
+        let mut batch: Vec<ExcelRow> = Vec::with_capacity(CHUNK_ROWS);
+        let mut blank = 0u64;
+        let mut done = 0u64;
+        let mut last_row = header_row;
+        self.for_each_row(|row| {
+            if row.row <= header_row {
+                return true;
+            }
+            blank += u64::from(row.row - last_row - 1);
+            last_row = row.row;
+            if row.is_blank() {
+                blank += 1;
+                return true;
+            }
+            batch.push(row);
+            if batch.len() == CHUNK_ROWS {
+                done += batch.len() as u64;
+                sink.chunk(&batch, Vec::new());
+                sink.progress(done, 0);
+                batch.clear();
+            }
+            true
+        })?;
+        if !batch.is_empty() {
+            done += batch.len() as u64;
+            sink.chunk(&batch, Vec::new());
+            sink.progress(done, 0);
+        }
+        info.blank_rows = blank;
+        Ok(info)
+    }
+}

@@ -1,0 +1,181 @@
+//! Organization numbers, checked by their country's check-digit rule.
+//!
+//! A mistyped organization number makes Kravia invoice the wrong company or reject the
+//! invoice after the fact; check digits catch nearly every typo before anything is sent.
+
+use super::Country;
+
+/// Why an organization number is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OrgNumberError {
+    #[error("must have 9 digits (Norway)")]
+    NoLength,
+    #[error("has a wrong check digit (Norwegian MOD11): check for a typo")]
+    NoCheck,
+    #[error("must have 10 digits, or 12 starting with 16 (Sweden)")]
+    SeLength,
+    #[error("has a wrong check digit (Swedish Luhn): check for a typo")]
+    SeCheck,
+    #[error("must be 7 digits and a check digit, like 1234567-8 (Finland)")]
+    FiLength,
+    #[error("has a wrong check digit (Finnish business ID): check for a typo")]
+    FiCheck,
+    #[error("cannot be checked: Kravia serves Norway, Sweden and Finland only")]
+    Country,
+}
+
+/// Normalizes and checks an organization number for a country.
+///
+/// Spaces, dots and dashes are stripped; a leading country code and a trailing `MVA`
+/// (Norwegian VAT register suffix) are stripped. Returns the form sent to Kravia:
+/// NO `923609016`, SE `5560360793`, FI `1234567-8`.
+pub fn normalize_org_number(raw: &str, country: Country) -> Result<String, OrgNumberError> {
+    let mut s: String = raw
+        .chars()
+        .filter(|c| !(c.is_whitespace() || matches!(c, '.' | '-' | '\u{a0}')))
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if let Some(rest) = s.strip_prefix(country.code()) {
+        s = rest.to_string();
+    }
+    if country == Country::NO
+        && let Some(rest) = s.strip_suffix("MVA")
+    {
+        s = rest.to_string();
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(match country {
+            Country::NO => OrgNumberError::NoLength,
+            Country::SE => OrgNumberError::SeLength,
+            Country::FI => OrgNumberError::FiLength,
+            _ => OrgNumberError::Country,
+        });
+    }
+    let d: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
+    match country {
+        Country::NO => {
+            if d.len() != 9 {
+                return Err(OrgNumberError::NoLength);
+            }
+            let weights = [3, 2, 7, 6, 5, 4, 3, 2];
+            let sum: u32 = d.iter().zip(weights).map(|(a, w)| a * w).sum();
+            let check = match 11 - sum % 11 {
+                11 => 0,
+                10 => return Err(OrgNumberError::NoCheck),
+                c => c,
+            };
+            if check != d[8] {
+                return Err(OrgNumberError::NoCheck);
+            }
+            Ok(s)
+        }
+        Country::SE => {
+            let d = match d.len() {
+                10 => &d[..],
+                12 if d[0] == 1 && d[1] == 6 => &d[2..],
+                _ => return Err(OrgNumberError::SeLength),
+            };
+            if !luhn_ok(d) {
+                return Err(OrgNumberError::SeCheck);
+            }
+            Ok(d.iter().map(|x| char::from(b'0' + *x as u8)).collect())
+        }
+        Country::FI => {
+            // Older business IDs have 6 digits before the check digit: pad them.
+            let mut d = d;
+            if d.len() == 7 {
+                d.insert(0, 0);
+            }
+            if d.len() != 8 {
+                return Err(OrgNumberError::FiLength);
+            }
+            let weights = [7, 9, 10, 5, 8, 4, 2];
+            let sum: u32 = d.iter().zip(weights).map(|(a, w)| a * w).sum();
+            let check = match sum % 11 {
+                0 => 0,
+                1 => return Err(OrgNumberError::FiCheck),
+                r => 11 - r,
+            };
+            if check != d[7] {
+                return Err(OrgNumberError::FiCheck);
+            }
+            let digits: String = d.iter().map(|x| char::from(b'0' + *x as u8)).collect();
+            Ok(format!("{}-{}", &digits[..7], &digits[7..]))
+        }
+        _ => Err(OrgNumberError::Country),
+    }
+}
+
+fn luhn_ok(d: &[u32]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 { y - 9 } else { y }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn norway() {
+        assert_eq!(
+            normalize_org_number("923 609 016", Country::NO).unwrap(),
+            "923609016"
+        );
+        assert_eq!(
+            normalize_org_number("NO 974760673 MVA", Country::NO).unwrap(),
+            "974760673"
+        );
+        assert_eq!(
+            normalize_org_number("923609017", Country::NO),
+            Err(OrgNumberError::NoCheck)
+        );
+        assert_eq!(
+            normalize_org_number("92360901", Country::NO),
+            Err(OrgNumberError::NoLength)
+        );
+    }
+
+    #[test]
+    fn sweden() {
+        assert_eq!(
+            normalize_org_number("556036-0793", Country::SE).unwrap(),
+            "5560360793"
+        );
+        assert_eq!(
+            normalize_org_number("165560360793", Country::SE).unwrap(),
+            "5560360793"
+        );
+        assert_eq!(
+            normalize_org_number("556036-0794", Country::SE),
+            Err(OrgNumberError::SeCheck)
+        );
+    }
+
+    #[test]
+    fn finland() {
+        assert_eq!(
+            normalize_org_number("1572860-0", Country::FI).unwrap(),
+            "1572860-0"
+        );
+        assert_eq!(
+            normalize_org_number("0737546-2", Country::FI).unwrap(),
+            "0737546-2"
+        );
+        assert_eq!(
+            normalize_org_number("1572860-1", Country::FI),
+            Err(OrgNumberError::FiCheck)
+        );
+    }
+}

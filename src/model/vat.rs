@@ -1,0 +1,113 @@
+//! VAT rates and the VAT arithmetic every invoice line goes through.
+//!
+//! Rates are percent numbers (25 means 25 %). A line's VAT is derived from its total
+//! including VAT, rounded half away from zero to the minor unit; an order's VAT is the
+//! sum of its lines'. Keeping this in one place is what makes the dry run's totals equal
+//! what is sent.
+
+use rust_decimal::RoundingStrategy;
+use rust_decimal::prelude::*;
+use std::fmt;
+
+/// A VAT rate in percent, at most two decimals (11.11 exists in Norway).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VatRate(Decimal);
+
+/// Why a rate is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VatError {
+    #[error("is a fraction: write the VAT rate in percent, for example 25 for 25 %")]
+    Fraction,
+    #[error("is outside 0 to 100 percent")]
+    OutOfRange,
+    #[error("has more than two decimals")]
+    TooPrecise,
+}
+
+impl VatRate {
+    /// Checks a parsed percent number.
+    pub fn new(percent: Decimal) -> Result<Self, VatError> {
+        let p = percent.normalize();
+        if p < Decimal::ZERO || p >= Decimal::ONE_HUNDRED {
+            return Err(VatError::OutOfRange);
+        }
+        if p > Decimal::ZERO && p < Decimal::ONE {
+            return Err(VatError::Fraction);
+        }
+        if p.scale() > 2 {
+            return Err(VatError::TooPrecise);
+        }
+        Ok(VatRate(p))
+    }
+
+    pub fn percent(&self) -> Decimal {
+        self.0
+    }
+
+    /// The VAT contained in a line total that includes VAT: `amount * vat / (100 + vat)`,
+    /// rounded half away from zero to the minor unit.
+    pub fn vat_of_gross(&self, gross_minor: i64) -> i64 {
+        let gross = Decimal::from(gross_minor);
+        let vat = gross * self.0 / (Decimal::ONE_HUNDRED + self.0);
+        vat.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+            .to_i64()
+            .unwrap_or(0)
+    }
+
+    /// The gross amount for a net amount in major units: `net * (1 + vat/100)`, unrounded.
+    pub fn gross_of_net(&self, net: Decimal) -> Option<Decimal> {
+        net.checked_mul(Decimal::ONE + self.0 / Decimal::ONE_HUNDRED)
+    }
+
+    /// The rate as a JSON number: an integer when it is whole (25), else a decimal (11.11).
+    pub fn to_json(&self) -> serde_json::Number {
+        if self.0.fract().is_zero() {
+            serde_json::Number::from(self.0.to_i64().unwrap_or(0))
+        } else {
+            self.0
+                .to_f64()
+                .and_then(serde_json::Number::from_f64)
+                .unwrap_or_else(|| serde_json::Number::from(0))
+        }
+    }
+}
+
+impl fmt::Display for VatRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl serde::Serialize for VatRate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_example() {
+        let r = VatRate::new(Decimal::from(25)).unwrap();
+        assert_eq!(r.vat_of_gross(29900), 5980);
+        assert_eq!(VatRate::new(Decimal::ZERO).unwrap().vat_of_gross(29900), 0);
+        assert_eq!(
+            VatRate::new(Decimal::from(15)).unwrap().vat_of_gross(11500),
+            1500
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(VatRate::new(Decimal::new(25, 2)), Err(VatError::Fraction));
+        assert_eq!(VatRate::new(Decimal::from(100)), Err(VatError::OutOfRange));
+        assert_eq!(VatRate::new(Decimal::from(-1)), Err(VatError::OutOfRange));
+        assert_eq!(
+            VatRate::new(Decimal::new(11111, 3)),
+            Err(VatError::TooPrecise)
+        );
+        assert!(VatRate::new(Decimal::new(1111, 2)).is_ok());
+    }
+}

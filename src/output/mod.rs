@@ -1,0 +1,45 @@
+//! What the tool writes: summaries, reports, payload files, progress.
+//!
+//! Files are written atomically (a temporary file in the same folder, then a rename), so
+//! a crash never leaves half a report or results file where a wrapper script looks.
+
+pub mod progress;
+pub mod report;
+pub mod summary;
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+/// Writes a file through `fill`, then renames it into place.
+pub fn atomic_write(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        fill(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Writes one JSON document per line.
+pub fn write_json_lines<T: serde::Serialize>(
+    path: &Path,
+    items: impl Iterator<Item = T>,
+) -> std::io::Result<()> {
+    atomic_write(path, |w| {
+        for item in items {
+            serde_json::to_writer(&mut *w, &item)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}

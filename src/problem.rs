@@ -1,0 +1,140 @@
+//! Problems found in an input file: the vocabulary shared by the readers, the validator
+//! and the reports.
+//!
+//! A problem names the row as the spreadsheet shows it (header = row 1), the column
+//! (by index; the header text and Excel letter are looked up when it is shown), the
+//! offending value and a plain sentence saying what is wrong and what to do.
+
+use crate::mapping::column_letter;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One problem in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    /// Spreadsheet row (header = row 1); `None` for problems of the whole file.
+    pub row: Option<u32>,
+    /// Zero-based column index in the file.
+    pub column: Option<usize>,
+    /// The offending cell value, as written.
+    pub value: Option<String>,
+    /// The invoice it concerns, when known.
+    pub reference: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn error(
+        row: u32,
+        column: Option<usize>,
+        value: impl Into<Option<String>>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            severity: Severity::Error,
+            row: Some(row),
+            column,
+            value: value.into(),
+            reference: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(
+        row: u32,
+        column: Option<usize>,
+        value: impl Into<Option<String>>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(row, column, value, message)
+        }
+    }
+
+    pub fn with_reference(mut self, reference: &str) -> Problem {
+        if !reference.is_empty() {
+            self.reference = Some(reference.to_string());
+        }
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Sort key: by row, then column, errors before warnings.
+    pub fn sort_key(&self) -> (u32, usize, Severity) {
+        (
+            self.row.unwrap_or(0),
+            self.column.map_or(0, |c| c + 1),
+            self.severity,
+        )
+    }
+}
+
+/// How to name columns when showing problems: header text, and the Excel letter for
+/// spreadsheets.
+#[derive(Clone, Debug, Default)]
+pub struct ColumnNames {
+    pub headers: Vec<String>,
+    pub letters: bool,
+}
+
+impl ColumnNames {
+    /// `'E-post'`, or `'E-post' (E)` for spreadsheets.
+    pub fn describe(&self, col: usize) -> String {
+        let header = self.headers.get(col).map(String::as_str).unwrap_or("");
+        if self.letters {
+            format!("'{header}' ({})", column_letter(col))
+        } else {
+            format!("'{header}'")
+        }
+    }
+
+    pub fn header(&self, col: usize) -> String {
+        self.headers.get(col).cloned().unwrap_or_default()
+    }
+
+    pub fn letter(&self, col: usize) -> Option<String> {
+        self.letters.then(|| column_letter(col))
+    }
+
+    /// One line for people: `row 5, column 'E-post': 'ola@' is not a valid e-mail address`.
+    pub fn line(&self, p: &Problem) -> String {
+        let mut s = String::new();
+        if let Some(r) = p.row {
+            s.push_str(&format!("row {r}"));
+        }
+        if let Some(c) = p.column {
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("column {}", self.describe(c)));
+        }
+        if !s.is_empty() {
+            s.push_str(": ");
+        }
+        if let Some(v) = &p.value {
+            s.push_str(&format!("'{}' ", v));
+        }
+        s.push_str(&p.message);
+        s
+    }
+}

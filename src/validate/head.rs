@@ -1,0 +1,121 @@
+//! The invoice-level values of one invoice, packed into a single allocation.
+//!
+//! A month's file can hold hundreds of thousands of invoices whose lines are scattered
+//! through it, so every invoice stays in memory until the whole file is read. Packing its
+//! dozen short strings (with the row each came from) into one byte buffer keeps that to
+//! a couple of hundred bytes per invoice instead of a dozen `String`s.
+
+use crate::mapping::Field;
+
+/// Packed entries: `field | NUMERIC_FLAG`, row offset from the invoice's first row
+/// (varint), length (varint), UTF-8 bytes.
+#[derive(Clone, Debug, Default)]
+pub struct PackedHead(Box<[u8]>);
+
+/// Marks a value that came from a numeric spreadsheet cell.
+const NUMERIC_FLAG: u8 = 0x80;
+
+/// One stored value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadValue<'a> {
+    pub field: Field,
+    pub text: &'a str,
+    /// The spreadsheet row it was first given on.
+    pub row: u32,
+    pub from_number: bool,
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some(&b) = buf.get(*pos) {
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    v
+}
+
+impl PackedHead {
+    /// Iterates the stored values; `first_row` is the invoice's first row.
+    pub fn iter(&self, first_row: u32) -> impl Iterator<Item = HeadValue<'_>> + '_ {
+        let buf = &self.0;
+        let mut pos = 0usize;
+        std::iter::from_fn(move || {
+            let tag = *buf.get(pos)?;
+            pos += 1;
+            let field = Field::from_index(usize::from(tag & !NUMERIC_FLAG))?;
+            let offset = get_varint(buf, &mut pos);
+            let len = get_varint(buf, &mut pos) as usize;
+            let bytes = buf.get(pos..pos + len)?;
+            pos += len;
+            Some(HeadValue {
+                field,
+                text: std::str::from_utf8(bytes).unwrap_or_default(),
+                row: first_row.saturating_add(offset as u32),
+                from_number: tag & NUMERIC_FLAG != 0,
+            })
+        })
+    }
+
+    pub fn get(&self, field: Field, first_row: u32) -> Option<HeadValue<'_>> {
+        self.iter(first_row).find(|v| v.field == field)
+    }
+
+    /// Adds several values at once (one reallocation).
+    pub fn extend<'a>(&mut self, first_row: u32, values: impl IntoIterator<Item = HeadValue<'a>>) {
+        let mut buf = std::mem::take(&mut self.0).into_vec();
+        for v in values {
+            buf.push(v.field as u8 | if v.from_number { NUMERIC_FLAG } else { 0 });
+            put_varint(&mut buf, u64::from(v.row.saturating_sub(first_row)));
+            put_varint(&mut buf, v.text.len() as u64);
+            buf.extend_from_slice(v.text.as_bytes());
+        }
+        self.0 = buf.into_boxed_slice();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let mut h = PackedHead::default();
+        let v = |field, text, row, from_number| HeadValue {
+            field,
+            text,
+            row,
+            from_number,
+        };
+        h.extend(
+            10,
+            [
+                v(Field::MerchantReference, "A-1", 10, false),
+                v(Field::Email, "ø@x.no", 10, false),
+            ],
+        );
+        h.extend(10, [v(Field::PostalCode, "151", 300, true)]);
+        let all: Vec<_> = h.iter(10).collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[1].text, "ø@x.no");
+        assert_eq!(all[2], v(Field::PostalCode, "151", 300, true));
+        assert_eq!(h.get(Field::Email, 10).map(|v| v.row), Some(10));
+        assert!(h.get(Field::Country, 10).is_none());
+    }
+}

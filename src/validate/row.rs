@@ -1,0 +1,424 @@
+//! One row on its own: the checks that need nothing but the row's cells.
+//!
+//! Runs in parallel over a chunk of rows. Invoice-level cells are only trimmed and kept
+//! (their meaning depends on other rows of the same invoice); line-level cells are
+//! parsed into exact amounts here, once.
+
+use crate::input::{CellRef, RowCells};
+use crate::mapping::{ColumnMap, Field};
+use crate::model::money::{decimal_from_f64, parse_number, round_to_minor, to_minor_exact};
+use crate::model::{Currency, DecimalConvention, Evidence, NumberError, VatRate};
+use crate::problem::Problem;
+use rust_decimal::Decimal;
+use smallvec::SmallVec;
+use std::borrow::Cow;
+
+/// What the row parser needs to know about the file.
+pub struct RowContext<'m> {
+    pub map: &'m ColumnMap,
+    pub convention: DecimalConvention,
+    pub default_currency: Currency,
+    /// Invoice-level fields present in the file, with their columns.
+    invoice_cols: Vec<(Field, usize)>,
+}
+
+impl<'m> RowContext<'m> {
+    pub fn new(
+        map: &'m ColumnMap,
+        convention: DecimalConvention,
+        default_currency: Currency,
+    ) -> Self {
+        let invoice_cols = map
+            .mapped()
+            .filter(|(f, _)| f.is_invoice_level() && *f != Field::MerchantReference)
+            .collect();
+        RowContext {
+            map,
+            convention,
+            default_currency,
+            invoice_cols,
+        }
+    }
+}
+
+/// An invoice-level cell, trimmed.
+pub struct HeadCell<'a> {
+    pub field: Field,
+    pub text: Cow<'a, str>,
+    pub from_number: bool,
+}
+
+/// A line whose cells all parsed.
+pub struct LineDraft<'a> {
+    pub description: Cow<'a, str>,
+    pub quantity: Decimal,
+    pub amount: i64,
+    pub vat: VatRate,
+    pub vat_amount: i64,
+    pub line_id: Option<Cow<'a, str>>,
+    pub item_id: Option<Cow<'a, str>>,
+}
+
+/// The row, parsed as far as it can be on its own.
+pub struct RowDraft<'a> {
+    pub row: u32,
+    pub reference: Cow<'a, str>,
+    pub head: SmallVec<[HeadCell<'a>; 20]>,
+    /// `None` when a line-level cell had an error (in `problems`).
+    pub line: Option<LineDraft<'a>>,
+    pub problems: Vec<Problem>,
+}
+
+/// Text of a cell, trimmed; spreadsheet numbers print as people see them.
+fn text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
+    match cell {
+        CellRef::Text(Cow::Borrowed(s)) => {
+            (Cow::Borrowed(crate::model::money::trim_cell(s)), false)
+        }
+        CellRef::Text(Cow::Owned(s)) => {
+            let t = crate::model::money::trim_cell(&s);
+            (
+                Cow::Owned(if t.len() == s.len() { s } else { t.to_string() }),
+                false,
+            )
+        }
+        CellRef::Number(n) => (Cow::Owned(format!("{n}")), true),
+        other => (Cow::Owned(other.text().into_owned()), false),
+    }
+}
+
+/// A number cell read exactly, with what its text says about the decimal convention.
+pub fn number_of(
+    cell: &CellRef<'_>,
+    convention: DecimalConvention,
+) -> Result<(Decimal, Option<&'static str>), NumberError> {
+    match cell {
+        CellRef::Number(n) => decimal_from_f64(*n)
+            .map(|d| (d, None))
+            .ok_or(NumberError::NotANumber),
+        CellRef::Text(t) => parse_number(t, convention).map(|p| (p.value, p.currency_word)),
+        CellRef::Empty => Err(NumberError::Empty),
+        _ => Err(NumberError::NotANumber),
+    }
+}
+
+/// The convention a cell's text shows, for detecting the file's convention.
+pub fn evidence_of(cell: &CellRef<'_>) -> Evidence {
+    match cell {
+        CellRef::Text(t) => {
+            parse_number(t, DecimalConvention::Unknown).map_or(Evidence::None, |p| p.evidence)
+        }
+        _ => Evidence::None,
+    }
+}
+
+pub fn parse_row<'a, R: RowCells>(r: &'a R, ctx: &RowContext<'_>) -> RowDraft<'a> {
+    let row = r.row();
+    let mut problems = Vec::new();
+    let map = ctx.map;
+    let cell = |f: Field| map.column(f).map(|c| (c, r.cell(c)));
+
+    let reference = match cell(Field::MerchantReference) {
+        Some((_, c)) if !c.is_blank() => text_of(c).0,
+        Some((col, _)) => {
+            problems.push(Problem::error(
+                row,
+                Some(col),
+                None,
+                "merchant_reference is empty: every line needs the reference of the invoice it belongs to",
+            ));
+            Cow::Borrowed("")
+        }
+        None => Cow::Borrowed(""),
+    };
+
+    let mut head = SmallVec::new();
+    for &(field, col) in &ctx.invoice_cols {
+        let c = r.cell(col);
+        if c.is_blank() {
+            continue;
+        }
+        let (text, from_number) = text_of(c);
+        head.push(HeadCell {
+            field,
+            text,
+            from_number,
+        });
+    }
+
+    // The currency this row's amounts are in: its own cell, else the default. The
+    // invoice-level check later makes sure all rows agree.
+    let currency = head
+        .iter()
+        .find(|h: &&HeadCell| h.field == Field::Currency)
+        .and_then(|h| Currency::parse(&h.text).ok())
+        .unwrap_or(ctx.default_currency);
+    let line = parse_line(r, row, ctx, currency, &mut problems);
+    let reference_for_problems = reference.clone();
+    for p in &mut problems {
+        if p.reference.is_none() && !reference_for_problems.is_empty() {
+            p.reference = Some(reference_for_problems.to_string());
+        }
+    }
+    RowDraft {
+        row,
+        reference,
+        head,
+        line,
+        problems,
+    }
+}
+
+fn parse_line<'a, R: RowCells>(
+    r: &'a R,
+    row: u32,
+    ctx: &RowContext<'_>,
+    currency: Currency,
+    problems: &mut Vec<Problem>,
+) -> Option<LineDraft<'a>> {
+    let map = ctx.map;
+    let exp = currency.exponent();
+    let before = problems.len();
+    let mut err = |col: usize, value: &CellRef<'_>, msg: String| {
+        let v = value.text().into_owned();
+        problems.push(Problem::error(
+            row,
+            Some(col),
+            (!v.is_empty()).then_some(v),
+            msg,
+        ));
+    };
+
+    let description = match map.column(Field::Description) {
+        Some(col) => {
+            let c = r.cell(col);
+            if c.is_blank() {
+                err(
+                    col,
+                    &c,
+                    "description is empty: every line needs a text the customer will read".into(),
+                );
+                None
+            } else {
+                Some(text_of(c).0)
+            }
+        }
+        None => None,
+    };
+
+    let quantity = match map.column(Field::Quantity).map(|c| (c, r.cell(c))) {
+        Some((col, c)) if !c.is_blank() => match number_of(&c, ctx.convention) {
+            Ok((q, None)) if q > Decimal::ZERO => Some(q),
+            Ok((_, Some(_))) => {
+                err(col, &c, "quantity must be a plain number".into());
+                None
+            }
+            Ok(_) => {
+                err(
+                    col,
+                    &c,
+                    "quantity must be more than zero (credit notes are not supported)".into(),
+                );
+                None
+            }
+            Err(e) => {
+                err(col, &c, format!("quantity {e}"));
+                None
+            }
+        },
+        _ => Some(Decimal::ONE),
+    };
+
+    let vat = match map.column(Field::Vat).map(|c| (c, r.cell(c))) {
+        Some((col, c)) if !c.is_blank() => match number_of(&c, ctx.convention) {
+            Ok((v, None)) => match VatRate::new(v) {
+                Ok(rate) => Some(rate),
+                Err(e) => {
+                    err(col, &c, format!("VAT rate {e}"));
+                    None
+                }
+            },
+            Ok((_, Some(_))) => {
+                err(
+                    col,
+                    &c,
+                    "VAT rate must be a plain percent number, for example 25".into(),
+                );
+                None
+            }
+            Err(e) => {
+                err(col, &c, format!("VAT rate {e}"));
+                None
+            }
+        },
+        Some((col, c)) => {
+            err(
+                col,
+                &c,
+                "VAT rate is empty: write the percent, for example 25 (or 0)".into(),
+            );
+            None
+        }
+        None => None,
+    };
+
+    // A money cell: exact decimal, currency word matching, sign.
+    let mut money = |field: Field,
+                     exact: bool,
+                     zero_ok: bool|
+     -> Option<Option<(usize, Decimal)>> {
+        let col = map.column(field)?;
+        let c = r.cell(col);
+        if c.is_blank() {
+            return None;
+        }
+        let name = field.name();
+        match number_of(&c, ctx.convention) {
+            Ok((v, word)) => {
+                if let Some(w) = word
+                    && currency != Currency::NOK
+                {
+                    err(
+                        col,
+                        &c,
+                        format!(
+                            "{name} says {w} but the invoice currency is {currency}: write the number only"
+                        ),
+                    );
+                    return Some(None);
+                }
+                if v < Decimal::ZERO || (v.is_zero() && !zero_ok) {
+                    err(
+                        col,
+                        &c,
+                        format!(
+                            "{name} must be more than zero (credit notes and free lines are not supported)"
+                        ),
+                    );
+                    return Some(None);
+                }
+                if exact && to_minor_exact(v, exp).is_none() {
+                    err(
+                        col,
+                        &c,
+                        format!("{name} has more decimals than {currency} allows ({exp})"),
+                    );
+                    return Some(None);
+                }
+                Some(Some((col, v)))
+            }
+            Err(e) => {
+                err(col, &c, format!("{name} {e}"));
+                Some(None)
+            }
+        }
+    };
+    let amount_cell = money(Field::Amount, true, false);
+    let unit_cell = money(Field::UnitPrice, false, false);
+    let net_cell = money(Field::NetAmount, false, false);
+    let vat_amount_cell = money(Field::VatAmount, true, true);
+
+    let mut amount: Option<i64> = None;
+    if let (Some(q), Some(rate)) = (quantity, vat) {
+        let from_unit = unit_cell
+            .flatten()
+            .map(|(col, u)| (col, u.checked_mul(q).and_then(|v| round_to_minor(v, exp))));
+        let from_net = net_cell.flatten().map(|(col, n)| {
+            (
+                col,
+                rate.gross_of_net(n).and_then(|g| round_to_minor(g, exp)),
+            )
+        });
+        let given = amount_cell
+            .flatten()
+            .and_then(|(col, a)| to_minor_exact(a, exp).map(|m| (col, m)));
+        amount = match (given, from_unit, from_net) {
+            (Some((_, a)), unit, net) => {
+                for (other, what) in [(unit, "unit_price x quantity"), (net, "net_amount + VAT")] {
+                    if let Some((col, Some(v))) = other
+                        && v != a
+                    {
+                        problems.push(Problem::error(
+                            row,
+                            Some(col),
+                            None,
+                            format!(
+                                "amount is {} but {what} is {}: fix one of them",
+                                crate::model::money::format_minor(a, exp),
+                                crate::model::money::format_minor(v, exp)
+                            ),
+                        ));
+                    }
+                }
+                Some(a)
+            }
+            (None, Some((_, Some(v))), _) | (None, None, Some((_, Some(v)))) => Some(v),
+            (None, Some((col, None)), _) | (None, None, Some((col, None))) => {
+                problems.push(Problem::error(
+                    row,
+                    Some(col),
+                    None,
+                    "the line total is too large",
+                ));
+                None
+            }
+            (None, None, None) => {
+                if amount_cell.is_none() && unit_cell.is_none() && net_cell.is_none() {
+                    let col = map
+                        .column(Field::Amount)
+                        .or(map.column(Field::UnitPrice))
+                        .or(map.column(Field::NetAmount));
+                    problems.push(Problem::error(
+                        row,
+                        col,
+                        None,
+                        "the line has no amount: fill amount (incl. VAT), unit_price or net_amount",
+                    ));
+                }
+                None
+            }
+        };
+    }
+    let vat_amount = match (amount, vat) {
+        (Some(a), Some(rate)) => {
+            let computed = rate.vat_of_gross(a);
+            if let Some(Some((col, given))) = vat_amount_cell
+                && let Some(g) = to_minor_exact(given, exp)
+                && (g - computed).abs() > 1
+            {
+                problems.push(Problem::error(
+                    row,
+                    Some(col),
+                    Some(crate::model::money::format_minor(g, exp)),
+                    format!(
+                        "vat_amount does not match the VAT of the line: {} at {rate} % is {} (tolerance 0.01)",
+                        crate::model::money::format_minor(a, exp),
+                        crate::model::money::format_minor(computed, exp)
+                    ),
+                ));
+            }
+            Some(computed)
+        }
+        _ => None,
+    };
+    let optional_text = |f: Field| {
+        map.column(f)
+            .map(|c| r.cell(c))
+            .filter(|c| !c.is_blank())
+            .map(|c| text_of(c).0)
+    };
+    let line_id = optional_text(Field::LineId);
+    let item_id = optional_text(Field::ItemId);
+    if problems.len() > before {
+        return None;
+    }
+    Some(LineDraft {
+        description: description?,
+        quantity: quantity?,
+        amount: amount?,
+        vat: vat?,
+        vat_amount: vat_amount?,
+        line_id,
+        item_id,
+    })
+}
