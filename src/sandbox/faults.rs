@@ -236,7 +236,7 @@ impl FaultEngine {
         let hit = match &rule {
             FaultRule::Never => false,
             FaultRule::Always => true,
-            FaultRule::EveryNth(n) => *n > 0 && st.seen % u64::from(*n) == 0,
+            FaultRule::EveryNth(n) => *n > 0 && st.seen.is_multiple_of(u64::from(*n)),
             FaultRule::FirstN(n) => st.fired < u64::from(*n),
             FaultRule::References(list) => list.iter().any(|r| r == reference),
             FaultRule::Probability { percent, .. } => st.rng.u8(0..100) < *percent,

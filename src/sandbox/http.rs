@@ -163,33 +163,30 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// The account of the request's bearer token.
-fn bearer(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+fn bearer(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiError> {
     let Some(token) = authorization(headers, "Bearer") else {
-        return Err(error_response(&ApiError::unauthorized(
-            "missing bearer token",
-        )));
+        return Err(ApiError::unauthorized("missing bearer token"));
     };
-    let account = shared.state().authenticate(token, Instant::now());
-    account.map_err(|e| error_response(&e))
+    shared.state().authenticate(token, Instant::now())
 }
 
 /// Rate limit, latency, then bearer authentication: the gate of every
 /// `/v1/sessions*` and `/v1/transactions*` endpoint.
-async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiError> {
     let (admitted, rate, latency) = {
         let mut faults = shared.faults();
         let admitted = faults.admit(Instant::now());
         (admitted, faults.faults().rate_limit, faults.latency())
     };
     if !admitted {
-        return Err(error_response(&ApiError::new(
+        return Err(ApiError::new(
             ApiErrorKind::TooManyRequests,
             "TOO_MANY_REQUESTS",
             format!(
                 "rate limit exceeded: at most {} requests per second",
                 rate.unwrap_or(0)
             ),
-        )));
+        ));
     }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -202,15 +199,6 @@ macro_rules! try_response {
         match $e {
             Ok(v) => v,
             Err(err) => return error_response(&err),
-        }
-    };
-}
-
-macro_rules! try_gate {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(response) => return response,
         }
     };
 }
@@ -260,13 +248,13 @@ async fn ledger_layer(State(shared): State<AppState>, req: Request, next: Next) 
         let response = next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
-        if response.extensions().get::<DropConnection>().is_some() {
-            if let Some(conn) = conn {
-                conn.kill();
-                tracing::debug!(%method, %path, "sandbox: connection dropped after commit");
-                shared.state().set_request_status(index, None);
-                return response;
-            }
+        if response.extensions().get::<DropConnection>().is_some()
+            && let Some(conn) = conn
+        {
+            conn.kill();
+            tracing::debug!(%method, %path, "sandbox: connection dropped after commit");
+            shared.state().set_request_status(index, None);
+            return response;
         }
         response
     };
@@ -408,7 +396,7 @@ fn spurious_401(shared: &Shared, reference: &str) -> Result<(), ApiError> {
 }
 
 async fn sessions_pay(State(shared): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let meta = request_meta(&headers);
     let value = try_response!(parse_json(&body));
     let reference = value
@@ -433,7 +421,7 @@ async fn create_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let meta = request_meta(&headers);
     let value = try_response!(parse_json(&body));
     let req = try_response!(validate::session_request(&value));
@@ -453,7 +441,7 @@ async fn get_session(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let found = shared.state().session(&account, &id).map(|s| s.to_json());
     json_response(StatusCode::OK, &try_response!(found))
 }
@@ -464,7 +452,7 @@ async fn pay_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let meta = request_meta(&headers);
     let reference = shared
         .state()
@@ -498,7 +486,7 @@ async fn list_transactions(
     headers: HeaderMap,
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let Ok(Query(params)) = query else {
         return error_response(&ApiError::bad_request(
             "INVALID_QUERY",
@@ -535,7 +523,7 @@ async fn get_transaction(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let found = shared
         .state()
         .transaction(&account, &id)
@@ -548,7 +536,7 @@ async fn void_transaction(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let voided = shared.state().void(&account, &id, Utc::now());
     json_response(StatusCode::OK, &try_response!(voided).to_json())
 }
@@ -559,7 +547,7 @@ async fn capture_transaction(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let account = try_gate!(gate(&shared, &headers).await);
+    let account = try_response!(gate(&shared, &headers).await);
     let value = try_response!(parse_json(&body));
     let amount = try_response!(validate::capture_request(&value));
     let captured = shared.state().capture(&account, &id, amount, Utc::now());
@@ -573,7 +561,7 @@ async fn get_file(
     Path(file_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = try_gate!(bearer(&shared, &headers));
+    let account = try_response!(bearer(&shared, &headers));
     let file = shared.state().file(&account, &file_id);
     match file {
         Some(pdf) => (
