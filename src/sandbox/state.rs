@@ -164,7 +164,8 @@ pub enum Outcome {
 
 struct TokenGrant {
     account_id: String,
-    expires_at: Instant,
+    /// `None`: a lifetime too large to represent, i.e. never.
+    expires_at: Option<Instant>,
 }
 
 /// The emulator's state.
@@ -278,7 +279,7 @@ impl State {
             access_token.clone(),
             TokenGrant {
                 account_id: aid.to_owned(),
-                expires_at: now + lifetime,
+                expires_at: now.checked_add(lifetime),
             },
         );
         IssuedToken {
@@ -291,7 +292,7 @@ impl State {
     pub fn authenticate(&self, token: &str, now: Instant) -> Result<String, ApiError> {
         match self.tokens.get(token) {
             None => Err(ApiError::unauthorized("unknown access token")),
-            Some(grant) if now >= grant.expires_at => {
+            Some(grant) if grant.expires_at.is_some_and(|exp| now >= exp) => {
                 Err(ApiError::unauthorized("access token expired"))
             }
             Some(grant) => Ok(grant.account_id.clone()),
@@ -675,8 +676,10 @@ impl State {
                     )
                 })?,
         };
-        Ok(self.transactions[start..]
+        Ok(self
+            .transactions
             .iter()
+            .skip(start)
             .filter(|t| {
                 t.account_id == account && reference.is_none_or(|r| t.merchant_reference == r)
             })

@@ -328,7 +328,7 @@ fn order(v: Option<&Value>, prefix: &str, errs: &mut Errors) -> Option<ValidOrde
                 match it.get("vat_amount") {
                     None | Some(Value::Null) => {
                         if let (Some(a), Some(v)) = (line_amount, vat) {
-                            vat_sum += line_vat(a, v);
+                            vat_sum = vat_sum.saturating_add(line_vat(a, v));
                             vat_tolerance += 1;
                         }
                     }
@@ -340,7 +340,7 @@ fn order(v: Option<&Value>, prefix: &str, errs: &mut Errors) -> Option<ValidOrde
                                     "must be between 0 and the line amount",
                                 );
                             }
-                            vat_sum += va;
+                            vat_sum = vat_sum.saturating_add(va);
                         }
                     }
                 }
@@ -371,7 +371,7 @@ fn order(v: Option<&Value>, prefix: &str, errs: &mut Errors) -> Option<ValidOrde
         );
     }
     if let Some(va) = vat_amount
-        && (va - vat_sum).abs() > vat_tolerance
+        && va.saturating_sub(vat_sum).saturating_abs() > vat_tolerance
     {
         errs.push(
             &format!("{prefix}.vat_amount"),
@@ -661,6 +661,7 @@ fn unreachable_invalid<T>() -> Result<T, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn b2b_body() -> Value {
@@ -840,6 +841,73 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,8}".prop_map(Value::from),
+            Just(json!(i64::MAX)),
+            Just(json!(i64::MIN)),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map("[a-z_]{1,12}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    const PATHS: [&str; 18] = [
+        "/payment",
+        "/payment/payment_product_type",
+        "/payment/days_until_due",
+        "/payment/invoice_channel",
+        "/session/url",
+        "/session/url/callback_url",
+        "/session/order",
+        "/session/order/amount",
+        "/session/order/currency",
+        "/session/order/vat_amount",
+        "/session/order/items",
+        "/session/order/items/0",
+        "/session/order/items/0/amount",
+        "/session/order/items/0/vat",
+        "/session/order/items/0/vat_amount",
+        "/session/order/items/0/quantity",
+        "/session/order/billing_address",
+        "/session/order/billing_address/phone_number",
+    ];
+
+    proptest! {
+        #[test]
+        fn arbitrary_bodies_never_panic(v in arb_json()) {
+            prop_assert!(pay_request(&v).is_err() || v.get("payment").is_some());
+            let _ = session_request(&v);
+            let _ = session_pay_request(&v);
+            let _ = capture_request(&v);
+            let _ = token_request(&v, "T12345678");
+        }
+
+        #[test]
+        fn mutated_doc_bodies_never_panic(
+            mutations in prop::collection::vec((0..PATHS.len(), arb_json()), 1..4)
+        ) {
+            let mut body = b2b_body();
+            for (i, v) in mutations {
+                if let Some(slot) = body.pointer_mut(PATHS[i]) {
+                    *slot = v;
+                }
+            }
+            let _ = pay_request(&body);
+        }
     }
 
     #[test]
