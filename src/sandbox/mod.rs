@@ -238,14 +238,23 @@ impl Drop for SandboxHandle {
     }
 }
 
-/// Runs a sandbox until Ctrl-C, then shuts it down. Prints nothing; the
-/// caller can learn the port beforehand only by choosing it (use [`start`]
-/// and [`SandboxHandle::addr`] to serve on port 0 and report the address).
+/// Runs a sandbox until Ctrl-C, then shuts it down. Prints nothing.
 pub async fn serve_until_ctrl_c(
     config: SandboxConfig,
     addr: SocketAddr,
 ) -> Result<(), SandboxError> {
+    serve_until_ctrl_c_with(config, addr, |_| {}).await
+}
+
+/// Like [`serve_until_ctrl_c`], calling `on_ready` once the socket is bound
+/// (e.g. to print [`SandboxHandle::base_url`] when serving on port 0).
+pub async fn serve_until_ctrl_c_with(
+    config: SandboxConfig,
+    addr: SocketAddr,
+    on_ready: impl FnOnce(&SandboxHandle),
+) -> Result<(), SandboxError> {
     let handle = start(config, addr).await?;
+    on_ready(&handle);
     let signal = tokio::signal::ctrl_c().await;
     let shutdown = handle.shutdown().await;
     signal?;
