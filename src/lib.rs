@@ -3,7 +3,8 @@
 //! Data flows one way, and the modules follow it:
 //! [`input`] (readers) -> [`mapping`] (headers to fields) -> [`model`] + [`validate`]
 //! (typed invoices, pure) -> [`dintero`] (request bodies, client) -> [`output`]
-//! (summaries, reports). [`cli`] wires them together.
+//! (summaries, reports). [`cli`] wires them together; [`sandbox`] is a local Dintero
+//! emulator for rehearsals and tests.
 
 pub mod cli;
 pub mod dintero;
@@ -13,4 +14,5 @@ pub mod mapping;
 pub mod model;
 pub mod output;
 pub mod problem;
+pub mod sandbox;
 pub mod validate;
