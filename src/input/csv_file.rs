@@ -295,7 +295,10 @@ impl CsvBody {
                         let line = slot.rec.position().map_or(next_line, |p| p.line());
                         blank_rows += line.saturating_sub(next_line);
                         let row = (line - header_line + 1).saturating_sub(embedded) as u32;
-                        let inner = memchr::memchr_iter(b'\n', slot.rec.as_slice()).count() as u64;
+                        // Lines the record spans beyond its first: where the parser stands
+                        // now, less the terminator (a final record without one may be
+                        // undercounted, which no later row depends on).
+                        let inner = reader.position().line().saturating_sub(line + 1);
                         embedded += inner;
                         next_line = line + 1 + inner;
                         slot.row = row;

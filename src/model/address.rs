@@ -29,7 +29,13 @@ impl Country {
     /// Reads a country code, or a Nordic country's name in Norwegian, Swedish, Finnish or
     /// English, and checks that Kravia serves it.
     pub fn parse(raw: &str) -> Result<Country, CountryError> {
-        let s = raw.trim().to_lowercase();
+        let raw = raw.trim();
+        for c in [Country::NO, Country::SE, Country::FI] {
+            if raw.eq_ignore_ascii_case(c.code()) {
+                return Ok(c);
+            }
+        }
+        let s = raw.to_lowercase();
         let by_name = match s.as_str() {
             "norge" | "norway" | "noreg" | "norja" => Some(Country::NO),
             "sverige" | "sweden" | "ruotsi" => Some(Country::SE),

@@ -87,7 +87,12 @@ fn is_space(c: char) -> bool {
 
 /// Trims ordinary and no-break spaces.
 pub fn trim_cell(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || is_space(c))
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        // The common case: nothing to trim.
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim_matches(|c: char| c.is_whitespace() || is_space(c)),
+    }
 }
 
 /// Parses a number as people write it in spreadsheets.
@@ -100,6 +105,9 @@ pub fn parse_number(
     text: &str,
     convention: DecimalConvention,
 ) -> Result<ParsedNumber, NumberError> {
+    if let Some(fast) = parse_simple(text) {
+        return Ok(fast);
+    }
     let mut s = trim_cell(text);
     if s.is_empty() {
         return Err(NumberError::Empty);
@@ -156,6 +164,38 @@ pub fn parse_number(
         value,
         evidence,
         currency_word,
+    })
+}
+
+/// The common shapes `1250`, `299,9`, `299.90`, decided without allocating: digits, then
+/// at most one separator followed by one, two or more than three digits.
+fn parse_simple(text: &str) -> Option<ParsedNumber> {
+    let b = text.as_bytes();
+    if b.is_empty() || b.len() > 18 {
+        return None;
+    }
+    let sep = b.iter().position(|c| !c.is_ascii_digit());
+    let (int, frac, evidence) = match sep {
+        None => (b, &b[..0], Evidence::None),
+        Some(i) => {
+            let frac = &b[i + 1..];
+            let ok =
+                i > 0 && !frac.is_empty() && frac.len() != 3 && frac.iter().all(u8::is_ascii_digit);
+            match b[i] {
+                b',' if ok => (&b[..i], frac, Evidence::Comma),
+                b'.' if ok => (&b[..i], frac, Evidence::Point),
+                _ => return None,
+            }
+        }
+    };
+    let mut mantissa: i64 = 0;
+    for &d in int.iter().chain(frac) {
+        mantissa = mantissa * 10 + i64::from(d - b'0');
+    }
+    Some(ParsedNumber {
+        value: Decimal::new(mantissa, frac.len() as u32),
+        evidence,
+        currency_word: None,
     })
 }
 

@@ -5,13 +5,13 @@
 //! sum of its lines'. Keeping this in one place is what makes the dry run's totals equal
 //! what is sent.
 
-use rust_decimal::RoundingStrategy;
 use rust_decimal::prelude::*;
 use std::fmt;
 
-/// A VAT rate in percent, at most two decimals (11.11 exists in Norway).
+/// A VAT rate in percent, at most two decimals (11.11 exists in Norway), held as
+/// hundredths of a percent so that VAT arithmetic is exact integer arithmetic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct VatRate(Decimal);
+pub struct VatRate(u16);
 
 /// Why a rate is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -37,36 +37,39 @@ impl VatRate {
         if p.scale() > 2 {
             return Err(VatError::TooPrecise);
         }
-        Ok(VatRate(p))
+        let hundredths = (p * Decimal::ONE_HUNDRED)
+            .to_u16()
+            .ok_or(VatError::OutOfRange)?;
+        Ok(VatRate(hundredths))
     }
 
+    /// The rate in percent.
     pub fn percent(&self) -> Decimal {
-        self.0
+        Decimal::new(i64::from(self.0), 2).normalize()
     }
 
     /// The VAT contained in a line total that includes VAT: `amount * vat / (100 + vat)`,
     /// rounded half away from zero to the minor unit.
     pub fn vat_of_gross(&self, gross_minor: i64) -> i64 {
-        let gross = Decimal::from(gross_minor);
-        let vat = gross * self.0 / (Decimal::ONE_HUNDRED + self.0);
-        vat.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-            .to_i64()
-            .unwrap_or(0)
+        let num = i128::from(gross_minor) * i128::from(self.0);
+        let den = 10_000 + i128::from(self.0);
+        // Half away from zero: round the magnitude half up, then restore the sign.
+        let q = (2 * num.abs() + den) / (2 * den);
+        let q = if num < 0 { -q } else { q };
+        i64::try_from(q).unwrap_or(0)
     }
 
     /// The gross amount for a net amount in major units: `net * (1 + vat/100)`, unrounded.
     pub fn gross_of_net(&self, net: Decimal) -> Option<Decimal> {
-        net.checked_mul(Decimal::ONE + self.0 / Decimal::ONE_HUNDRED)
+        net.checked_mul(Decimal::ONE + Decimal::new(i64::from(self.0), 4))
     }
 
     /// The rate as a JSON number: an integer when it is whole (25), else a decimal (11.11).
     pub fn to_json(&self) -> serde_json::Number {
-        if self.0.fract().is_zero() {
-            serde_json::Number::from(self.0.to_i64().unwrap_or(0))
+        if self.0.is_multiple_of(100) {
+            serde_json::Number::from(self.0 / 100)
         } else {
-            self.0
-                .to_f64()
-                .and_then(serde_json::Number::from_f64)
+            serde_json::Number::from_f64(f64::from(self.0) / 100.0)
                 .unwrap_or_else(|| serde_json::Number::from(0))
         }
     }
@@ -74,7 +77,7 @@ impl VatRate {
 
 impl fmt::Display for VatRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        write!(f, "{}", self.percent())
     }
 }
 
@@ -96,6 +99,18 @@ mod tests {
         assert_eq!(
             VatRate::new(Decimal::from(15)).unwrap().vat_of_gross(11500),
             1500
+        );
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        let r = VatRate::new(Decimal::from(12)).unwrap();
+        // 15778 * 12 / 112 = 1690.5 -> 1691
+        assert_eq!(r.vat_of_gross(15778), 1691);
+        assert_eq!(r.vat_of_gross(-15778), -1691);
+        assert_eq!(
+            VatRate::new(Decimal::new(1111, 2)).unwrap().percent(),
+            Decimal::new(1111, 2)
         );
     }
 

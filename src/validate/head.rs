@@ -64,17 +64,30 @@ impl PackedHead {
             let len = get_varint(buf, &mut pos) as usize;
             let bytes = buf.get(pos..pos + len)?;
             pos += len;
+            // SAFETY: entries are only written by `extend`, which copies whole `&str`s, and
+            // `pos..pos + len` are exactly the bounds it wrote, so the bytes are valid UTF-8.
+            let text = unsafe { std::str::from_utf8_unchecked(bytes) };
             Some(HeadValue {
                 field,
-                text: std::str::from_utf8(bytes).unwrap_or_default(),
+                text,
                 row: first_row.saturating_add(offset as u32),
                 from_number: tag & NUMERIC_FLAG != 0,
             })
         })
     }
 
-    pub fn get(&self, field: Field, first_row: u32) -> Option<HeadValue<'_>> {
-        self.iter(first_row).find(|v| v.field == field)
+    /// The stored values by field index, decoded in one pass.
+    pub fn slots(&self, first_row: u32) -> [Option<HeadValue<'_>>; Field::COUNT] {
+        let mut out = [None; Field::COUNT];
+        for v in self.iter(first_row) {
+            out[v.field.index()] = Some(v);
+        }
+        out
+    }
+
+    /// The first stored value (the merchant reference, by construction).
+    pub fn first(&self) -> Option<HeadValue<'_>> {
+        self.iter(0).next()
     }
 
     /// Adds several values at once (one reallocation).
@@ -115,7 +128,8 @@ mod tests {
         assert_eq!(all.len(), 3);
         assert_eq!(all[1].text, "ø@x.no");
         assert_eq!(all[2], v(Field::PostalCode, "151", 300, true));
-        assert_eq!(h.get(Field::Email, 10).map(|v| v.row), Some(10));
-        assert!(h.get(Field::Country, 10).is_none());
+        let slots = h.slots(10);
+        assert_eq!(slots[Field::Email.index()].map(|v| v.row), Some(10));
+        assert!(slots[Field::Country.index()].is_none());
     }
 }

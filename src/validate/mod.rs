@@ -27,8 +27,9 @@ use crate::model::{
 use crate::problem::Problem;
 use head::{HeadValue, PackedHead};
 use rayon::prelude::*;
-use row::{RowContext, RowDraft, evidence_of, parse_row};
+use row::{RowContext, RowDraft, evidence_of, parse_row, text_of};
 use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 /// Values used for invoice-level fields the file leaves out.
@@ -112,7 +113,7 @@ struct Extra {
 
 impl InvoiceAcc {
     fn reference(&self) -> &str {
-        self.head.iter(self.first_row).next().map_or("", |v| v.text)
+        self.head.first().map_or("", |v| v.text)
     }
 }
 
@@ -126,13 +127,21 @@ pub struct Validator<'m> {
     problems: Vec<Problem>,
     lines: u64,
     has_line_ids: bool,
+    /// Invoice-level fields present in the file (other than the reference), with columns.
+    invoice_cols: Vec<(Field, usize)>,
     progress: Option<Box<dyn FnMut(u64, u64) + 'm>>,
 }
 
 impl<'m> Validator<'m> {
     pub fn new(settings: Settings<'m>) -> Validator<'m> {
         let has_line_ids = settings.map.column(Field::LineId).is_some();
+        let invoice_cols = settings
+            .map
+            .mapped()
+            .filter(|(f, _)| f.is_invoice_level() && *f != Field::MerchantReference)
+            .collect();
         Validator {
+            invoice_cols,
             convention: settings.decimal,
             settings,
             hasher: foldhash::fast::FixedState::with_seed(0x6b72_6176_6961),
@@ -180,36 +189,60 @@ impl<'m> Validator<'m> {
         }
     }
 
-    fn merge(&mut self, d: RowDraft<'_>) {
-        let row_failed = !d.problems.is_empty();
-        self.problems.extend(d.problems);
+    /// Adds a row to its invoice, in file order: invoice-level cells are compared with
+    /// what earlier rows of the invoice said, and the parsed line is folded in.
+    fn merge<R: RowCells>(&mut self, r: &R, d: RowDraft<'_>) {
+        let row = r.row();
+        let map = self.settings.map;
         self.lines += 1;
-        if d.reference.is_empty() {
+        let reference_cell = map.column(Field::MerchantReference).map(|c| r.cell(c));
+        let reference = reference_cell.map(|c| text_of(c).0).unwrap_or_default();
+        let row_failed = !d.problems.is_empty();
+        self.problems
+            .extend(d.problems.into_iter().map(|p| p.with_reference(&reference)));
+        if reference.is_empty() {
+            self.problems.push(Problem::error(
+                row,
+                map.column(Field::MerchantReference),
+                None,
+                "merchant_reference is empty: every line needs the reference of the invoice it belongs to",
+            ));
             return;
         }
-        let reference: &str = &d.reference;
+        let reference: &str = &reference;
+        let cells: SmallVec<[(Field, Cow<'_, str>, bool); 20]> = self
+            .invoice_cols
+            .iter()
+            .filter_map(|&(f, col)| {
+                let c = r.cell(col);
+                (!c.is_blank()).then(|| {
+                    let (t, n) = text_of(c);
+                    (f, t, n)
+                })
+            })
+            .collect();
         let hash = self.hasher.hash_one(reference);
         let accs = &mut self.accs;
         let found = self
             .index
             .find(hash, |&i| accs[i as usize].reference() == reference)
             .copied();
-        let map = self.settings.map;
         let idx = match found {
             Some(i) => {
                 let acc = &mut accs[i as usize];
+                let slots = acc.head.slots(acc.first_row);
                 let mut new_values: SmallVec<[HeadValue<'_>; 4]> = SmallVec::new();
-                for cell in &d.head {
-                    match acc.head.get(cell.field, acc.first_row) {
-                        Some(old) if !same_value(cell.field, old.text, &cell.text) => {
+                for (field, text, from_number) in &cells {
+                    match slots[field.index()] {
+                        Some(old) if !same_value(*field, old.text, text) => {
                             self.problems.push(
                                 Problem::error(
-                                    d.row,
-                                    map.column(cell.field),
-                                    Some(cell.text.to_string()),
+                                    row,
+                                    map.column(*field),
+                                    Some(text.to_string()),
                                     format!(
-                                        "{} differs from '{}' on row {} of the same invoice {}: the rows of one invoice must agree (leave the cell blank to repeat the first value)",
-                                        cell.field, old.text, old.row, reference
+                                        "{field} differs from '{}' on row {} of the same invoice {reference}: the rows of one invoice must agree (leave the cell blank to repeat the first value)",
+                                        old.text, old.row
                                     ),
                                 )
                                 .with_reference(reference),
@@ -218,10 +251,10 @@ impl<'m> Validator<'m> {
                         }
                         Some(_) => {}
                         None => new_values.push(HeadValue {
-                            field: cell.field,
-                            text: &cell.text,
-                            row: d.row,
-                            from_number: cell.from_number,
+                            field: *field,
+                            text,
+                            row,
+                            from_number: *from_number,
                         }),
                     }
                 }
@@ -235,24 +268,26 @@ impl<'m> Validator<'m> {
                 let i = accs.len();
                 let mut head = PackedHead::default();
                 head.extend(
-                    d.row,
+                    row,
                     std::iter::once(HeadValue {
                         field: Field::MerchantReference,
                         text: reference,
-                        row: d.row,
+                        row,
                         from_number: false,
                     })
-                    .chain(d.head.iter().map(|c| HeadValue {
-                        field: c.field,
-                        text: &c.text,
-                        row: d.row,
-                        from_number: c.from_number,
+                    .chain(cells.iter().map(|(field, text, from_number)| {
+                        HeadValue {
+                            field: *field,
+                            text,
+                            row,
+                            from_number: *from_number,
+                        }
                     })),
                 );
                 if reference.chars().count() > 35 {
                     self.problems.push(
                         Problem::warning(
-                            d.row,
+                            row,
                             map.column(Field::MerchantReference),
                             Some(reference.to_string()),
                             "merchant_reference is longer than 35 characters; Kravia is reported to reject longer ones",
@@ -261,7 +296,7 @@ impl<'m> Validator<'m> {
                     );
                 }
                 accs.push(InvoiceAcc {
-                    first_row: d.row,
+                    first_row: row,
                     lines: 0,
                     invalid: false,
                     head,
@@ -289,7 +324,7 @@ impl<'m> Validator<'m> {
                         .as_ref()
                         .and_then(|l| l.line_id.as_deref())
                         .map(Box::from),
-                    d.row,
+                    row,
                 ));
             }
         }
@@ -314,7 +349,7 @@ impl<'m> Validator<'m> {
             let position = acc.lines;
             if let Some(extra) = acc.extra.as_mut() {
                 extra.lines.push(Line {
-                    row: d.row,
+                    row,
                     line_id: position.to_string(),
                     item_id: line.item_id.map(|s| s.into_owned()),
                     description: line.description.into_owned(),
@@ -423,8 +458,8 @@ impl ChunkSink for Validator<'_> {
             .with_min_len(256)
             .map(|r| parse_row(r, &ctx))
             .collect();
-        for d in drafts {
-            self.merge(d);
+        for (r, d) in rows.iter().zip(drafts) {
+            self.merge(r, d);
         }
     }
 

@@ -10,7 +10,6 @@ use crate::model::money::{decimal_from_f64, parse_number, round_to_minor, to_min
 use crate::model::{Currency, DecimalConvention, Evidence, NumberError, VatRate};
 use crate::problem::Problem;
 use rust_decimal::Decimal;
-use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// What the row parser needs to know about the file.
@@ -18,8 +17,6 @@ pub struct RowContext<'m> {
     pub map: &'m ColumnMap,
     pub convention: DecimalConvention,
     pub default_currency: Currency,
-    /// Invoice-level fields present in the file, with their columns.
-    invoice_cols: Vec<(Field, usize)>,
 }
 
 impl<'m> RowContext<'m> {
@@ -28,24 +25,12 @@ impl<'m> RowContext<'m> {
         convention: DecimalConvention,
         default_currency: Currency,
     ) -> Self {
-        let invoice_cols = map
-            .mapped()
-            .filter(|(f, _)| f.is_invoice_level() && *f != Field::MerchantReference)
-            .collect();
         RowContext {
             map,
             convention,
             default_currency,
-            invoice_cols,
         }
     }
-}
-
-/// An invoice-level cell, trimmed.
-pub struct HeadCell<'a> {
-    pub field: Field,
-    pub text: Cow<'a, str>,
-    pub from_number: bool,
 }
 
 /// A line whose cells all parsed.
@@ -59,18 +44,16 @@ pub struct LineDraft<'a> {
     pub item_id: Option<Cow<'a, str>>,
 }
 
-/// The row, parsed as far as it can be on its own.
+/// The line-level part of a row, parsed in parallel. Invoice-level cells are read in
+/// file order by the merge step, straight from the row.
 pub struct RowDraft<'a> {
-    pub row: u32,
-    pub reference: Cow<'a, str>,
-    pub head: SmallVec<[HeadCell<'a>; 20]>,
     /// `None` when a line-level cell had an error (in `problems`).
     pub line: Option<LineDraft<'a>>,
     pub problems: Vec<Problem>,
 }
 
 /// Text of a cell, trimmed; spreadsheet numbers print as people see them.
-fn text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
+pub fn text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
     match cell {
         CellRef::Text(Cow::Borrowed(s)) => {
             (Cow::Borrowed(crate::model::money::trim_cell(s)), false)
@@ -113,60 +96,18 @@ pub fn evidence_of(cell: &CellRef<'_>) -> Evidence {
 }
 
 pub fn parse_row<'a, R: RowCells>(r: &'a R, ctx: &RowContext<'_>) -> RowDraft<'a> {
-    let row = r.row();
     let mut problems = Vec::new();
-    let map = ctx.map;
-    let cell = |f: Field| map.column(f).map(|c| (c, r.cell(c)));
-
-    let reference = match cell(Field::MerchantReference) {
-        Some((_, c)) if !c.is_blank() => text_of(c).0,
-        Some((col, _)) => {
-            problems.push(Problem::error(
-                row,
-                Some(col),
-                None,
-                "merchant_reference is empty: every line needs the reference of the invoice it belongs to",
-            ));
-            Cow::Borrowed("")
-        }
-        None => Cow::Borrowed(""),
-    };
-
-    let mut head = SmallVec::new();
-    for &(field, col) in &ctx.invoice_cols {
-        let c = r.cell(col);
-        if c.is_blank() {
-            continue;
-        }
-        let (text, from_number) = text_of(c);
-        head.push(HeadCell {
-            field,
-            text,
-            from_number,
-        });
-    }
-
     // The currency this row's amounts are in: its own cell, else the default. The
     // invoice-level check later makes sure all rows agree.
-    let currency = head
-        .iter()
-        .find(|h: &&HeadCell| h.field == Field::Currency)
-        .and_then(|h| Currency::parse(&h.text).ok())
+    let currency = ctx
+        .map
+        .column(Field::Currency)
+        .map(|c| r.cell(c))
+        .filter(|c| !c.is_blank())
+        .and_then(|c| Currency::parse(&c.text()).ok())
         .unwrap_or(ctx.default_currency);
-    let line = parse_line(r, row, ctx, currency, &mut problems);
-    let reference_for_problems = reference.clone();
-    for p in &mut problems {
-        if p.reference.is_none() && !reference_for_problems.is_empty() {
-            p.reference = Some(reference_for_problems.to_string());
-        }
-    }
-    RowDraft {
-        row,
-        reference,
-        head,
-        line,
-        problems,
-    }
+    let line = parse_line(r, r.row(), ctx, currency, &mut problems);
+    RowDraft { line, problems }
 }
 
 fn parse_line<'a, R: RowCells>(
