@@ -16,12 +16,16 @@ xlsx=bench-data/lines-100k.xlsx
 [ -s "$xlsx" ] || target/release/examples/bench_data xlsx 100000 "$xlsx"
 echo "data: $csv $(($(stat -c %s "$csv") / 1000000)) MB; $xlsx $(($(stat -c %s "$xlsx") / 1000000)) MB"
 
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 best() { # best-of-3 "seconds kilobytes" of a command
   local best_s="" best_k=""
   for _ in 1 2 3; do
-    local out
-    out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    local s=${out% *} k=${out#* }
+    local out s k
+    /usr/bin/time -o "$tmp" -f "%e %M" "$@" >/dev/null 2>&1 || true
+    out=$(tail -1 "$tmp")
+    s=${out% *}
+    k=${out#* }
     if [ -z "$best_s" ] || awk "BEGIN{exit !($s < $best_s)}"; then best_s=$s; fi
     if [ -z "$best_k" ] || [ "$k" -lt "$best_k" ]; then best_k=$k; fi
   done

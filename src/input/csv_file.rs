@@ -252,7 +252,7 @@ impl CsvBody {
             total_bytes,
             path,
         } = self;
-        let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(2);
+        let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(1);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<CsvRow>>();
         let mut data_rows = 0u64;
         let (blank_rows, state) = std::thread::scope(|scope| {

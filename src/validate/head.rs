@@ -7,13 +7,16 @@
 
 use crate::mapping::Field;
 
-/// Packed entries: `field | NUMERIC_FLAG`, row offset from the invoice's first row
-/// (varint), length (varint), UTF-8 bytes.
+/// Packed entries: `field | NUMERIC_FLAG | ROW_FLAG`, the row offset from the invoice's
+/// first row (varint, only with `ROW_FLAG`: almost every value comes from the first row),
+/// length (varint), UTF-8 bytes.
 #[derive(Clone, Debug, Default)]
 pub struct PackedHead(Box<[u8]>);
 
 /// Marks a value that came from a numeric spreadsheet cell.
 const NUMERIC_FLAG: u8 = 0x80;
+/// Marks a value given on a later row than the invoice's first.
+const ROW_FLAG: u8 = 0x40;
 
 /// One stored value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,8 +62,12 @@ impl PackedHead {
         std::iter::from_fn(move || {
             let tag = *buf.get(pos)?;
             pos += 1;
-            let field = Field::from_index(usize::from(tag & !NUMERIC_FLAG))?;
-            let offset = get_varint(buf, &mut pos);
+            let field = Field::from_index(usize::from(tag & !(NUMERIC_FLAG | ROW_FLAG)))?;
+            let offset = if tag & ROW_FLAG != 0 {
+                get_varint(buf, &mut pos)
+            } else {
+                0
+            };
             let len = get_varint(buf, &mut pos) as usize;
             let bytes = buf.get(pos..pos + len)?;
             pos += len;
@@ -91,15 +98,31 @@ impl PackedHead {
     }
 
     /// Adds several values at once (one reallocation).
-    pub fn extend<'a>(&mut self, first_row: u32, values: impl IntoIterator<Item = HeadValue<'a>>) {
-        let mut buf = std::mem::take(&mut self.0).into_vec();
+    ///
+    /// The new contents are assembled in `scratch` and copied into one allocation of the
+    /// exact size: growing and shrinking each invoice's buffer in place would leave the
+    /// allocator with a hole per invoice.
+    pub fn extend<'a>(
+        &mut self,
+        first_row: u32,
+        values: impl IntoIterator<Item = HeadValue<'a>>,
+        scratch: &mut Vec<u8>,
+    ) {
+        scratch.clear();
+        scratch.extend_from_slice(&self.0);
+        let buf = scratch;
         for v in values {
-            buf.push(v.field as u8 | if v.from_number { NUMERIC_FLAG } else { 0 });
-            put_varint(&mut buf, u64::from(v.row.saturating_sub(first_row)));
-            put_varint(&mut buf, v.text.len() as u64);
+            let offset = v.row.saturating_sub(first_row);
+            let flags = if v.from_number { NUMERIC_FLAG } else { 0 }
+                | if offset > 0 { ROW_FLAG } else { 0 };
+            buf.push(v.field as u8 | flags);
+            if offset > 0 {
+                put_varint(buf, u64::from(offset));
+            }
+            put_varint(buf, v.text.len() as u64);
             buf.extend_from_slice(v.text.as_bytes());
         }
-        self.0 = buf.into_boxed_slice();
+        self.0 = Box::from(&buf[..]);
     }
 }
 
@@ -116,14 +139,16 @@ mod tests {
             row,
             from_number,
         };
+        let mut scratch = Vec::new();
         h.extend(
             10,
             [
                 v(Field::MerchantReference, "A-1", 10, false),
                 v(Field::Email, "ø@x.no", 10, false),
             ],
+            &mut scratch,
         );
-        h.extend(10, [v(Field::PostalCode, "151", 300, true)]);
+        h.extend(10, [v(Field::PostalCode, "151", 300, true)], &mut scratch);
         let all: Vec<_> = h.iter(10).collect();
         assert_eq!(all.len(), 3);
         assert_eq!(all[1].text, "ø@x.no");

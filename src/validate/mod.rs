@@ -10,6 +10,7 @@
 //! invoices (to send them or emit payloads), a line is folded into its invoice's
 //! per-VAT-rate sums as soon as it is parsed.
 
+mod blocks;
 mod head;
 mod invoice;
 mod row;
@@ -25,6 +26,7 @@ use crate::model::{
     ProductType,
 };
 use crate::problem::Problem;
+use blocks::Blocks;
 use head::{HeadValue, PackedHead};
 use rayon::prelude::*;
 use row::{RowContext, RowDraft, evidence_of, parse_row, text_of};
@@ -96,6 +98,9 @@ impl Validation {
 
 /// Everything known about one invoice while the file is being read.
 pub struct InvoiceAcc {
+    /// The fingerprint of the first row's invoice-level cells (two halves: a `u128`
+    /// would pad the struct to 16-byte alignment).
+    fingerprint: [u64; 2],
     first_row: u32,
     lines: u32,
     invalid: bool,
@@ -123,12 +128,14 @@ pub struct Validator<'m> {
     convention: Option<DecimalConvention>,
     hasher: foldhash::fast::FixedState,
     index: hashbrown::HashTable<u32>,
-    accs: Vec<InvoiceAcc>,
+    accs: Blocks<InvoiceAcc>,
     problems: Vec<Problem>,
     lines: u64,
     has_line_ids: bool,
     /// Invoice-level fields present in the file (other than the reference), with columns.
     invoice_cols: Vec<(Field, usize)>,
+    /// Reused buffer for assembling packed heads.
+    scratch: Vec<u8>,
     progress: Option<Box<dyn FnMut(u64, u64) + 'm>>,
 }
 
@@ -142,11 +149,12 @@ impl<'m> Validator<'m> {
             .collect();
         Validator {
             invoice_cols,
+            scratch: Vec::new(),
             convention: settings.decimal,
             settings,
             hasher: foldhash::fast::FixedState::with_seed(0x6b72_6176_6961),
             index: hashbrown::HashTable::new(),
-            accs: Vec::new(),
+            accs: Blocks::default(),
             problems: Vec::new(),
             lines: 0,
             has_line_ids,
@@ -195,11 +203,16 @@ impl<'m> Validator<'m> {
         let row = r.row();
         let map = self.settings.map;
         self.lines += 1;
-        let reference_cell = map.column(Field::MerchantReference).map(|c| r.cell(c));
-        let reference = reference_cell.map(|c| text_of(c).0).unwrap_or_default();
-        let row_failed = !d.problems.is_empty();
+        let RowDraft {
+            reference,
+            hash,
+            fingerprint,
+            line,
+            problems,
+        } = d;
+        let row_failed = !problems.is_empty();
         self.problems
-            .extend(d.problems.into_iter().map(|p| p.with_reference(&reference)));
+            .extend(problems.into_iter().map(|p| p.with_reference(&reference)));
         if reference.is_empty() {
             self.problems.push(Problem::error(
                 row,
@@ -210,26 +223,30 @@ impl<'m> Validator<'m> {
             return;
         }
         let reference: &str = &reference;
-        let cells: SmallVec<[(Field, Cow<'_, str>, bool); 20]> = self
-            .invoice_cols
-            .iter()
-            .filter_map(|&(f, col)| {
-                let c = r.cell(col);
-                (!c.is_blank()).then(|| {
-                    let (t, n) = text_of(c);
-                    (f, t, n)
+        let invoice_cols = &self.invoice_cols;
+        let cells = || -> SmallVec<[(Field, Cow<'_, str>, bool); 20]> {
+            invoice_cols
+                .iter()
+                .filter_map(|&(f, col)| {
+                    let c = r.cell(col);
+                    (!c.is_blank()).then(|| {
+                        let (t, n) = text_of(c);
+                        (f, t, n)
+                    })
                 })
-            })
-            .collect();
-        let hash = self.hasher.hash_one(reference);
+                .collect()
+        };
         let accs = &mut self.accs;
         let found = self
             .index
             .find(hash, |&i| accs[i as usize].reference() == reference)
             .copied();
         let idx = match found {
+            // Same cells as the invoice's first row: nothing to compare or add.
+            Some(i) if accs[i as usize].fingerprint == split(fingerprint) => i as usize,
             Some(i) => {
                 let acc = &mut accs[i as usize];
+                let cells = cells();
                 let slots = acc.head.slots(acc.first_row);
                 let mut new_values: SmallVec<[HeadValue<'_>; 4]> = SmallVec::new();
                 for (field, text, from_number) in &cells {
@@ -260,12 +277,13 @@ impl<'m> Validator<'m> {
                 }
                 if !new_values.is_empty() {
                     let first_row = acc.first_row;
-                    acc.head.extend(first_row, new_values);
+                    acc.head.extend(first_row, new_values, &mut self.scratch);
                 }
                 i as usize
             }
             None => {
                 let i = accs.len();
+                let cells = cells();
                 let mut head = PackedHead::default();
                 head.extend(
                     row,
@@ -283,6 +301,7 @@ impl<'m> Validator<'m> {
                             from_number: *from_number,
                         }
                     })),
+                    &mut self.scratch,
                 );
                 if reference.chars().count() > 35 {
                     self.problems.push(
@@ -296,6 +315,7 @@ impl<'m> Validator<'m> {
                     );
                 }
                 accs.push(InvoiceAcc {
+                    fingerprint: split(fingerprint),
                     first_row: row,
                     lines: 0,
                     invalid: false,
@@ -320,15 +340,14 @@ impl<'m> Validator<'m> {
             let extra = acc.extra.get_or_insert_with(Default::default);
             if self.has_line_ids {
                 extra.line_ids.push((
-                    d.line
-                        .as_ref()
+                    line.as_ref()
                         .and_then(|l| l.line_id.as_deref())
                         .map(Box::from),
                     row,
                 ));
             }
         }
-        let Some(line) = d.line else {
+        let Some(line) = line else {
             acc.invalid = true;
             return;
         };
@@ -450,6 +469,8 @@ impl ChunkSink for Validator<'_> {
         };
         let ctx = RowContext::new(
             self.settings.map,
+            &self.invoice_cols,
+            self.hasher.clone(),
             convention,
             self.settings.defaults.currency,
         );
@@ -468,6 +489,10 @@ impl ChunkSink for Validator<'_> {
             p(done, total);
         }
     }
+}
+
+fn split(f: u128) -> [u64; 2] {
+    [(f >> 64) as u64, f as u64]
 }
 
 /// Whether two invoice-level values are the same, ignoring what does not change their

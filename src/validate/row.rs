@@ -11,22 +11,37 @@ use crate::model::{Currency, DecimalConvention, Evidence, NumberError, VatRate};
 use crate::problem::Problem;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
+use std::hash::{BuildHasher, Hasher};
 
 /// What the row parser needs to know about the file.
 pub struct RowContext<'m> {
     pub map: &'m ColumnMap,
+    pub hasher: foldhash::fast::FixedState,
+    pub fingerprint: [foldhash::fast::FixedState; 2],
+    /// Invoice-level fields present in the file (other than the reference), with columns.
+    pub invoice_cols: &'m [(Field, usize)],
     pub convention: DecimalConvention,
     pub default_currency: Currency,
 }
 
+const FINGERPRINT_SEEDS: [u64; 2] = [0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f];
+
 impl<'m> RowContext<'m> {
     pub fn new(
         map: &'m ColumnMap,
+        invoice_cols: &'m [(Field, usize)],
+        hasher: foldhash::fast::FixedState,
         convention: DecimalConvention,
         default_currency: Currency,
     ) -> Self {
         RowContext {
             map,
+            hasher,
+            fingerprint: [
+                foldhash::fast::FixedState::with_seed(FINGERPRINT_SEEDS[0]),
+                foldhash::fast::FixedState::with_seed(FINGERPRINT_SEEDS[1]),
+            ],
+            invoice_cols,
             convention,
             default_currency,
         }
@@ -47,6 +62,14 @@ pub struct LineDraft<'a> {
 /// The line-level part of a row, parsed in parallel. Invoice-level cells are read in
 /// file order by the merge step, straight from the row.
 pub struct RowDraft<'a> {
+    /// The merchant reference, trimmed (empty when the cell is blank).
+    pub reference: Cow<'a, str>,
+    /// `reference` hashed with the validator's hasher.
+    pub hash: u64,
+    /// A 128-bit fingerprint of the row's non-blank invoice-level cells. A row whose
+    /// fingerprint equals its invoice's first row's repeats it exactly (the common case
+    /// of exports that repeat customer data on every line) and needs no comparison.
+    pub fingerprint: u128,
     /// `None` when a line-level cell had an error (in `problems`).
     pub line: Option<LineDraft<'a>>,
     pub problems: Vec<Problem>,
@@ -107,7 +130,36 @@ pub fn parse_row<'a, R: RowCells>(r: &'a R, ctx: &RowContext<'_>) -> RowDraft<'a
         .and_then(|c| Currency::parse(&c.text()).ok())
         .unwrap_or(ctx.default_currency);
     let line = parse_line(r, r.row(), ctx, currency, &mut problems);
-    RowDraft { line, problems }
+    let reference = ctx
+        .map
+        .column(Field::MerchantReference)
+        .map(|c| text_of(r.cell(c)).0)
+        .unwrap_or_default();
+    let hash = ctx.hasher.hash_one(reference.as_ref());
+    let (mut a, mut b) = (
+        ctx.fingerprint[0].build_hasher(),
+        ctx.fingerprint[1].build_hasher(),
+    );
+    for &(field, col) in ctx.invoice_cols {
+        let c = r.cell(col);
+        if c.is_blank() {
+            continue;
+        }
+        let (text, from_number) = text_of(c);
+        for h in [&mut a, &mut b] {
+            h.write_u8(field as u8 | if from_number { 0x80 } else { 0 });
+            h.write_usize(text.len());
+            h.write(text.as_bytes());
+        }
+    }
+    let fingerprint = (u128::from(a.finish()) << 64) | u128::from(b.finish());
+    RowDraft {
+        reference,
+        hash,
+        fingerprint,
+        line,
+        problems,
+    }
 }
 
 fn parse_line<'a, R: RowCells>(
