@@ -5,6 +5,7 @@
 
 pub mod progress;
 pub mod report;
+pub mod results;
 pub mod summary;
 
 use std::io::{BufWriter, Write};
