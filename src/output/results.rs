@@ -327,6 +327,42 @@ fn write_csv(path: &Path, rows: &[ResultRow], delimiter: u8) -> Result<(), Resul
     .map_err(|e| ResultsError::io(path, e))
 }
 
+/// The file's text: UTF-8 (BOM stripped), or Windows-1252 when it is not UTF-8 — what
+/// Excel writes when the accountant opens the file and saves it as plain "CSV
+/// (semikolon-delt)". Bytes Windows-1252 leaves undefined are an error, not a guess.
+fn decode_csv_text(path: &Path, raw: &[u8]) -> Result<String, ResultsError> {
+    if let Some(rest) = raw.strip_prefix(UTF8_BOM) {
+        return String::from_utf8(rest.to_vec()).map_err(|e| {
+            ResultsError::format(
+                path,
+                format!(
+                    "starts with a UTF-8 BOM but byte {} is not UTF-8",
+                    e.utf8_error().valid_up_to() + UTF8_BOM.len()
+                ),
+            )
+        });
+    }
+    if let Ok(s) = std::str::from_utf8(raw) {
+        return Ok(s.to_string());
+    }
+    if let Some(i) = raw
+        .iter()
+        .position(|b| matches!(b, 0x81 | 0x8d | 0x8f | 0x90 | 0x9d))
+    {
+        return Err(ResultsError::format(
+            path,
+            format!(
+                "is neither UTF-8 nor Windows-1252 (byte 0x{:02X} at offset {i})",
+                raw[i]
+            ),
+        ));
+    }
+    Ok(encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(raw)
+        .0
+        .into_owned())
+}
+
 /// Guesses the delimiter from the header line: the most frequent of `;`, `,` and tab.
 fn sniff_delimiter(data: &[u8]) -> u8 {
     let first = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
@@ -397,8 +433,15 @@ fn row_from_cells(
         None => parse_amount(get("amount"))
             .map_err(|m| ResultsError::format(path, format!("row {row}: {m}")))?,
     };
+    let merchant_reference = get("merchant_reference").trim();
+    if merchant_reference.is_empty() {
+        return Err(ResultsError::format(
+            path,
+            format!("row {row}: merchant_reference is empty"),
+        ));
+    }
     Ok(ResultRow {
-        merchant_reference: get("merchant_reference").trim().to_string(),
+        merchant_reference: merchant_reference.to_string(),
         status,
         transaction_id: opt(get("transaction_id")),
         invoice_number: opt(get("invoice_number")),
@@ -417,8 +460,9 @@ fn row_from_cells(
 /// Reads a CSV results file: with or without BOM, `;`, `,` or tab, columns by name,
 /// extra columns ignored, blank lines skipped.
 pub fn read_results_csv(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
-    let data = std::fs::read(path).map_err(|e| ResultsError::io(path, e))?;
-    let data = data.strip_prefix(UTF8_BOM).unwrap_or(&data);
+    let raw = std::fs::read(path).map_err(|e| ResultsError::io(path, e))?;
+    let text = decode_csv_text(path, &raw)?;
+    let data = text.as_bytes();
     let delimiter = sniff_delimiter(data);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -524,6 +568,12 @@ pub fn read_results_json(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
         .enumerate()
         .map(|(i, j)| {
             let n = i + 1;
+            if j.merchant_reference.trim().is_empty() {
+                return Err(ResultsError::format(
+                    path,
+                    format!("result {n}: merchant_reference is empty"),
+                ));
+            }
             let status = ResultStatus::parse(&j.status).ok_or_else(|| {
                 ResultsError::format(
                     path,
@@ -869,6 +919,36 @@ mod tests {
         assert_eq!(rows[0].transaction_id, None);
         assert_eq!(rows[1].status, ResultStatus::Failed);
         assert_eq!(rows[1].amount, 9_990);
+    }
+
+    #[test]
+    fn reads_a_file_excel_saved_again_as_windows_1252() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        // "Blåbær" in Windows-1252, no BOM, amount re-typed by Excel without trailing zero.
+        let mut bytes = b"merchant_reference;status;amount;customer\r\n".to_vec();
+        bytes.extend_from_slice(b"A-1;created;1234,5;Bl\xe5b\xe6r AS\r\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let rows = read_results_csv(&path).unwrap();
+        assert_eq!(rows[0].customer, "Blåbær AS");
+        assert_eq!(rows[0].amount, 123_450);
+        // A byte Windows-1252 does not define is refused, not guessed.
+        bytes.push(0x81);
+        std::fs::write(&path, &bytes).unwrap();
+        let msg = read_results_csv(&path).unwrap_err().to_string();
+        assert!(msg.contains("0x81"), "{msg}");
+    }
+
+    #[test]
+    fn empty_merchant_reference_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        std::fs::write(&path, "merchant_reference;status\nA-1;created\n ;failed\n").unwrap();
+        let msg = read_results_csv(&path).unwrap_err().to_string();
+        assert!(
+            msg.contains("row 3") && msg.contains("merchant_reference is empty"),
+            "{msg}"
+        );
     }
 
     #[test]
