@@ -18,9 +18,11 @@
 //!   accountant, or a wrapper script, looks for it — the results file is what tells which
 //!   invoices exist, so a truncated one is worse than none.
 //!
-//! Reading is tolerant: BOM or not, `;` or `,` (or tab), columns found by name, extra
-//! columns ignored, amounts with a decimal comma or point, so a file that the accountant
-//! opened and saved again in Excel still reads.
+//! Reading is tolerant: BOM or not, UTF-8 or Windows-1252 (Excel's plain "CSV"), `;` or
+//! `,` (or tab), columns found by name, extra columns ignored, amounts with a decimal
+//! comma or point, so a file that the accountant opened and saved again in Excel still
+//! reads. What it cannot tell is refused with the row named (unknown status, empty
+//! reference, `1.234,50`), never guessed.
 
 use crate::model::money::{decimal_from_f64, format_minor, to_minor_exact};
 use rust_decimal::Decimal;
