@@ -1,7 +1,9 @@
 //! Generates benchmark inputs: `bench_data csv LINES OUT.csv` writes a Norwegian-style CSV
 //! (`;`, decimal comma, UTF-8) with about 2.5 lines per invoice whose lines are shuffled
 //! through the whole file (the worst case for grouping); `bench_data xlsx LINES OUT.xlsx`
-//! writes the same kind of data as a spreadsheet with numeric cells. Deterministic.
+//! writes the same kind of data as a spreadsheet with numeric cells; `bench_data
+//! csv-invoices N OUT.csv` writes N one-line invoices (for the live-run benchmark).
+//! Deterministic.
 
 use std::io::{BufWriter, Write};
 
@@ -71,12 +73,12 @@ struct Line {
     index: u32,
 }
 
-fn lines(n: u64) -> Vec<Line> {
+fn lines(n: u64, one_per_invoice: bool) -> Vec<Line> {
     let mut rng = fastrand::Rng::with_seed(42);
     let mut out = Vec::with_capacity(n as usize);
     let mut invoice = 0;
     while (out.len() as u64) < n {
-        let count = rng.u32(1..=4);
+        let count = if one_per_invoice { 1 } else { rng.u32(1..=4) };
         for index in 0..count {
             if (out.len() as u64) < n {
                 out.push(Line { invoice, index });
@@ -136,12 +138,12 @@ fn fields(l: &Line) -> Vec<String> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, kind, n, out] = args.as_slice() else {
-        return Err("usage: bench_data csv|xlsx LINES OUT".into());
+        return Err("usage: bench_data csv|csv-invoices|xlsx LINES OUT".into());
     };
     let n: u64 = n.parse()?;
-    let all = lines(n);
+    let all = lines(n, kind == "csv-invoices");
     match kind.as_str() {
-        "csv" => {
+        "csv" | "csv-invoices" => {
             let mut w = BufWriter::new(std::fs::File::create(out)?);
             writeln!(w, "{}", HEADER.join(";"))?;
             for l in &all {

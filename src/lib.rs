@@ -14,5 +14,6 @@ pub mod mapping;
 pub mod model;
 pub mod output;
 pub mod problem;
+pub mod run;
 pub mod sandbox;
 pub mod validate;

@@ -22,6 +22,21 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Create the invoices of a file (with --dry-run: exactly what validate does).
     Import(ImportArgs),
+    /// Serve a local Dintero emulator on loopback, for rehearsals.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Answer 429 beyond this many requests per second.
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Added to every payment and transaction call.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -87,6 +102,46 @@ pub struct ImportArgs {
     /// Validate and print totals only; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LiveArgs {
+    /// Run against an in-process Dintero sandbox (offline rehearsal; no credentials).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Results file (default: next to the input, <name>.results.csv).
+    #[arg(long, value_name = "PATH")]
+    pub results: Option<PathBuf>,
+    /// Results file format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub results_format: crate::output::results::ResultsFormat,
+    /// Requests per second.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rate: u32,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Seconds to wait for one answer (invoice creation is synchronous at Kravia).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub request_timeout: f64,
+    /// Send the valid invoices even if others have errors (those are listed as not_sent).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Required for a production account (id starting with P).
+    #[arg(long)]
+    pub live: bool,
+    /// For production runs without a terminal: the file's total to confirm, e.g. 136919.68
+    /// (or NOK=136919.68,SEK=12800 for several currencies).
+    #[arg(long, value_name = "AMOUNT")]
+    pub confirm_total: Option<String>,
+    /// Auth API base URL (default https://api.dintero.com/v1, or DINTERO_API_URL).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Checkout API base URL (default https://checkout.dintero.com/v1, or DINTERO_CHECKOUT_URL).
+    #[arg(long, value_name = "URL")]
+    pub checkout_url: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! exit codes. The only place that uses `anyhow`.
 
 pub mod args;
+pub mod import;
 pub mod validate;
 
 use crate::exit::Exit;
@@ -21,6 +22,28 @@ impl Failure {
     }
 }
 
+/// `kravia-batch sandbox`: serves the emulator until Ctrl-C.
+fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+    let mut config = crate::sandbox::SandboxConfig::default();
+    config.faults.rate_limit = a.rate_limit;
+    config.faults.latency = std::time::Duration::from_millis(a.latency_ms);
+    let account = config.accounts.first().map(|a| (a.account_id.clone(), a.client_id.clone()));
+    runtime
+        .block_on(crate::sandbox::serve_until_ctrl_c_with(config, ([127, 0, 0, 1], a.port).into(), |h| {
+            println!("sandbox listening on {} (Ctrl-C to stop)", h.base_url());
+            if let Some((aid, cid)) = &account {
+                println!("  DINTERO_API_URL={0}/v1 DINTERO_CHECKOUT_URL={0}/v1", h.base_url());
+                println!("  DINTERO_ACCOUNT_ID={aid} DINTERO_CLIENT_ID={cid} DINTERO_CLIENT_SECRET=sandbox-secret");
+            }
+        }))
+        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+    Ok(Exit::Ok)
+}
+
 /// Runs the command line and returns the exit status.
 pub fn main() -> Exit {
     let cli = match Cli::try_parse() {
@@ -37,14 +60,13 @@ pub fn main() -> Exit {
     let json = match &cli.command {
         Command::Validate(a) => a.report.format == FormatArg::Json,
         Command::Import(a) => a.report.format == FormatArg::Json,
+        Command::Sandbox(_) => false,
     };
     let result = match &cli.command {
         Command::Validate(a) => validate::run(&a.input, &a.report),
         Command::Import(a) if a.dry_run => validate::run(&a.input, &a.report),
-        Command::Import(_) => Err(Failure::new(
-            Exit::Usage,
-            anyhow::anyhow!("the live import is not available yet: use --dry-run (or 'validate')"),
-        )),
+        Command::Import(a) => import::run(a),
+        Command::Sandbox(a) => serve_sandbox(a),
     };
     match result {
         Ok(exit) => exit,

@@ -104,6 +104,12 @@ fn input_failure(e: input::InputError) -> Failure {
 pub fn run(input: &InputArgs, report: &ReportArgs) -> Result<Exit, Failure> {
     let keep = report.emit_payloads.is_some();
     let p = prepare(input, keep, report.quiet)?;
+    print_outcome(&p, report)
+}
+
+/// Writes the report and payload files asked for and prints the summary; returns the
+/// dry run's exit code.
+pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure> {
     let v = &p.validation;
     if let Some(path) = &report.report {
         write_report(path, &v.problems, &p.names, p.output_delimiter())

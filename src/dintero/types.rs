@@ -62,6 +62,25 @@ pub enum TransactionStatus {
 }
 
 impl TransactionStatus {
+    /// The API's spelling (`AUTHORIZED`); `OTHER` for values not listed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransactionStatus::Initiated => "INITIATED",
+            TransactionStatus::Authorized => "AUTHORIZED",
+            TransactionStatus::AuthorizationVoided => "AUTHORIZATION_VOIDED",
+            TransactionStatus::Captured => "CAPTURED",
+            TransactionStatus::PartiallyCaptured => "PARTIALLY_CAPTURED",
+            TransactionStatus::PartiallyCapturedRefunded => "PARTIALLY_CAPTURED_REFUNDED",
+            TransactionStatus::Refunded => "REFUNDED",
+            TransactionStatus::PartiallyRefunded => "PARTIALLY_REFUNDED",
+            TransactionStatus::Declined => "DECLINED",
+            TransactionStatus::Failed => "FAILED",
+            TransactionStatus::Unknown => "UNKNOWN",
+            TransactionStatus::OnHold => "ON_HOLD",
+            TransactionStatus::Other => "OTHER",
+        }
+    }
+
     /// AUTHORIZED, CAPTURED or PARTIALLY_CAPTURED: an invoice exists.
     pub fn is_success(self) -> bool {
         matches!(

@@ -233,6 +233,8 @@ impl ExcelBody {
         }
     }
 
+    /// Reads the rows after the header into `sink`. The sheet is parsed on its own
+    /// thread, so that XML parsing overlaps with validating the previous chunk.
     pub fn read_all<S: ChunkSink>(
         mut self,
         mut info: SourceInfo,
@@ -240,34 +242,44 @@ impl ExcelBody {
         sink: &mut S,
     ) -> Result<SourceInfo, InputError> {
         let header_row = self.header_row;
-        let mut batch: Vec<ExcelRow> = Vec::with_capacity(CHUNK_ROWS);
-        let mut blank = 0u64;
-        let mut done = 0u64;
-        let mut last_row = header_row;
-        self.for_each_row(|row| {
-            if row.row <= header_row {
-                return true;
-            }
-            blank += u64::from(row.row - last_row - 1);
-            last_row = row.row;
-            if row.is_blank() {
-                blank += 1;
-                return true;
-            }
-            batch.push(row);
-            if batch.len() == CHUNK_ROWS {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExcelRow>>(1);
+        let (blank, read) = std::thread::scope(|scope| {
+            let producer = scope.spawn(move || {
+                let mut batch: Vec<ExcelRow> = Vec::with_capacity(CHUNK_ROWS);
+                let mut blank = 0u64;
+                let mut last_row = header_row;
+                let read = self.for_each_row(|row| {
+                    if row.row <= header_row {
+                        return true;
+                    }
+                    blank += u64::from(row.row - last_row - 1);
+                    last_row = row.row;
+                    if row.is_blank() {
+                        blank += 1;
+                        return true;
+                    }
+                    batch.push(row);
+                    if batch.len() == CHUNK_ROWS {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK_ROWS));
+                        // The receiver only goes away when the reader stops early.
+                        return tx.send(full).is_ok();
+                    }
+                    true
+                });
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                (blank, read)
+            });
+            let mut done = 0u64;
+            for batch in rx.iter() {
                 done += batch.len() as u64;
                 sink.chunk(&batch, Vec::new());
                 sink.progress(done, 0);
-                batch.clear();
             }
-            true
-        })?;
-        if !batch.is_empty() {
-            done += batch.len() as u64;
-            sink.chunk(&batch, Vec::new());
-            sink.progress(done, 0);
-        }
+            producer.join().unwrap_or((0, Ok(())))
+        });
+        read?;
         info.blank_rows = blank;
         Ok(info)
     }

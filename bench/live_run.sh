@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Live-run benchmark for issue #4: 10,000 invoices against the sandbox (a separate
+# `kravia-batch sandbox` process on loopback) with 50 ms latency, at R = 100 and R = 1000
+# requests per second, the sandbox limiting at exactly R. Reports, per R:
+#   wall time against N/R + latency (target: within 2%), the number of 429 answers
+#   (target: 0), the tool's CPU time as a share of one core (target at R = 1000: <= 25%),
+# and at R = 1000 the same run with a 2 ms delay injected into every fsync/fdatasync by
+# strace (target: the journal costs at most 5% of wall time).
+# Usage: bench/live_run.sh [N]   (default N = 10000; data in bench-data/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-10000}
+cargo build --release --quiet --bin kravia-batch --example bench_data
+bin=target/release/kravia-batch
+mkdir -p bench-data
+input=bench-data/invoices-$n.csv
+[ -s "$input" ] || target/release/examples/bench_data csv-invoices "$n" "$input"
+tmp=$(mktemp -d)
+trap 'kill "${sandbox_pid:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+run_at() { # rate [wrapper...]: prints "wall cpu 429s"
+  local rate=$1; shift
+  kill "${sandbox_pid:-}" 2>/dev/null || true
+  "$bin" sandbox --port 0 --rate-limit "$rate" --latency-ms 50 >"$tmp/sandbox.out" &
+  sandbox_pid=$!
+  for _ in $(seq 100); do grep -q listening "$tmp/sandbox.out" 2>/dev/null && break; sleep 0.05; done
+  local url
+  url=$(sed -n 's/^sandbox listening on \(http[^ ]*\).*/\1/p' "$tmp/sandbox.out")
+  rm -f "$tmp"/results.csv*
+  DINTERO_ACCOUNT_ID=T12345678 DINTERO_CLIENT_ID=sandbox-client DINTERO_CLIENT_SECRET=sandbox-secret \
+  DINTERO_API_URL="$url/v1" DINTERO_CHECKOUT_URL="$url/v1" \
+    /usr/bin/time -o "$tmp/time" -f "%e %U %S" "$@" "$bin" import "$input" --quiet --format json \
+      --rate "$rate" --concurrency 256 --results "$tmp/results.csv" >"$tmp/out.json"
+  read -r wall user sys <"$tmp/time"
+  local limited
+  limited=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rate_limited"])' "$tmp/out.json")
+  echo "$wall $(awk "BEGIN{print $user + $sys}") $limited"
+}
+
+for rate in 100 1000; do
+  read -r wall cpu limited < <(run_at "$rate")
+  ideal=$(awk "BEGIN{print $n / $rate + 0.05}")
+  printf 'R=%-5s wall %7.2f s (ideal %.2f s, %+.1f%%)  429s %s  CPU %.2f s = %.1f%% of a core\n' \
+    "$rate" "$wall" "$ideal" "$(awk "BEGIN{print ($wall / $ideal - 1) * 100}")" "$limited" "$cpu" "$(awk "BEGIN{print $cpu / $wall * 100}")"
+done
+if command -v strace >/dev/null; then
+  read -r wall_slow _ _ < <(run_at 1000 strace -f -qq -o /dev/null -e trace=fsync,fdatasync -e inject=fsync,fdatasync:delay_exit=2000)
+  read -r wall_fast _ _ < <(run_at 1000 strace -f -qq -o /dev/null -e trace=fsync,fdatasync)
+  printf 'R=1000 with 2 ms per fsync: %.2f s vs %.2f s under strace without delay (%+.1f%%)\n' \
+    "$wall_slow" "$wall_fast" "$(awk "BEGIN{print ($wall_slow / $wall_fast - 1) * 100}")"
+fi

@@ -1,0 +1,469 @@
+//! The live import: the dry run's invoices, sent once each, with a journal to resume from
+//! and a results file mapping every reference to its invoice.
+
+use super::args::{FormatArg, ImportArgs, LiveArgs};
+use super::validate::{Prepared, prepare};
+use super::Failure;
+use crate::dintero::client::Client;
+use crate::dintero::config::{ClientOptions, Endpoints};
+use crate::dintero::credentials::{AccountKind, Credentials};
+use crate::dintero::payload::pay_request;
+use crate::exit::Exit;
+use crate::model::money::format_minor_nordic;
+use crate::model::{Currency, Invoice};
+use crate::output::results::{ResultRow, ResultStatus, default_results_path, write_results};
+use crate::run::journal::{InvoiceEntry, Journal, Recorded, Status};
+use crate::run::pacing::Pacer;
+use crate::run::scheduler::{Done, Job, RunSettings, Scheduler};
+use crate::sandbox::{self, SandboxConfig};
+use anyhow::{Context, anyhow};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+fn config_failure(e: impl Into<anyhow::Error>) -> Failure {
+    Failure::new(Exit::Config, e.into())
+}
+
+/// The content hash of an invoice: SHA-256 of the exact body that would be sent.
+pub fn content_hash(invoice: &Invoice) -> String {
+    let body = serde_json::to_vec(&pay_request(invoice)).unwrap_or_default();
+    hex::encode(Sha256::digest(&body))
+}
+
+/// The journal of a results file: `<results>.journal.sqlite` beside it.
+pub fn journal_path(results: &Path) -> PathBuf {
+    let mut name = results.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".journal.sqlite");
+    results.with_file_name(name)
+}
+
+pub fn run(args: &ImportArgs) -> Result<Exit, Failure> {
+    let live = &args.live;
+    let quiet = args.report.quiet;
+    let prepared = prepare(&args.input, true, quiet)?;
+    let v = &prepared.validation;
+    if v.errors() > 0 && !live.skip_invalid {
+        // Nothing is sent when the file has any error: show the same report as the dry run.
+        super::validate::print_outcome(&prepared, &args.report)?;
+        eprintln!("Nothing was sent: the file has errors. Fix them, or pass --skip-invalid to send only the valid invoices.");
+        return Ok(Exit::InputErrors);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(config_failure)?;
+    runtime.block_on(run_live(&prepared, args, live))
+}
+
+async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Exit, Failure> {
+    let json_out = args.report.format == FormatArg::Json;
+    // Where to send: the in-process sandbox, or Dintero (or a sandbox) from the environment.
+    let mut sandbox_handle = None;
+    let (credentials, endpoints) = if live.sandbox {
+        let config = SandboxConfig::default();
+        let account = config.accounts.first().cloned().ok_or_else(|| config_failure(anyhow!("the sandbox has no account")))?;
+        let handle = sandbox::start(config, ([127, 0, 0, 1], 0).into())
+            .await
+            .context("cannot start the in-process sandbox")
+            .map_err(config_failure)?;
+        let endpoints = Endpoints::single_host(&handle.base_url()).map_err(config_failure)?;
+        let creds = Credentials::new(account.account_id.clone(), account.client_id.clone(), account.client_secret.clone().into())
+            .map_err(config_failure)?;
+        sandbox_handle = Some(handle);
+        (creds, endpoints)
+    } else {
+        let creds = Credentials::from_env().map_err(config_failure)?;
+        let env = Endpoints::from_env().map_err(config_failure)?;
+        let endpoints = Endpoints::new(
+            live.api_url.as_deref().unwrap_or(&env.api),
+            live.checkout_url.as_deref().unwrap_or(&env.checkout),
+        )
+        .map_err(config_failure)?;
+        (creds, endpoints)
+    };
+    let account = credentials.account_id.clone();
+    let kind = credentials.account_kind().map_err(config_failure)?;
+
+    let invoices: Vec<Arc<Invoice>> = p.validation.invoices.iter().cloned().map(Arc::new).collect();
+    if kind == AccountKind::Production {
+        confirm_production(&account, &invoices, live)?;
+    }
+
+    let results_path = live.results.clone().unwrap_or_else(|| default_results_path(&args.input.file, live.results_format));
+    let journal_file = journal_path(&results_path);
+    let journal = Journal::open(&journal_file)
+        .with_context(|| format!("cannot open the journal {}", journal_file.display()))
+        .map_err(config_failure)?;
+    match journal.meta("account_id").map_err(config_failure)? {
+        Some(a) if a != account && !live.sandbox => {
+            return Err(config_failure(anyhow!(
+                "the journal {} belongs to account {a}, not {account}: use another --results path for another account",
+                journal_file.display()
+            )));
+        }
+        Some(_) => {}
+        None => {
+            journal.set_meta("account_id", &account).map_err(config_failure)?;
+            journal.set_meta("input", &args.input.file.display().to_string()).map_err(config_failure)?;
+            journal.set_meta("tool_version", env!("CARGO_PKG_VERSION")).map_err(config_failure)?;
+        }
+    }
+    let entries: Vec<InvoiceEntry> = invoices
+        .iter()
+        .map(|i| InvoiceEntry {
+            reference: i.merchant_reference.clone(),
+            content_hash: content_hash(i),
+            amount: i.amount,
+            currency: i.currency.code().to_string(),
+            customer: i.customer(),
+            rows: rows_label(&i.rows),
+        })
+        .collect();
+    let changed = journal.register(&entries, false).map_err(config_failure)?;
+    if !changed.is_empty() {
+        let refs: Vec<&str> = changed.iter().map(|c| c.reference.as_str()).collect();
+        return Err(Failure::new(
+            Exit::InputErrors,
+            anyhow!(
+                "{} invoice(s) changed since the journal {} recorded them: {}. Nothing was sent. Restore the file as it was, or start a new run with another --results path (the journal shows what was already sent).",
+                refs.len(),
+                journal_file.display(),
+                refs.join(", ")
+            ),
+        ));
+    }
+    let rejected: Vec<InvoiceEntry> = p
+        .validation
+        .rejected
+        .iter()
+        .map(|r| InvoiceEntry {
+            reference: r.merchant_reference.clone(),
+            content_hash: String::new(),
+            amount: 0,
+            currency: String::new(),
+            customer: String::new(),
+            rows: r.first_row.to_string(),
+        })
+        .collect();
+    journal.register(&rejected, true).map_err(config_failure)?;
+
+    let recorded: HashMap<String, Recorded> =
+        journal.rows().map_err(config_failure)?.into_iter().map(|r| (r.entry.reference, r.recorded)).collect();
+    let jobs: Vec<Job> = invoices
+        .iter()
+        .map(|i| Job { invoice: i.clone(), recorded: recorded.get(&i.merchant_reference).cloned().unwrap_or_default() })
+        .filter(|j| matches!(j.recorded.status, Status::Pending | Status::Sending | Status::Unknown))
+        .collect();
+
+    let options = ClientOptions { request_timeout: Duration::from_secs_f64(live.request_timeout.max(0.1)), ..ClientOptions::default() };
+    let client = Client::new(credentials, &endpoints, options).map_err(config_failure)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let (stop, interrupted) = (stop.clone(), interrupted.clone());
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, Ordering::SeqCst);
+                stop.store(true, Ordering::SeqCst);
+                eprintln!("\nstopping: letting the requests in flight finish (Ctrl-C again is safe too: the journal keeps what was sent)");
+            }
+        });
+    }
+    let total = jobs.len() as u64;
+    let progress = RunProgress::new(total, args.report.quiet);
+    let pacer = Pacer::new(live.rate, live.concurrency as usize);
+    let writer = journal.writer().map_err(config_failure)?;
+    let scheduler = Arc::new(Scheduler::new(client, writer.clone(), pacer.clone(), RunSettings::default(), stop.clone()));
+    let on_done = {
+        let progress = progress.clone();
+        move |_: &Invoice, d: Done| progress.done(d)
+    };
+    let run_result = scheduler.run(jobs, live.concurrency as usize, on_done).await;
+    progress.finish();
+    writer.close().await.map_err(config_failure)?;
+
+    // The results file is rebuilt from the journal: it is the record of what happened.
+    let rows = journal.rows().map_err(config_failure)?;
+    let errors_by_ref: HashMap<&str, &str> =
+        p.validation.rejected.iter().map(|r| (r.merchant_reference.as_str(), r.error.as_str())).collect();
+    let results: Vec<ResultRow> = rows
+        .iter()
+        .map(|r| {
+            let status = match r.recorded.status {
+                Status::Created => ResultStatus::Created,
+                Status::AlreadyExists => ResultStatus::AlreadyExists,
+                Status::Failed => ResultStatus::Failed,
+                Status::Unknown | Status::Sending => ResultStatus::Unknown,
+                Status::Pending | Status::NotSent => ResultStatus::NotSent,
+            };
+            let error = r.recorded.error.clone().or_else(|| {
+                errors_by_ref.get(r.entry.reference.as_str()).map(|e| format!("not sent: the input has errors ({e})"))
+            });
+            ResultRow {
+                merchant_reference: r.entry.reference.clone(),
+                status,
+                transaction_id: r.recorded.transaction_id.clone(),
+                invoice_number: r.recorded.invoice_number.clone(),
+                invoice_url: r.recorded.invoice_url.clone(),
+                amount: r.entry.amount,
+                currency: r.entry.currency.clone(),
+                customer: r.entry.customer.clone(),
+                rows: r.entry.rows.clone(),
+                error,
+                transaction_status: r.recorded.transaction_status.clone(),
+                status_checked_at: None,
+                status_changed_at: None,
+            }
+        })
+        .collect();
+    write_results(&results_path, &results, live.results_format, p.output_delimiter())
+        .with_context(|| format!("cannot write the results file {}", results_path.display()))
+        .map_err(config_failure)?;
+    if let Some(h) = sandbox_handle.take() {
+        let _ = h.shutdown().await;
+    }
+
+    if let Err(e) = run_result {
+        return Err(Failure::new(Exit::Config, anyhow!("{e}; the results so far are in {}", results_path.display())));
+    }
+    let outcome = RunOutcome::of(&results, interrupted.load(Ordering::SeqCst), pacer.rate_limited_count());
+    let exit = outcome.exit();
+    if json_out {
+        let mut j = outcome.json(&account, &results_path, &journal_file);
+        j["exit_code"] = exit.code().into();
+        println!("{j:#}");
+    } else {
+        print!("{}", outcome.text(&account, live.sandbox, &results_path, &args.input.file));
+    }
+    Ok(exit)
+}
+
+fn rows_label(rows: &[u32]) -> String {
+    rows.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// A production run needs `--live` and a confirmation of what will be sent.
+fn confirm_production(account: &str, invoices: &[Arc<Invoice>], live: &LiveArgs) -> Result<(), Failure> {
+    if !live.live {
+        return Err(Failure::new(
+            Exit::Usage,
+            anyhow!("{account} is a PRODUCTION account: real invoices reach real customers. Pass --live to confirm that this is intended."),
+        ));
+    }
+    let mut totals: BTreeMap<Currency, i64> = BTreeMap::new();
+    for i in invoices {
+        *totals.entry(i.currency).or_default() += i.amount;
+    }
+    let shown: Vec<String> = totals.iter().map(|(c, a)| format!("{} {}", format_minor_nordic(*a, c.exponent()), c.code())).collect();
+    if let Some(given) = &live.confirm_total {
+        if confirm_total_matches(given, &totals) {
+            return Ok(());
+        }
+        return Err(Failure::new(
+            Exit::Usage,
+            anyhow!("--confirm-total {given} does not match the file's total ({}); nothing was sent", shown.join(", ")),
+        ));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            Exit::Usage,
+            anyhow!("a production run without a terminal needs --confirm-total with the file's total ({})", shown.join(", ")),
+        ));
+    }
+    eprint!(
+        "Send {} invoices totalling {} to PRODUCTION account {account}? Type the number of invoices to confirm: ",
+        invoices.len(),
+        shown.join(", ")
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    if line.trim() == invoices.len().to_string() {
+        Ok(())
+    } else {
+        Err(Failure::new(Exit::Usage, anyhow!("not confirmed; nothing was sent")))
+    }
+}
+
+/// `136919.68` (one currency) or `NOK=136919.68,SEK=12800` (several).
+fn confirm_total_matches(given: &str, totals: &BTreeMap<Currency, i64>) -> bool {
+    let parse = |s: &str| {
+        crate::model::money::parse_number(s, crate::model::DecimalConvention::Point)
+            .ok()
+            .and_then(|n| crate::model::money::to_minor_exact(n.value, 2))
+    };
+    if !given.contains('=') {
+        return totals.len() == 1 && totals.values().next().copied() == parse(given);
+    }
+    let mut seen: BTreeMap<Currency, i64> = BTreeMap::new();
+    for part in given.split(',') {
+        let Some((c, a)) = part.split_once('=') else { return false };
+        let (Ok(c), Some(a)) = (Currency::parse(c), parse(a)) else { return false };
+        seen.insert(c, a);
+    }
+    &seen == totals
+}
+
+/// Progress of the live run on stderr.
+#[derive(Clone)]
+struct RunProgress {
+    bar: Option<ProgressBar>,
+    done: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
+    total: u64,
+    lines: bool,
+    last_line: Arc<std::sync::Mutex<std::time::Instant>>,
+}
+
+impl RunProgress {
+    fn new(total: u64, quiet: bool) -> RunProgress {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (!quiet && terminal && total > 0).then(|| {
+            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("sending [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}") {
+                b.set_style(style.progress_chars("=> "));
+            }
+            b
+        });
+        RunProgress {
+            bar,
+            done: Arc::new(AtomicU64::new(0)),
+            failed: Arc::new(AtomicU64::new(0)),
+            total,
+            lines: !quiet && !terminal,
+            last_line: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
+        }
+    }
+
+    fn done(&self, d: Done) {
+        let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if matches!(d, Done::Final(Status::Failed | Status::Unknown)) {
+            self.failed.fetch_add(1, Ordering::SeqCst);
+        }
+        let failed = self.failed.load(Ordering::SeqCst);
+        if let Some(b) = &self.bar {
+            b.set_position(n);
+            if failed > 0 {
+                b.set_message(format!("failed {failed}"));
+            }
+        } else if self.lines {
+            let mut last = self.last_line.lock().unwrap_or_else(|e| e.into_inner());
+            if last.elapsed() >= Duration::from_secs(5) || n == self.total {
+                *last = std::time::Instant::now();
+                eprintln!("sent {n} of {} ({failed} failed)", self.total);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Counts and totals of a finished (or stopped) run, from the results.
+struct RunOutcome {
+    counts: BTreeMap<&'static str, u64>,
+    /// status -> currency -> (invoices, amount)
+    totals: BTreeMap<&'static str, BTreeMap<String, (u64, i64)>>,
+    interrupted: bool,
+    rate_limited: u64,
+}
+
+impl RunOutcome {
+    fn of(results: &[ResultRow], interrupted: bool, rate_limited: u64) -> RunOutcome {
+        let mut counts = BTreeMap::new();
+        let mut totals: BTreeMap<&'static str, BTreeMap<String, (u64, i64)>> = BTreeMap::new();
+        for r in results {
+            let s = r.status.as_str();
+            *counts.entry(s).or_default() += 1;
+            if !r.currency.is_empty() {
+                let t = totals.entry(s).or_default().entry(r.currency.clone()).or_default();
+                t.0 += 1;
+                t.1 += r.amount;
+            }
+        }
+        RunOutcome { counts, totals, interrupted, rate_limited }
+    }
+
+    fn count(&self, s: ResultStatus) -> u64 {
+        self.counts.get(s.as_str()).copied().unwrap_or(0)
+    }
+
+    fn exit(&self) -> Exit {
+        if self.interrupted || self.count(ResultStatus::Unknown) > 0 || self.unsent_valid() {
+            Exit::Incomplete
+        } else if self.count(ResultStatus::Failed) > 0 || self.count(ResultStatus::NotSent) > 0 {
+            Exit::SomeFailed
+        } else {
+            Exit::Ok
+        }
+    }
+
+    /// Valid invoices left unsent (they have an amount; invalid ones do not).
+    fn unsent_valid(&self) -> bool {
+        self.totals.get(ResultStatus::NotSent.as_str()).is_some_and(|t| !t.is_empty())
+    }
+
+    fn text(&self, account: &str, sandbox: bool, results: &Path, input: &Path) -> String {
+        let mut s = String::new();
+        let target = if sandbox { format!("{account} (in-process sandbox)") } else { account.to_string() };
+        s.push_str(&format!("{}\n  sent to Dintero account {target}\n\n", input.display()));
+        let names = [
+            (ResultStatus::Created, "created"),
+            (ResultStatus::AlreadyExists, "already existed"),
+            (ResultStatus::Failed, "failed"),
+            (ResultStatus::Unknown, "unknown"),
+            (ResultStatus::NotSent, "not sent"),
+        ];
+        let parts: Vec<String> = names.iter().map(|(st, n)| format!("{n} {}", self.count(*st))).collect();
+        s.push_str(&format!("Invoices  {}\n", parts.join(", ")));
+        for (st, n) in names {
+            if let Some(t) = self.totals.get(st.as_str()) {
+                for (cur, (count, amount)) in t {
+                    s.push_str(&format!("  {n:<16} {cur} {:>18} ({count} invoices)\n", format_minor_nordic(*amount, 2)));
+                }
+            }
+        }
+        if self.rate_limited > 0 {
+            s.push_str(&format!("Dintero asked to slow down {} times (429); the run paced itself.\n", self.rate_limited));
+        }
+        s.push_str(&format!("\nResults: {}\n", results.display()));
+        match self.exit() {
+            Exit::Ok => s.push_str("Result: every invoice exists at Kravia.\n"),
+            Exit::SomeFailed => s.push_str("Result: some invoices were not created; the results file says why for each.\n"),
+            _ => s.push_str("Result: the run is incomplete. Run the same command again: it resumes, and never sends an invoice twice.\n"),
+        }
+        s
+    }
+
+    fn json(&self, account: &str, results: &Path, journal: &Path) -> serde_json::Value {
+        let totals: serde_json::Map<String, serde_json::Value> = self
+            .totals
+            .iter()
+            .map(|(st, t)| {
+                let list: Vec<serde_json::Value> =
+                    t.iter().map(|(cur, (n, a))| json!({"currency": cur, "invoices": n, "amount": a})).collect();
+                (st.to_string(), json!(list))
+            })
+            .collect();
+        json!({
+            "account": account,
+            "results_file": results.display().to_string(),
+            "journal": journal.display().to_string(),
+            "counts": self.counts,
+            "totals": totals,
+            "interrupted": self.interrupted,
+            "rate_limited": self.rate_limited,
+        })
+    }
+}

@@ -1,0 +1,5 @@
+//! The live run: pacing, the write-ahead journal, and the scheduler that sends each
+//! invoice exactly once.
+
+pub mod pacing;
+pub mod scheduler;

@@ -1,0 +1,299 @@
+//! The scheduler: sends each invoice exactly once, whatever the network, the server or
+//! the operator does.
+//!
+//! Every attempt is journaled before it is sent. Retries happen only where they cannot
+//! duplicate: a 429 or a request that never left (connection refused) is simply sent
+//! again; after an outcome that may have created the invoice (timeout, reset, 5xx, a
+//! 400 under the strict reference toggle) the invoice is looked up by
+//! `merchant_reference` first, and only resent when nothing authorized exists. An
+//! interrupted earlier run's `sending` records are reconciled the same way before
+//! anything is sent.
+
+use super::journal::{JournalError, JournalWriter, Recorded, Status};
+use super::pacing::Pacer;
+use crate::dintero::client::Client;
+use crate::dintero::error::{ApiError, Outcome};
+use crate::dintero::payload::pay_request;
+use crate::dintero::types::Transaction;
+use crate::model::Invoice;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One invoice to bring to a final state, with what the journal knows of it.
+pub struct Job {
+    pub invoice: Arc<Invoice>,
+    pub recorded: Recorded,
+}
+
+/// Tuning of a run.
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    /// Sends of one invoice before giving up on transient errors.
+    pub max_attempts: u32,
+    /// Look-ups of one invoice before its outcome is left unknown.
+    pub max_lookups: u32,
+    /// First backoff; doubles per attempt, with jitter.
+    pub backoff: Duration,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings { max_attempts: 6, max_lookups: 6, backoff: Duration::from_millis(200) }
+    }
+}
+
+/// Why a run stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the journal cannot be written: {0}")]
+    Journal(#[from] JournalError),
+    #[error("Dintero refused the credentials ({0}); check DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET")]
+    Unauthorized(String),
+}
+
+/// What happened to one invoice in this run, for progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// Already final before this run.
+    Skipped,
+    Final(Status),
+}
+
+/// The shared state of a run.
+pub struct Scheduler {
+    client: Client,
+    journal: JournalWriter,
+    pacer: Pacer,
+    settings: RunSettings,
+    stop: Arc<AtomicBool>,
+}
+
+/// A stop flag the operator (Ctrl-C) can raise: no new invoice is started after it.
+pub type StopFlag = Arc<AtomicBool>;
+
+impl Scheduler {
+    pub fn new(client: Client, journal: JournalWriter, pacer: Pacer, settings: RunSettings, stop: StopFlag) -> Self {
+        Scheduler { client, journal, pacer, settings, stop }
+    }
+
+    /// Runs all jobs with `concurrency` workers; `on_done` is called after each job.
+    pub async fn run(
+        self: Arc<Self>,
+        jobs: Vec<Job>,
+        concurrency: usize,
+        on_done: impl Fn(&Invoice, Done) + Send + Sync + 'static,
+    ) -> Result<(), RunError> {
+        let queue = Arc::new(Mutex::new(jobs.into_iter().collect::<std::collections::VecDeque<Job>>()));
+        let on_done = Arc::new(on_done);
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..concurrency.max(1) {
+            let (me, queue, on_done) = (self.clone(), queue.clone(), on_done.clone());
+            workers.spawn(async move {
+                loop {
+                    if me.stop.load(Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    let Some(job) = job else { return Ok(()) };
+                    let done = me.handle(&job).await?;
+                    on_done(&job.invoice, done);
+                }
+            });
+        }
+        let mut result = Ok(());
+        while let Some(joined) = workers.join_next().await {
+            match joined {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    // A fatal error: stop the others from starting new work.
+                    self.stop.store(true, Ordering::SeqCst);
+                    if result.is_ok() {
+                        result = Err(e);
+                    }
+                }
+                Err(join) => {
+                    self.stop.store(true, Ordering::SeqCst);
+                    if result.is_ok() {
+                        result = Err(RunError::Journal(JournalError::Corrupt(format!("a worker stopped: {join}"))));
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// Brings one invoice to a final state (or leaves it safely resumable).
+    async fn handle(&self, job: &Job) -> Result<Done, RunError> {
+        let reference = job.invoice.merchant_reference.as_str();
+        match job.recorded.status {
+            Status::Created | Status::AlreadyExists | Status::NotSent | Status::Failed => return Ok(Done::Skipped),
+            Status::Sending | Status::Unknown => {
+                // An earlier run may have created it: find out before sending anything.
+                match self.lookup(reference).await? {
+                    Lookup::Found(t) => {
+                        let status = Status::Created;
+                        self.record(reference, status.clone(), Some(&t), None, "found by look-up after an interrupted run").await?;
+                        return Ok(Done::Final(status));
+                    }
+                    Lookup::Absent => {}
+                    Lookup::Failed(e) => {
+                        self.record(reference, Status::Unknown, None, Some(e.to_string()), "look-up failed").await?;
+                        return Ok(Done::Final(Status::Unknown));
+                    }
+                }
+            }
+            Status::Pending => {}
+        }
+        self.send(job).await
+    }
+
+    async fn send(&self, job: &Job) -> Result<Done, RunError> {
+        let invoice = &job.invoice;
+        let reference = invoice.merchant_reference.as_str();
+        let body = pay_request(invoice);
+        let mut attempt = 0u32;
+        let mut last_error: Option<ApiError> = None;
+        while attempt < self.settings.max_attempts {
+            attempt += 1;
+            let permit = self.pacer.acquire().await;
+            self.journal.intent(reference, "POST /v1/sessions/pay").await?;
+            let result = self.client.pay(&body).await;
+            drop(permit);
+            let e = match result {
+                Ok(t) if t.is_success() => {
+                    self.pacer.succeeded();
+                    self.record(reference, Status::Created, Some(&t), None, "created").await?;
+                    return Ok(Done::Final(Status::Created));
+                }
+                Ok(t) => {
+                    // A 200 with status FAILED: Kravia refused the invoice. Never retried
+                    // automatically (DO_NOT_RETRY or not: the reason needs a person).
+                    let reason = t.failure_message().unwrap_or("the transaction FAILED without a reason").to_string();
+                    let reason = if t.do_not_retry() { format!("{reason} (DO_NOT_RETRY)") } else { reason };
+                    self.record(reference, Status::Failed, Some(&t), Some(reason), "transaction FAILED").await?;
+                    return Ok(Done::Final(Status::Failed));
+                }
+                Err(e) => e,
+            };
+            match e.outcome {
+                Outcome::RateLimited { retry_after } => {
+                    // Not processed: pause everyone, then send again (not an attempt).
+                    self.pacer.rate_limited(retry_after);
+                    self.journal.event(reference, "rate_limited", &e.to_string()).await?;
+                    attempt -= 1;
+                    last_error = Some(e);
+                    continue;
+                }
+                Outcome::NotSent => {
+                    self.journal.event(reference, "not_sent", &e.to_string()).await?;
+                    self.backoff(attempt).await;
+                    last_error = Some(e);
+                    continue;
+                }
+                Outcome::Unauthorized => return Err(RunError::Unauthorized(e.message.clone())),
+                Outcome::Rejected => {
+                    // Under the strict toggle a 400 may mean "already created": look first.
+                    return match self.lookup(reference).await? {
+                        Lookup::Found(t) => {
+                            self.record(reference, Status::AlreadyExists, Some(&t), None, "refused as a duplicate; found by look-up").await?;
+                            Ok(Done::Final(Status::AlreadyExists))
+                        }
+                        Lookup::Absent => {
+                            self.record(reference, Status::Failed, None, Some(e.message.clone()), "rejected").await?;
+                            Ok(Done::Final(Status::Failed))
+                        }
+                        Lookup::Failed(le) => {
+                            let msg = format!("{}; the look-up that followed failed: {}", e.message, le.message);
+                            self.record(reference, Status::Unknown, None, Some(msg), "rejected, look-up failed").await?;
+                            Ok(Done::Final(Status::Unknown))
+                        }
+                    };
+                }
+                Outcome::Unknown | Outcome::Decode => {
+                    // The invoice may exist: never resend before looking.
+                    self.journal.event(reference, "outcome_unknown", &e.to_string()).await?;
+                    match self.lookup(reference).await? {
+                        Lookup::Found(t) => {
+                            self.record(reference, Status::Created, Some(&t), None, "created (found by look-up after an unclear answer)").await?;
+                            return Ok(Done::Final(Status::Created));
+                        }
+                        Lookup::Absent => {
+                            self.backoff(attempt).await;
+                            last_error = Some(e);
+                            continue;
+                        }
+                        Lookup::Failed(le) => {
+                            let msg = format!("{}; the look-up that followed failed: {}", e.message, le.message);
+                            self.record(reference, Status::Unknown, None, Some(msg), "outcome unknown").await?;
+                            return Ok(Done::Final(Status::Unknown));
+                        }
+                    }
+                }
+            }
+        }
+        // Out of attempts: the invoice was never created (every unclear answer was
+        // followed by a look-up that found nothing), so it stays pending for the next run.
+        let msg = last_error.map_or_else(|| "gave up".to_string(), |e| e.to_string());
+        self.record(reference, Status::Pending, None, Some(format!("not sent after {attempt} attempts: {msg}; run the same command again")), "gave up for this run").await?;
+        Ok(Done::Final(Status::Pending))
+    }
+
+    /// Looks an invoice up by reference, retrying transient failures.
+    async fn lookup(&self, reference: &str) -> Result<Lookup, RunError> {
+        let mut last = None;
+        for attempt in 1..=self.settings.max_lookups {
+            let permit = self.pacer.acquire().await;
+            let result = self.client.transactions_by_reference(reference).await;
+            drop(permit);
+            match result {
+                Ok(list) => {
+                    let found = list.into_iter().find(|t| t.is_success());
+                    let detail = found.as_ref().map_or("nothing authorized".to_string(), |t| format!("found {}", t.id));
+                    self.journal.event(reference, "lookup", &detail).await?;
+                    return Ok(found.map_or(Lookup::Absent, Lookup::Found));
+                }
+                Err(e) => match e.outcome {
+                    Outcome::Unauthorized => return Err(RunError::Unauthorized(e.message.clone())),
+                    Outcome::RateLimited { retry_after } => {
+                        self.pacer.rate_limited(retry_after);
+                        last = Some(e);
+                    }
+                    Outcome::Rejected => return Ok(Lookup::Failed(e)),
+                    _ => {
+                        self.backoff(attempt).await;
+                        last = Some(e);
+                    }
+                },
+            }
+        }
+        Ok(last.map_or(Lookup::Absent, Lookup::Failed))
+    }
+
+    async fn record(&self, reference: &str, status: Status, t: Option<&Transaction>, error: Option<String>, detail: &str) -> Result<(), RunError> {
+        let recorded = Recorded {
+            status,
+            attempts: 0,
+            session_id: t.and_then(|t| t.session_id.clone()),
+            transaction_id: t.map(|t| t.id.clone()),
+            invoice_number: t.and_then(|t| t.invoice_number().map(str::to_string)),
+            invoice_url: t.and_then(|t| t.invoice_url().map(str::to_string)),
+            transaction_status: t.map(|t| t.status.as_str().to_string()),
+            error,
+        };
+        self.journal.outcome(reference, recorded, detail).await?;
+        Ok(())
+    }
+
+    async fn backoff(&self, attempt: u32) {
+        let base = self.settings.backoff.saturating_mul(1 << attempt.min(6));
+        let jitter = base.mul_f64(fastrand::f64() * 0.5);
+        tokio::time::sleep(base + jitter).await;
+    }
+}
+
+enum Lookup {
+    Found(Transaction),
+    Absent,
+    Failed(ApiError),
+}
