@@ -3,8 +3,9 @@
 //! Data flows one way, and the modules follow it:
 //! [`input`] (readers) -> [`mapping`] (headers to fields) -> [`model`] + [`validate`]
 //! (typed invoices, pure) -> [`dintero`] (request bodies, client) -> [`output`]
-//! (summaries, reports). [`cli`] wires them together; [`sandbox`] is a local Dintero
-//! emulator for rehearsals and tests.
+//! (summaries, reports). [`cli`] wires them together; [`run`] holds the durable
+//! journal of a live import; [`sandbox`] is a local Dintero emulator for rehearsals
+//! and tests.
 
 pub mod cli;
 pub mod dintero;
@@ -14,5 +15,6 @@ pub mod mapping;
 pub mod model;
 pub mod output;
 pub mod problem;
+pub mod run;
 pub mod sandbox;
 pub mod validate;
