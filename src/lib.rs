@@ -3,8 +3,9 @@
 //! Data flows one way, and the modules follow it:
 //! [`input`] (readers) -> [`mapping`] (headers to fields) -> [`model`] + [`validate`]
 //! (typed invoices, pure) -> [`dintero`] (request bodies, client) -> [`output`]
-//! (summaries, reports). [`cli`] wires them together; [`sandbox`] is a local Dintero
-//! emulator for rehearsals and tests.
+//! (summaries, reports). [`cli`] wires them together; [`run`] holds the durable
+//! journal of a live import; [`sandbox`] is a local Dintero emulator for rehearsals
+//! and tests.
 
 pub mod cli;
 pub mod dintero;

@@ -1,0 +1,822 @@
+//! The write-ahead journal of a live import: one SQLite file per run.
+//!
+//! **Why write-ahead.** Creating an invoice through Dintero is not
+//! idempotent: a request whose response is lost may or may not have created
+//! the invoice, and resending it blindly is how duplicates are made. So
+//! before a request that may create an invoice leaves the machine, its
+//! *intent* is committed (status `sending`); after the response, its
+//! *outcome*. Both are durable before the caller goes on. After a crash, an
+//! invoice still `sending` means "may exist": the next run must look it up by
+//! reference before sending it again.
+//!
+//! **Why group commit.** Durable means an fsync per commit, and 8-64
+//! concurrent workers each paying their own fsync would serialise on the
+//! disk. Instead one writer thread owns a connection: it blocks for the first
+//! queued record, drains everything else already queued (up to
+//! [`MAX_BATCH`]), applies all of it in one transaction, commits once (one
+//! fsync), and only then acknowledges every record of the batch. A caller's
+//! `.await` returns only once its record is on disk, and a batch costs one
+//! fsync however many workers are waiting in it.
+//!
+//! **Why SQLite rather than a hand-made file format.** Torn writes, partial
+//! records, checksums and crash recovery are solved problems in SQLite (WAL
+//! mode, `synchronous=FULL`); a hand-made append-only format would have to
+//! solve them again. And support staff can open the journal with any SQLite
+//! browser: the tables are plain, timestamps are RFC 3339 text in UTC.
+//!
+//! Tables (created if absent; `meta.schema_version` is checked on open):
+//! - `meta(key, value)`: [`META_SCHEMA_VERSION`], [`META_CREATED_AT`] and
+//!   [`META_TOOL_VERSION`] are written on creation; the caller adds
+//!   [`META_INPUT_PATH`], [`META_INPUT_SHA256`], [`META_ACCOUNT_ID`].
+//! - `invoices`: one row per invoice reference, with its content hash, the
+//!   current [`Status`], the attempt count and what Dintero returned.
+//! - `events`: append-only history (`intent`, `outcome`, `lookup`, ...).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::time::Duration;
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use tokio::sync::oneshot;
+
+/// The schema version this code reads and writes (`meta.schema_version`).
+pub const SCHEMA_VERSION: &str = "1";
+/// `meta` key: the schema version, written on creation.
+pub const META_SCHEMA_VERSION: &str = "schema_version";
+/// `meta` key: when the journal was created (RFC 3339, UTC), written on creation.
+pub const META_CREATED_AT: &str = "created_at";
+/// `meta` key: the kravia-batch version that created the journal.
+pub const META_TOOL_VERSION: &str = "tool_version";
+/// `meta` key: the input spreadsheet's path, as given.
+pub const META_INPUT_PATH: &str = "input_path";
+/// `meta` key: the input file's SHA-256, lowercase hex.
+pub const META_INPUT_SHA256: &str = "input_sha256";
+/// `meta` key: the Dintero account id the run creates invoices in.
+pub const META_ACCOUNT_ID: &str = "account_id";
+
+/// At most this many records are committed in one transaction.
+pub const MAX_BATCH: usize = 1024;
+
+/// How long a connection waits for another one's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE IF NOT EXISTS invoices (
+    reference TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    customer TEXT NOT NULL,
+    "rows" TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    session_id TEXT,
+    transaction_id TEXT,
+    invoice_number TEXT,
+    invoice_url TEXT,
+    transaction_status TEXT,
+    error TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_reference ON events (reference);
+"#;
+
+/// Errors of the journal.
+///
+/// `Clone` because one failed commit is reported to every record of its
+/// batch.
+#[derive(thiserror::Error, Debug, Clone)]
+pub enum JournalError {
+    /// SQLite failed; `path` names the journal file when known.
+    #[error("{}{source}", path_prefix(.path.as_deref()))]
+    Sqlite {
+        /// The journal file.
+        path: Option<PathBuf>,
+        /// SQLite's error (shared: a batch's failure goes to every caller).
+        #[source]
+        source: Arc<rusqlite::Error>,
+    },
+    /// The writer thread is gone (closed, or never started): the record was
+    /// not acknowledged.
+    #[error("the journal writer has stopped; the record was not acknowledged")]
+    Closed,
+    /// The file is not a journal this version can use (foreign database,
+    /// other schema version, unknown status value).
+    #[error("journal unusable: {0}")]
+    Corrupt(String),
+    /// A record the journal refuses: an unknown reference, or an intent to
+    /// send an invoice the journal already knows to exist. Only that record
+    /// fails; the rest of its batch is committed.
+    #[error("journal refused the record: {0}")]
+    Refused(String),
+}
+
+impl From<rusqlite::Error> for JournalError {
+    fn from(source: rusqlite::Error) -> Self {
+        JournalError::Sqlite {
+            path: None,
+            source: Arc::new(source),
+        }
+    }
+}
+
+fn path_prefix(path: Option<&Path>) -> String {
+    match path {
+        Some(path) => format!("journal {}: ", path.display()),
+        None => "journal: ".to_owned(),
+    }
+}
+
+/// Wraps a SQLite error with the journal's path.
+fn at(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
+    move |source| JournalError::Sqlite {
+        path: Some(path.to_owned()),
+        source: Arc::new(source),
+    }
+}
+
+/// The current time as stored: RFC 3339, UTC, milliseconds.
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// One invoice of the input, as registered in the journal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceEntry {
+    /// The merchant reference (unique per run; Dintero looks invoices up by it).
+    pub reference: String,
+    /// Hash of the invoice's content; a resumed run compares it with the input.
+    pub content_hash: String,
+    /// Total amount in minor units.
+    pub amount: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// The customer, as support staff recognise it (name and/or number).
+    pub customer: String,
+    /// The input rows the invoice came from, e.g. `"12-15"`.
+    pub rows: String,
+}
+
+/// Where an invoice stands (`invoices.status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Status {
+    /// Registered, never sent.
+    #[default]
+    Pending,
+    /// An intent is recorded, no outcome yet. After a crash this means
+    /// UNKNOWN: look the reference up before sending again.
+    Sending,
+    /// Dintero created the invoice.
+    Created,
+    /// The invoice existed already (found by lookup or reported as a duplicate).
+    AlreadyExists,
+    /// Dintero refused it, or it failed for good.
+    Failed,
+    /// The outcome could not be established.
+    Unknown,
+    /// Invalid in the input, or skipped: never to be sent by this run.
+    NotSent,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 7] = [
+        Status::Pending,
+        Status::Sending,
+        Status::Created,
+        Status::AlreadyExists,
+        Status::Failed,
+        Status::Unknown,
+        Status::NotSent,
+    ];
+
+    /// The stored form: `pending`, `sending`, `created`, `already_exists`,
+    /// `failed`, `unknown`, `not_sent`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Created => "created",
+            Status::AlreadyExists => "already_exists",
+            Status::Failed => "failed",
+            Status::Unknown => "unknown",
+            Status::NotSent => "not_sent",
+        }
+    }
+
+    /// Parses the stored form; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An invoice's recorded state. As an argument of
+/// [`JournalWriter::outcome`], `None` fields keep their stored value and
+/// `attempts` is ignored.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Recorded {
+    /// Where the invoice stands.
+    pub status: Status,
+    /// How many intents were recorded (requests about to be sent).
+    pub attempts: u32,
+    /// Dintero's session id.
+    pub session_id: Option<String>,
+    /// Dintero's transaction id.
+    pub transaction_id: Option<String>,
+    /// Kravia's invoice number.
+    pub invoice_number: Option<String>,
+    /// Link to the invoice.
+    pub invoice_url: Option<String>,
+    /// The transaction's status as Dintero reported it.
+    pub transaction_status: Option<String>,
+    /// The last error, for support staff.
+    pub error: Option<String>,
+}
+
+/// One invoice as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// What was registered.
+    pub entry: InvoiceEntry,
+    /// What happened to it.
+    pub recorded: Recorded,
+}
+
+/// An invoice already in the journal whose content differs from the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Changed {
+    /// The invoice's reference.
+    pub reference: String,
+    /// The hash the journal holds (kept).
+    pub journal_hash: String,
+    /// The hash of the input now.
+    pub input_hash: String,
+}
+
+/// An open journal file. Reads, metadata and registration go through its own
+/// connection; records of the live import go through a [`JournalWriter`].
+pub struct Journal {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+/// Opens a connection with the journal's pragmas: WAL, `synchronous=FULL`,
+/// busy timeout. (`synchronous` is per connection, so every one needs it.)
+fn open_connection(path: &Path) -> Result<Connection, JournalError> {
+    let conn = Connection::open(path).map_err(at(path))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(at(path))?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(at(path))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(JournalError::Corrupt(format!(
+            "{}: SQLite could not switch to WAL mode (journal_mode is {mode})",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(at(path))?;
+    Ok(conn)
+}
+
+impl Journal {
+    /// Opens or creates the journal at `path`; sets WAL, `synchronous=FULL`
+    /// and a busy timeout; creates missing tables; checks `schema_version`.
+    ///
+    /// A database that has tables but no `schema_version` is refused as
+    /// [`JournalError::Corrupt`] (it is not a journal), and so is another
+    /// schema version.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let mut conn = open_connection(path)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(at(path))?;
+        let tables: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(at(path))?;
+        let version: Option<String> = if tables == 0 {
+            None
+        } else {
+            let has_meta: bool = tx
+                .query_row(
+                    "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                    [],
+                    |row| row.get(0),
+                )
+                .map_err(at(path))?;
+            let version = if has_meta {
+                tx.query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [META_SCHEMA_VERSION],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(at(path))?
+            } else {
+                None
+            };
+            if version.is_none() {
+                return Err(JournalError::Corrupt(format!(
+                    "{} is an SQLite database but not a kravia-batch journal (no schema_version)",
+                    path.display()
+                )));
+            }
+            version
+        };
+        match version.as_deref() {
+            Some(SCHEMA_VERSION) => {}
+            Some(other) => {
+                return Err(JournalError::Corrupt(format!(
+                    "{} has schema_version {other}; this version of kravia-batch reads {SCHEMA_VERSION}",
+                    path.display()
+                )));
+            }
+            None => {
+                tx.execute_batch(SCHEMA).map_err(at(path))?;
+                let mut insert = tx
+                    .prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")
+                    .map_err(at(path))?;
+                for (key, value) in [
+                    (META_SCHEMA_VERSION, SCHEMA_VERSION.to_owned()),
+                    (META_CREATED_AT, now()),
+                    (META_TOOL_VERSION, env!("CARGO_PKG_VERSION").to_owned()),
+                ] {
+                    insert.execute(params![key, value]).map_err(at(path))?;
+                }
+            }
+        }
+        tx.commit().map_err(at(path))?;
+        Ok(Journal {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done SQLite
+        // transaction behind (rusqlite rolls back on drop), so a poisoned
+        // lock is still usable.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sets a `meta` value (insert or replace). `schema_version` is refused.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), JournalError> {
+        if key == META_SCHEMA_VERSION {
+            return Err(JournalError::Refused(format!(
+                "{META_SCHEMA_VERSION} is managed by the journal"
+            )));
+        }
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .and_then(|mut stmt| stmt.execute(params![key, value]))
+            .map_err(at(&self.path))?;
+        Ok(())
+    }
+
+    /// A `meta` value, if set.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, JournalError> {
+        self.conn()
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)).optional())
+            .map_err(at(&self.path))
+    }
+
+    /// Inserts the invoices not yet in the journal (status `pending`, or
+    /// `not_sent` when `not_sent` is true) in one transaction, and returns
+    /// the references already present whose `content_hash` differs from the
+    /// input (the caller stops the run and says so). Never overwrites an
+    /// existing invoice's hash or status, so registering again is a no-op.
+    pub fn register(
+        &self,
+        entries: &[InvoiceEntry],
+        not_sent: bool,
+    ) -> Result<Vec<Changed>, JournalError> {
+        let status = if not_sent {
+            Status::NotSent
+        } else {
+            Status::Pending
+        };
+        let conn = self.conn();
+        let register = || -> rusqlite::Result<Vec<Changed>> {
+            let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
+            let mut changed = Vec::new();
+            {
+                let mut insert = tx.prepare_cached(
+                    r#"INSERT INTO invoices
+                         (reference, content_hash, amount, currency, customer, "rows", status, updated_at)
+                       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                       ON CONFLICT (reference) DO NOTHING"#,
+                )?;
+                let mut existing =
+                    tx.prepare_cached("SELECT content_hash FROM invoices WHERE reference = ?1")?;
+                let at = now();
+                for entry in entries {
+                    let inserted = insert.execute(params![
+                        entry.reference,
+                        entry.content_hash,
+                        entry.amount,
+                        entry.currency,
+                        entry.customer,
+                        entry.rows,
+                        status.as_str(),
+                        at,
+                    ])?;
+                    if inserted == 0 {
+                        let journal_hash: String =
+                            existing.query_row([&entry.reference], |row| row.get(0))?;
+                        if journal_hash != entry.content_hash {
+                            changed.push(Changed {
+                                reference: entry.reference.clone(),
+                                journal_hash,
+                                input_hash: entry.content_hash.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(changed)
+        };
+        register().map_err(at(&self.path))
+    }
+
+    /// Every invoice with its recorded state, in insertion order.
+    pub fn rows(&self) -> Result<Vec<Row>, JournalError> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<Vec<(Row, String)>> {
+            let mut stmt = conn.prepare_cached(
+                r#"SELECT reference, content_hash, amount, currency, customer, "rows",
+                          status, attempts, session_id, transaction_id, invoice_number,
+                          invoice_url, transaction_status, error
+                   FROM invoices ORDER BY rowid"#,
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    Row {
+                        entry: InvoiceEntry {
+                            reference: row.get(0)?,
+                            content_hash: row.get(1)?,
+                            amount: row.get(2)?,
+                            currency: row.get(3)?,
+                            customer: row.get(4)?,
+                            rows: row.get(5)?,
+                        },
+                        recorded: Recorded {
+                            status: Status::Pending,
+                            attempts: row.get(7)?,
+                            session_id: row.get(8)?,
+                            transaction_id: row.get(9)?,
+                            invoice_number: row.get(10)?,
+                            invoice_url: row.get(11)?,
+                            transaction_status: row.get(12)?,
+                            error: row.get(13)?,
+                        },
+                    },
+                    row.get::<_, String>(6)?,
+                ))
+            })?;
+            rows.collect()
+        };
+        read()
+            .map_err(at(&self.path))?
+            .into_iter()
+            .map(|(mut row, status)| {
+                row.recorded.status = Status::parse(&status).ok_or_else(|| {
+                    JournalError::Corrupt(format!(
+                        "{}: invoice {:?} has unknown status {status:?}",
+                        self.path.display(),
+                        row.entry.reference
+                    ))
+                })?;
+                Ok(row)
+            })
+            .collect()
+    }
+
+    /// Starts the group-commit writer thread, which owns its own connection.
+    /// One writer per run: clone it for every worker.
+    pub fn writer(&self) -> Result<JournalWriter, JournalError> {
+        let conn = open_connection(&self.path)?;
+        let (sender, receiver) = mpsc::channel();
+        let commits = Arc::new(AtomicU64::new(0));
+        let thread = WriterThread {
+            conn,
+            path: self.path.clone(),
+            receiver,
+            commits: Arc::clone(&commits),
+        };
+        std::thread::Builder::new()
+            .name("journal-writer".to_owned())
+            .spawn(move || thread.run())
+            .map_err(|_| JournalError::Closed)?;
+        Ok(JournalWriter { sender, commits })
+    }
+}
+
+type Ack = oneshot::Sender<Result<(), JournalError>>;
+
+/// A record for the writer thread.
+enum Op {
+    Intent {
+        reference: String,
+        detail: String,
+    },
+    Outcome {
+        reference: String,
+        recorded: Recorded,
+        detail: String,
+    },
+    Event {
+        reference: String,
+        kind: String,
+        detail: String,
+    },
+}
+
+enum Msg {
+    Op(Op, Ack),
+    Close(Ack),
+}
+
+/// The handle to the group-commit writer. Cheap to clone; the thread stops
+/// after [`close`](JournalWriter::close), or once the last clone is dropped
+/// (after committing whatever was queued).
+///
+/// Every method returns once its record is committed (fsync'd), or with the
+/// error that prevented it. A caller that stops awaiting does not withdraw
+/// its record: it is committed with its batch all the same.
+#[derive(Clone)]
+pub struct JournalWriter {
+    sender: mpsc::Sender<Msg>,
+    commits: Arc<AtomicU64>,
+}
+
+impl JournalWriter {
+    async fn submit(&self, op: Op) -> Result<(), JournalError> {
+        let (ack, done) = oneshot::channel();
+        self.sender
+            .send(Msg::Op(op, ack))
+            .map_err(|_| JournalError::Closed)?;
+        done.await.map_err(|_| JournalError::Closed)?
+    }
+
+    /// Durably records that a request for `reference` is about to be sent:
+    /// status `sending`, `attempts + 1`, an `intent` event with `detail`.
+    /// Returns when committed.
+    ///
+    /// Refused ([`JournalError::Refused`]) for a reference not registered,
+    /// and for an invoice recorded as `created` or `already_exists` (sending
+    /// it again would make a duplicate).
+    pub async fn intent(&self, reference: &str, detail: &str) -> Result<(), JournalError> {
+        self.submit(Op::Intent {
+            reference: reference.to_owned(),
+            detail: detail.to_owned(),
+        })
+        .await
+    }
+
+    /// Durably records an outcome: `recorded.status`, and those fields of
+    /// `recorded` that are `Some` (the others keep their value; `attempts`
+    /// is ignored), plus an `outcome` event whose detail is
+    /// `"<status>: <detail>"`. Returns when committed. Refused for a
+    /// reference not registered.
+    pub async fn outcome(
+        &self,
+        reference: &str,
+        recorded: Recorded,
+        detail: &str,
+    ) -> Result<(), JournalError> {
+        self.submit(Op::Outcome {
+            reference: reference.to_owned(),
+            recorded,
+            detail: detail.to_owned(),
+        })
+        .await
+    }
+
+    /// Appends an event only (`lookup`, `session_created`, ...), committed
+    /// with the next batch; returns when committed. `reference` need not be
+    /// registered (run-level events may use any marker, e.g. `"*"`).
+    pub async fn event(
+        &self,
+        reference: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), JournalError> {
+        self.submit(Op::Event {
+            reference: reference.to_owned(),
+            kind: kind.to_owned(),
+            detail: detail.to_owned(),
+        })
+        .await
+    }
+
+    /// Commits everything queued before it, closes the connection and stops
+    /// the thread. Records sent afterwards through other clones fail with
+    /// [`JournalError::Closed`]; so does closing a writer already closed.
+    pub async fn close(self) -> Result<(), JournalError> {
+        let (ack, done) = oneshot::channel();
+        self.sender
+            .send(Msg::Close(ack))
+            .map_err(|_| JournalError::Closed)?;
+        done.await.map_err(|_| JournalError::Closed)?
+    }
+
+    /// How many transactions the writer has committed so far (each one
+    /// fsync): with concurrent callers, far fewer than records.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+}
+
+struct WriterThread {
+    conn: Connection,
+    path: PathBuf,
+    receiver: mpsc::Receiver<Msg>,
+    commits: Arc<AtomicU64>,
+}
+
+impl WriterThread {
+    fn run(mut self) {
+        let mut batch: Vec<(Op, Ack)> = Vec::with_capacity(64);
+        // Blocks for the first record; ends when every sender is gone (the
+        // channel hands out everything queued before reporting that).
+        while let Ok(first) = self.receiver.recv() {
+            let mut close = None;
+            let mut next = Some(first);
+            while let Some(msg) = next.take() {
+                match msg {
+                    Msg::Op(op, ack) => batch.push((op, ack)),
+                    Msg::Close(ack) => {
+                        close = Some(ack);
+                        break;
+                    }
+                }
+                if batch.len() < MAX_BATCH {
+                    next = self.receiver.try_recv().ok();
+                }
+            }
+            if !batch.is_empty() {
+                self.commit(&mut batch);
+            }
+            if let Some(ack) = close {
+                let path = self.path;
+                let result = self.conn.close().map_err(|(_, source)| at(&path)(source));
+                // Dropping the receiver (with self) fails anything queued
+                // after the close with `Closed`.
+                drop(self.receiver);
+                let _ = ack.send(result);
+                return;
+            }
+        }
+    }
+
+    /// Applies `batch` in one transaction, commits, and acknowledges every
+    /// record: each with its own refusal, or the batch's SQLite error.
+    fn commit(&mut self, batch: &mut Vec<(Op, Ack)>) {
+        let at_time = now();
+        let result = (|| -> rusqlite::Result<Vec<Result<(), JournalError>>> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut results = Vec::with_capacity(batch.len());
+            for (op, _) in batch.iter() {
+                results.push(apply(&tx, op, &at_time)?);
+            }
+            tx.commit()?;
+            Ok(results)
+        })();
+        match result {
+            Ok(results) => {
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                for ((_, ack), result) in batch.drain(..).zip(results) {
+                    let _ = ack.send(result);
+                }
+            }
+            Err(source) => {
+                let error = at(&self.path)(source);
+                for (_, ack) in batch.drain(..) {
+                    let _ = ack.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Applies one record inside the batch's transaction. The outer error is
+/// SQLite's and fails the whole batch; the inner one is a refusal of this
+/// record only, detected before anything is written.
+fn apply(tx: &Transaction<'_>, op: &Op, at: &str) -> rusqlite::Result<Result<(), JournalError>> {
+    let event = |reference: &str, kind: &str, detail: &str| -> rusqlite::Result<()> {
+        let detail = (!detail.is_empty()).then_some(detail);
+        tx.prepare_cached(
+            "INSERT INTO events (reference, kind, detail, at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![reference, kind, detail, at])?;
+        Ok(())
+    };
+    match op {
+        Op::Intent { reference, detail } => {
+            let status: Option<String> = tx
+                .prepare_cached("SELECT status FROM invoices WHERE reference = ?1")?
+                .query_row([reference], |row| row.get(0))
+                .optional()?;
+            match status.as_deref().map(Status::parse) {
+                None => return Ok(Err(not_registered("intent", reference))),
+                Some(Some(status @ (Status::Created | Status::AlreadyExists))) => {
+                    return Ok(Err(JournalError::Refused(format!(
+                        "intent for {reference:?}: the invoice is recorded as {status}; sending it again would duplicate it"
+                    ))));
+                }
+                Some(_) => {}
+            }
+            tx.prepare_cached(
+                "UPDATE invoices SET status = ?2, attempts = attempts + 1, updated_at = ?3
+                 WHERE reference = ?1",
+            )?
+            .execute(params![reference, Status::Sending.as_str(), at])?;
+            event(reference, "intent", detail)?;
+        }
+        Op::Outcome {
+            reference,
+            recorded,
+            detail,
+        } => {
+            let updated = tx
+                .prepare_cached(
+                    "UPDATE invoices SET status = ?2,
+                        session_id = COALESCE(?3, session_id),
+                        transaction_id = COALESCE(?4, transaction_id),
+                        invoice_number = COALESCE(?5, invoice_number),
+                        invoice_url = COALESCE(?6, invoice_url),
+                        transaction_status = COALESCE(?7, transaction_status),
+                        error = COALESCE(?8, error),
+                        updated_at = ?9
+                     WHERE reference = ?1",
+                )?
+                .execute(params![
+                    reference,
+                    recorded.status.as_str(),
+                    recorded.session_id,
+                    recorded.transaction_id,
+                    recorded.invoice_number,
+                    recorded.invoice_url,
+                    recorded.transaction_status,
+                    recorded.error,
+                    at,
+                ])?;
+            if updated == 0 {
+                return Ok(Err(not_registered("outcome", reference)));
+            }
+            let detail = if detail.is_empty() {
+                recorded.status.as_str().to_owned()
+            } else {
+                format!("{}: {detail}", recorded.status)
+            };
+            event(reference, "outcome", &detail)?;
+        }
+        Op::Event {
+            reference,
+            kind,
+            detail,
+        } => event(reference, kind, detail)?,
+    }
+    Ok(Ok(()))
+}
+
+fn not_registered(what: &str, reference: &str) -> JournalError {
+    JournalError::Refused(format!(
+        "{what} for {reference:?}: no such invoice in the journal"
+    ))
+}
