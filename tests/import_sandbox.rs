@@ -4,7 +4,7 @@
 //! sandbox's ledger.
 
 use assert_cmd::Command;
-use kravia_batch::sandbox::{start_blocking, BlockingSandbox, FaultRule, Faults, SandboxConfig};
+use kravia_batch::sandbox::{BlockingSandbox, FaultRule, Faults, SandboxConfig, start_blocking};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,30 +13,57 @@ use std::time::Duration;
 const SAMPLE: &str = "samples/november-2026-canonical.csv";
 
 fn sandbox(faults: Faults) -> BlockingSandbox {
-    start_blocking(SandboxConfig { faults, ..SandboxConfig::default() }).expect("sandbox")
+    start_blocking(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
 }
 
-fn import_cmd(sb: &BlockingSandbox, input: &Path, results: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("kravia-batch").expect("bin");
-    cmd.args(["import", "--quiet", "--format", "json", "--rate", "200", "--concurrency", "8"])
-        .arg(input)
-        .arg("--results")
-        .arg(results)
-        .args(extra)
-        .env("DINTERO_ACCOUNT_ID", "T12345678")
-        .env("DINTERO_CLIENT_ID", "sandbox-client")
-        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
-        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
-        .env_remove("DINTERO_CLIENT_SECRET_FILE");
+fn std_cmd(
+    sb: &BlockingSandbox,
+    input: &Path,
+    results: &Path,
+    extra: &[&str],
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kravia-batch"));
+    cmd.args([
+        "import",
+        "--quiet",
+        "--format",
+        "json",
+        "--rate",
+        "200",
+        "--concurrency",
+        "8",
+    ])
+    .arg(input)
+    .arg("--results")
+    .arg(results)
+    .args(extra)
+    .env("DINTERO_ACCOUNT_ID", "T12345678")
+    .env("DINTERO_CLIENT_ID", "sandbox-client")
+    .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
+    .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
+    .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
+    .env_remove("DINTERO_CLIENT_SECRET_FILE");
     cmd
 }
 
+fn import_cmd(sb: &BlockingSandbox, input: &Path, results: &Path, extra: &[&str]) -> Command {
+    Command::from_std(std_cmd(sb, input, results, extra))
+}
+
 fn import(sb: &BlockingSandbox, results: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = import_cmd(sb, Path::new(SAMPLE), results, extra).output().expect("run");
+    let out = import_cmd(sb, Path::new(SAMPLE), results, extra)
+        .output()
+        .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let json = serde_json::from_str(&stdout).unwrap_or_else(|_| {
-        panic!("stdout is not JSON: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "stdout is not JSON: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     (out.status.code().unwrap_or(-1), json)
 }
@@ -45,12 +72,18 @@ fn import(sb: &BlockingSandbox, results: &Path, extra: &[&str]) -> (i32, Value) 
 fn results(path: &Path) -> HashMap<String, HashMap<String, String>> {
     let text = std::fs::read_to_string(path).expect("results");
     let text = text.trim_start_matches('\u{feff}');
-    let mut r = csv::ReaderBuilder::new().delimiter(b',').from_reader(text.as_bytes());
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b',')
+        .from_reader(text.as_bytes());
     let headers = r.headers().expect("headers").clone();
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");
-            let row: HashMap<String, String> = headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect();
+            let row: HashMap<String, String> = headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect();
             (row["merchant_reference"].clone(), row)
         })
         .collect()
@@ -63,10 +96,21 @@ fn assert_exactly_once(sb: &BlockingSandbox, results_path: &Path) {
     assert_eq!(rows.len(), 25, "results rows");
     for (reference, row) in &rows {
         let ok = ledger.successful_by_reference(reference);
-        assert_eq!(ok.len(), 1, "{reference}: {} successful transactions", ok.len());
-        assert!(matches!(row["status"].as_str(), "created" | "already_exists"), "{reference}: {row:?}");
+        assert_eq!(
+            ok.len(),
+            1,
+            "{reference}: {} successful transactions",
+            ok.len()
+        );
+        assert!(
+            matches!(row["status"].as_str(), "created" | "already_exists"),
+            "{reference}: {row:?}"
+        );
         assert_eq!(row["transaction_id"], ok[0].id, "{reference}");
-        assert!(!row["invoice_number"].is_empty(), "{reference}: no invoice number");
+        assert!(
+            !row["invoice_number"].is_empty(),
+            "{reference}: no invoice number"
+        );
     }
 }
 
@@ -97,20 +141,38 @@ fn clean_import_sends_exactly_the_dry_run_payloads() {
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).expect("json");
-            (v["session"]["order"]["merchant_reference"].as_str().expect("ref").to_string(), v)
+            (
+                v["session"]["order"]["merchant_reference"]
+                    .as_str()
+                    .expect("ref")
+                    .to_string(),
+                v,
+            )
         })
         .collect();
     let ledger = sb.ledger();
-    let sent: Vec<_> = ledger.requests_to("POST", "/v1/sessions/pay").into_iter().filter(|r| r.status_code == Some(200)).collect();
+    let sent: Vec<_> = ledger
+        .requests_to("POST", "/v1/sessions/pay")
+        .into_iter()
+        .filter(|r| r.status_code == Some(200))
+        .collect();
     assert_eq!(sent.len(), 25);
     for r in sent {
-        let reference = r.body["session"]["order"]["merchant_reference"].as_str().expect("ref");
+        let reference = r.body["session"]["order"]["merchant_reference"]
+            .as_str()
+            .expect("ref");
         assert_eq!(&r.body, &expected[reference], "{reference}");
-        assert_eq!(r.toggles, vec!["strict-success-merchant-reference".to_string()]);
+        assert_eq!(
+            r.toggles,
+            vec!["strict-success-merchant-reference".to_string()]
+        );
         assert_eq!(r.system_name.as_deref(), Some("kravia-batch"));
     }
     // Totals created equal the dry run's.
-    assert_eq!(json["totals"]["created"][0]["amount"].as_i64().map(|_| ()), Some(()));
+    assert_eq!(
+        json["totals"]["created"][0]["amount"].as_i64().map(|_| ()),
+        Some(())
+    );
 }
 
 #[test]
@@ -121,11 +183,18 @@ fn a_second_run_of_a_finished_file_sends_nothing() {
     let before = sb.ledger().requests.len();
     let (code, json) = import(&sb, &results_path, &[]);
     assert_eq!(code, 0, "{json:#}");
-    assert_eq!(sb.ledger().requests.len(), before, "the second run sent requests");
+    assert_eq!(
+        sb.ledger().requests.len(),
+        before,
+        "the second run sent requests"
+    );
     assert_exactly_once(&sb, &results_path);
 }
 
-fn fault_run(faults: Faults, extra: &[&str]) -> (BlockingSandbox, i32, Value, tempfile::TempDir, PathBuf) {
+fn fault_run(
+    faults: Faults,
+    extra: &[&str],
+) -> (BlockingSandbox, i32, Value, tempfile::TempDir, PathBuf) {
     let sb = sandbox(faults);
     let (dir, results_path) = tmp();
     let (code, json) = import(&sb, &results_path, extra);
@@ -134,16 +203,25 @@ fn fault_run(faults: Faults, extra: &[&str]) -> (BlockingSandbox, i32, Value, te
 
 #[test]
 fn a_429_storm_is_paced_and_every_invoice_created_once() {
-    let faults = Faults { rate_limit: Some(5), ..Faults::default() };
+    let faults = Faults {
+        rate_limit: Some(5),
+        ..Faults::default()
+    };
     let (sb, code, json, _d, path) = fault_run(faults, &["--rate", "100"]);
     assert_eq!(code, 0, "{json:#}");
-    assert!(json["rate_limited"].as_u64().unwrap_or(0) > 0, "no 429 seen: {json:#}");
+    assert!(
+        json["rate_limited"].as_u64().unwrap_or(0) > 0,
+        "no 429 seen: {json:#}"
+    );
     assert_exactly_once(&sb, &path);
 }
 
 #[test]
 fn a_503_before_commit_is_retried() {
-    let faults = Faults { fail_before_commit: FaultRule::EveryNth(3), ..Faults::default() };
+    let faults = Faults {
+        fail_before_commit: FaultRule::EveryNth(3),
+        ..Faults::default()
+    };
     let (sb, code, json, _d, path) = fault_run(faults, &[]);
     assert_eq!(code, 0, "{json:#}");
     assert_exactly_once(&sb, &path);
@@ -151,7 +229,10 @@ fn a_503_before_commit_is_retried() {
 
 #[test]
 fn a_dropped_connection_after_commit_is_looked_up_not_resent() {
-    let faults = Faults { drop_after_commit: FaultRule::EveryNth(4), ..Faults::default() };
+    let faults = Faults {
+        drop_after_commit: FaultRule::EveryNth(4),
+        ..Faults::default()
+    };
     let (sb, code, json, _d, path) = fault_run(faults, &[]);
     assert_eq!(code, 0, "{json:#}");
     assert_exactly_once(&sb, &path);
@@ -159,7 +240,10 @@ fn a_dropped_connection_after_commit_is_looked_up_not_resent() {
 
 #[test]
 fn an_answer_after_the_timeout_is_looked_up_not_resent() {
-    let faults = Faults { slow_after_commit: Some((FaultRule::EveryNth(5), Duration::from_secs(2))), ..Faults::default() };
+    let faults = Faults {
+        slow_after_commit: Some((FaultRule::EveryNth(5), Duration::from_secs(2))),
+        ..Faults::default()
+    };
     let (sb, code, json, _d, path) = fault_run(faults, &["--request-timeout", "0.5"]);
     assert_eq!(code, 0, "{json:#}");
     assert_exactly_once(&sb, &path);
@@ -168,7 +252,10 @@ fn an_answer_after_the_timeout_is_looked_up_not_resent() {
 #[test]
 fn token_expiry_and_spurious_401_refresh_the_token() {
     let sb = start_blocking(SandboxConfig {
-        faults: Faults { spurious_401: FaultRule::EveryNth(3), ..Faults::default() },
+        faults: Faults {
+            spurious_401: FaultRule::EveryNth(3),
+            ..Faults::default()
+        },
         token_lifetime: Duration::from_secs(1),
         ..SandboxConfig::default()
     })
@@ -177,7 +264,12 @@ fn token_expiry_and_spurious_401_refresh_the_token() {
     let (code, json) = import(&sb, &results_path, &["--rate", "10"]);
     assert_eq!(code, 0, "{json:#}");
     assert_exactly_once(&sb, &results_path);
-    let tokens = sb.ledger().requests.iter().filter(|r| r.path.ends_with("/auth/token")).count();
+    let tokens = sb
+        .ledger()
+        .requests
+        .iter()
+        .filter(|r| r.path.ends_with("/auth/token"))
+        .count();
     assert!(tokens >= 2, "expected token refreshes, saw {tokens}");
 }
 
@@ -198,27 +290,46 @@ fn a_lost_journal_meets_duplicates_as_already_exists() {
 #[test]
 fn a_failed_transaction_is_a_failure_and_not_retried() {
     let refs = vec!["2026-11-0003".to_string(), "2026-11-0010".to_string()];
-    let faults = Faults { fail_status: FaultRule::References(refs.clone()), ..Faults::default() };
+    let faults = Faults {
+        fail_status: FaultRule::References(refs.clone()),
+        ..Faults::default()
+    };
     let (sb, code, json, _d, path) = fault_run(faults, &[]);
     assert_eq!(code, 4, "{json:#}");
     let rows = results(&path);
     for r in &refs {
         assert_eq!(rows[r]["status"], "failed");
         assert!(!rows[r]["error"].is_empty());
-        assert_eq!(sb.ledger().requests_to("POST", "/v1/sessions/pay").iter().filter(|q| q.body["session"]["order"]["merchant_reference"] == r.as_str()).count(), 1, "{r} retried");
+        assert_eq!(
+            sb.ledger()
+                .requests_to("POST", "/v1/sessions/pay")
+                .iter()
+                .filter(|q| q.body["session"]["order"]["merchant_reference"] == r.as_str())
+                .count(),
+            1,
+            "{r} retried"
+        );
     }
     assert_eq!(json["counts"]["created"], 23);
 }
 
 #[test]
 fn kill_9_in_the_middle_then_the_same_command_finishes_without_duplicates() {
-    let sb = sandbox(Faults { latency: Duration::from_millis(50), ..Faults::default() });
+    let sb = sandbox(Faults {
+        latency: Duration::from_millis(50),
+        ..Faults::default()
+    });
     let (_dir, results_path) = tmp();
-    let mut child = std::process::Command::from(import_cmd(&sb, Path::new(SAMPLE), &results_path, &["--rate", "8", "--concurrency", "2"]))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = (std_cmd(
+        &sb,
+        Path::new(SAMPLE),
+        &results_path,
+        &["--rate", "8", "--concurrency", "2"],
+    ))
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("spawn");
     // Wait until some, but not all, invoices exist, then kill -9.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -231,7 +342,10 @@ fn kill_9_in_the_middle_then_the_same_command_finishes_without_duplicates() {
     child.kill().expect("kill");
     let _ = child.wait();
     let created_before = sb.ledger().transactions.len();
-    assert!(created_before > 0 && created_before < 25, "killed at {created_before}");
+    assert!(
+        created_before > 0 && created_before < 25,
+        "killed at {created_before}"
+    );
     let (code, json) = import(&sb, &results_path, &[]);
     assert_eq!(code, 0, "{json:#}");
     assert_exactly_once(&sb, &results_path);
@@ -247,8 +361,15 @@ fn an_invoice_changed_since_the_journal_stops_the_run() {
     // The first line of 2026-11-0001 (1250.00 per hour) changes its unit price.
     std::fs::write(&changed, text.replacen(",1250.00,", ",1260.00,", 1)).expect("write");
     let before = sb.ledger().requests.len();
-    let out = import_cmd(&sb, &changed, &results_path, &[]).output().expect("run");
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = import_cmd(&sb, &changed, &results_path, &[])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("2026-11-0001"));
     assert_eq!(sb.ledger().requests.len(), before);
 }
@@ -257,18 +378,36 @@ fn an_invoice_changed_since_the_journal_stops_the_run() {
 fn a_file_with_errors_sends_nothing() {
     let sb = sandbox(Faults::default());
     let (_dir, results_path) = tmp();
-    let out = import_cmd(&sb, Path::new("tests/data/17-bad-no-orgnr.csv"), &results_path, &[]).output().expect("run");
+    let out = import_cmd(
+        &sb,
+        Path::new("tests/data/17-bad-no-orgnr.csv"),
+        &results_path,
+        &[],
+    )
+    .output()
+    .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(sb.ledger().requests.is_empty());
 }
 
 #[test]
 fn secrets_never_reach_output_or_results() {
-    let sb = sandbox(Faults { spurious_401: FaultRule::EveryNth(2), ..Faults::default() });
+    let sb = sandbox(Faults {
+        spurious_401: FaultRule::EveryNth(2),
+        ..Faults::default()
+    });
     let (_dir, results_path) = tmp();
-    let out = import_cmd(&sb, Path::new(SAMPLE), &results_path, &[]).output().expect("run");
-    let all = format!("{}{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr), std::fs::read_to_string(&results_path).unwrap_or_default());
+    let out = import_cmd(&sb, Path::new(SAMPLE), &results_path, &[])
+        .output()
+        .expect("run");
+    let all = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&results_path).unwrap_or_default()
+    );
     assert!(!all.contains("sandbox-secret"));
-    let journal = std::fs::read(results_path.with_file_name("results.csv.journal.sqlite")).unwrap_or_default();
+    let journal = std::fs::read(results_path.with_file_name("results.csv.journal.sqlite"))
+        .unwrap_or_default();
     assert!(!String::from_utf8_lossy(&journal).contains("sandbox-secret"));
 }

@@ -1,9 +1,9 @@
 //! The live import: the dry run's invoices, sent once each, with a journal to resume from
 //! and a results file mapping every reference to its invoice.
 
+use super::Failure;
 use super::args::{FormatArg, ImportArgs, LiveArgs};
 use super::validate::{Prepared, prepare};
-use super::Failure;
 use crate::dintero::client::Client;
 use crate::dintero::config::{ClientOptions, Endpoints};
 use crate::dintero::credentials::{AccountKind, Credentials};
@@ -39,7 +39,10 @@ pub fn content_hash(invoice: &Invoice) -> String {
 
 /// The journal of a results file: `<results>.journal.sqlite` beside it.
 pub fn journal_path(results: &Path) -> PathBuf {
-    let mut name = results.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = results
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".journal.sqlite");
     results.with_file_name(name)
 }
@@ -52,7 +55,9 @@ pub fn run(args: &ImportArgs) -> Result<Exit, Failure> {
     if v.errors() > 0 && !live.skip_invalid {
         // Nothing is sent when the file has any error: show the same report as the dry run.
         super::validate::print_outcome(&prepared, &args.report)?;
-        eprintln!("Nothing was sent: the file has errors. Fix them, or pass --skip-invalid to send only the valid invoices.");
+        eprintln!(
+            "Nothing was sent: the file has errors. Fix them, or pass --skip-invalid to send only the valid invoices."
+        );
         return Ok(Exit::InputErrors);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -69,14 +74,22 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
     let mut sandbox_handle = None;
     let (credentials, endpoints) = if live.sandbox {
         let config = SandboxConfig::default();
-        let account = config.accounts.first().cloned().ok_or_else(|| config_failure(anyhow!("the sandbox has no account")))?;
+        let account = config
+            .accounts
+            .first()
+            .cloned()
+            .ok_or_else(|| config_failure(anyhow!("the sandbox has no account")))?;
         let handle = sandbox::start(config, ([127, 0, 0, 1], 0).into())
             .await
             .context("cannot start the in-process sandbox")
             .map_err(config_failure)?;
         let endpoints = Endpoints::single_host(&handle.base_url()).map_err(config_failure)?;
-        let creds = Credentials::new(account.account_id.clone(), account.client_id.clone(), account.client_secret.clone().into())
-            .map_err(config_failure)?;
+        let creds = Credentials::new(
+            account.account_id.clone(),
+            account.client_id.clone(),
+            account.client_secret.clone().into(),
+        )
+        .map_err(config_failure)?;
         sandbox_handle = Some(handle);
         (creds, endpoints)
     } else {
@@ -92,12 +105,21 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
     let account = credentials.account_id.clone();
     let kind = credentials.account_kind().map_err(config_failure)?;
 
-    let invoices: Vec<Arc<Invoice>> = p.validation.invoices.iter().cloned().map(Arc::new).collect();
+    let invoices: Vec<Arc<Invoice>> = p
+        .validation
+        .invoices
+        .iter()
+        .cloned()
+        .map(Arc::new)
+        .collect();
     if kind == AccountKind::Production {
         confirm_production(&account, &invoices, live)?;
     }
 
-    let results_path = live.results.clone().unwrap_or_else(|| default_results_path(&args.input.file, live.results_format));
+    let results_path = live
+        .results
+        .clone()
+        .unwrap_or_else(|| default_results_path(&args.input.file, live.results_format));
     let journal_file = journal_path(&results_path);
     let journal = Journal::open(&journal_file)
         .with_context(|| format!("cannot open the journal {}", journal_file.display()))
@@ -111,9 +133,15 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         }
         Some(_) => {}
         None => {
-            journal.set_meta("account_id", &account).map_err(config_failure)?;
-            journal.set_meta("input", &args.input.file.display().to_string()).map_err(config_failure)?;
-            journal.set_meta("tool_version", env!("CARGO_PKG_VERSION")).map_err(config_failure)?;
+            journal
+                .set_meta("account_id", &account)
+                .map_err(config_failure)?;
+            journal
+                .set_meta("input", &args.input.file.display().to_string())
+                .map_err(config_failure)?;
+            journal
+                .set_meta("tool_version", env!("CARGO_PKG_VERSION"))
+                .map_err(config_failure)?;
         }
     }
     let entries: Vec<InvoiceEntry> = invoices
@@ -155,15 +183,33 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         .collect();
     journal.register(&rejected, true).map_err(config_failure)?;
 
-    let recorded: HashMap<String, Recorded> =
-        journal.rows().map_err(config_failure)?.into_iter().map(|r| (r.entry.reference, r.recorded)).collect();
+    let recorded: HashMap<String, Recorded> = journal
+        .rows()
+        .map_err(config_failure)?
+        .into_iter()
+        .map(|r| (r.entry.reference, r.recorded))
+        .collect();
     let jobs: Vec<Job> = invoices
         .iter()
-        .map(|i| Job { invoice: i.clone(), recorded: recorded.get(&i.merchant_reference).cloned().unwrap_or_default() })
-        .filter(|j| matches!(j.recorded.status, Status::Pending | Status::Sending | Status::Unknown))
+        .map(|i| Job {
+            invoice: i.clone(),
+            recorded: recorded
+                .get(&i.merchant_reference)
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .filter(|j| {
+            matches!(
+                j.recorded.status,
+                Status::Pending | Status::Sending | Status::Unknown
+            )
+        })
         .collect();
 
-    let options = ClientOptions { request_timeout: Duration::from_secs_f64(live.request_timeout.max(0.1)), ..ClientOptions::default() };
+    let options = ClientOptions {
+        request_timeout: Duration::from_secs_f64(live.request_timeout.max(0.1)),
+        ..ClientOptions::default()
+    };
     let client = Client::new(credentials, &endpoints, options).map_err(config_failure)?;
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -173,7 +219,9 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
             if tokio::signal::ctrl_c().await.is_ok() {
                 interrupted.store(true, Ordering::SeqCst);
                 stop.store(true, Ordering::SeqCst);
-                eprintln!("\nstopping: letting the requests in flight finish (Ctrl-C again is safe too: the journal keeps what was sent)");
+                eprintln!(
+                    "\nstopping: letting the requests in flight finish (Ctrl-C again is safe too: the journal keeps what was sent)"
+                );
             }
         });
     }
@@ -181,19 +229,31 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
     let progress = RunProgress::new(total, args.report.quiet);
     let pacer = Pacer::new(live.rate, live.concurrency as usize);
     let writer = journal.writer().map_err(config_failure)?;
-    let scheduler = Arc::new(Scheduler::new(client, writer.clone(), pacer.clone(), RunSettings::default(), stop.clone()));
+    let scheduler = Arc::new(Scheduler::new(
+        client,
+        writer.clone(),
+        pacer.clone(),
+        RunSettings::default(),
+        stop.clone(),
+    ));
     let on_done = {
         let progress = progress.clone();
         move |_: &Invoice, d: Done| progress.done(d)
     };
-    let run_result = scheduler.run(jobs, live.concurrency as usize, on_done).await;
+    let run_result = scheduler
+        .run(jobs, live.concurrency as usize, on_done)
+        .await;
     progress.finish();
     writer.close().await.map_err(config_failure)?;
 
     // The results file is rebuilt from the journal: it is the record of what happened.
     let rows = journal.rows().map_err(config_failure)?;
-    let errors_by_ref: HashMap<&str, &str> =
-        p.validation.rejected.iter().map(|r| (r.merchant_reference.as_str(), r.error.as_str())).collect();
+    let errors_by_ref: HashMap<&str, &str> = p
+        .validation
+        .rejected
+        .iter()
+        .map(|r| (r.merchant_reference.as_str(), r.error.as_str()))
+        .collect();
     let results: Vec<ResultRow> = rows
         .iter()
         .map(|r| {
@@ -205,7 +265,9 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
                 Status::Pending | Status::NotSent => ResultStatus::NotSent,
             };
             let error = r.recorded.error.clone().or_else(|| {
-                errors_by_ref.get(r.entry.reference.as_str()).map(|e| format!("not sent: the input has errors ({e})"))
+                errors_by_ref
+                    .get(r.entry.reference.as_str())
+                    .map(|e| format!("not sent: the input has errors ({e})"))
             });
             ResultRow {
                 merchant_reference: r.entry.reference.clone(),
@@ -224,58 +286,91 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
             }
         })
         .collect();
-    write_results(&results_path, &results, live.results_format, p.output_delimiter())
-        .with_context(|| format!("cannot write the results file {}", results_path.display()))
-        .map_err(config_failure)?;
+    write_results(
+        &results_path,
+        &results,
+        live.results_format,
+        p.output_delimiter(),
+    )
+    .with_context(|| format!("cannot write the results file {}", results_path.display()))
+    .map_err(config_failure)?;
     if let Some(h) = sandbox_handle.take() {
         let _ = h.shutdown().await;
     }
 
     if let Err(e) = run_result {
-        return Err(Failure::new(Exit::Config, anyhow!("{e}; the results so far are in {}", results_path.display())));
+        return Err(Failure::new(
+            Exit::Config,
+            anyhow!("{e}; the results so far are in {}", results_path.display()),
+        ));
     }
-    let outcome = RunOutcome::of(&results, interrupted.load(Ordering::SeqCst), pacer.rate_limited_count());
+    let outcome = RunOutcome::of(
+        &results,
+        interrupted.load(Ordering::SeqCst),
+        pacer.rate_limited_count(),
+    );
     let exit = outcome.exit();
     if json_out {
         let mut j = outcome.json(&account, &results_path, &journal_file);
         j["exit_code"] = exit.code().into();
         println!("{j:#}");
     } else {
-        print!("{}", outcome.text(&account, live.sandbox, &results_path, &args.input.file));
+        print!(
+            "{}",
+            outcome.text(&account, live.sandbox, &results_path, &args.input.file)
+        );
     }
     Ok(exit)
 }
 
 fn rows_label(rows: &[u32]) -> String {
-    rows.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+    rows.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A production run needs `--live` and a confirmation of what will be sent.
-fn confirm_production(account: &str, invoices: &[Arc<Invoice>], live: &LiveArgs) -> Result<(), Failure> {
+fn confirm_production(
+    account: &str,
+    invoices: &[Arc<Invoice>],
+    live: &LiveArgs,
+) -> Result<(), Failure> {
     if !live.live {
         return Err(Failure::new(
             Exit::Usage,
-            anyhow!("{account} is a PRODUCTION account: real invoices reach real customers. Pass --live to confirm that this is intended."),
+            anyhow!(
+                "{account} is a PRODUCTION account: real invoices reach real customers. Pass --live to confirm that this is intended."
+            ),
         ));
     }
     let mut totals: BTreeMap<Currency, i64> = BTreeMap::new();
     for i in invoices {
         *totals.entry(i.currency).or_default() += i.amount;
     }
-    let shown: Vec<String> = totals.iter().map(|(c, a)| format!("{} {}", format_minor_nordic(*a, c.exponent()), c.code())).collect();
+    let shown: Vec<String> = totals
+        .iter()
+        .map(|(c, a)| format!("{} {}", format_minor_nordic(*a, c.exponent()), c.code()))
+        .collect();
     if let Some(given) = &live.confirm_total {
         if confirm_total_matches(given, &totals) {
             return Ok(());
         }
         return Err(Failure::new(
             Exit::Usage,
-            anyhow!("--confirm-total {given} does not match the file's total ({}); nothing was sent", shown.join(", ")),
+            anyhow!(
+                "--confirm-total {given} does not match the file's total ({}); nothing was sent",
+                shown.join(", ")
+            ),
         ));
     }
     if !std::io::stdin().is_terminal() {
         return Err(Failure::new(
             Exit::Usage,
-            anyhow!("a production run without a terminal needs --confirm-total with the file's total ({})", shown.join(", ")),
+            anyhow!(
+                "a production run without a terminal needs --confirm-total with the file's total ({})",
+                shown.join(", ")
+            ),
         ));
     }
     eprint!(
@@ -289,7 +384,10 @@ fn confirm_production(account: &str, invoices: &[Arc<Invoice>], live: &LiveArgs)
     if line.trim() == invoices.len().to_string() {
         Ok(())
     } else {
-        Err(Failure::new(Exit::Usage, anyhow!("not confirmed; nothing was sent")))
+        Err(Failure::new(
+            Exit::Usage,
+            anyhow!("not confirmed; nothing was sent"),
+        ))
     }
 }
 
@@ -305,8 +403,12 @@ fn confirm_total_matches(given: &str, totals: &BTreeMap<Currency, i64>) -> bool 
     }
     let mut seen: BTreeMap<Currency, i64> = BTreeMap::new();
     for part in given.split(',') {
-        let Some((c, a)) = part.split_once('=') else { return false };
-        let (Ok(c), Some(a)) = (Currency::parse(c), parse(a)) else { return false };
+        let Some((c, a)) = part.split_once('=') else {
+            return false;
+        };
+        let (Ok(c), Some(a)) = (Currency::parse(c), parse(a)) else {
+            return false;
+        };
         seen.insert(c, a);
     }
     &seen == totals
@@ -328,7 +430,9 @@ impl RunProgress {
         let terminal = std::io::stderr().is_terminal();
         let bar = (!quiet && terminal && total > 0).then(|| {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("sending [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}") {
+            if let Ok(style) = ProgressStyle::with_template(
+                "sending [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+            ) {
                 b.set_style(style.progress_chars("=> "));
             }
             b
@@ -387,12 +491,21 @@ impl RunOutcome {
             let s = r.status.as_str();
             *counts.entry(s).or_default() += 1;
             if !r.currency.is_empty() {
-                let t = totals.entry(s).or_default().entry(r.currency.clone()).or_default();
+                let t = totals
+                    .entry(s)
+                    .or_default()
+                    .entry(r.currency.clone())
+                    .or_default();
                 t.0 += 1;
                 t.1 += r.amount;
             }
         }
-        RunOutcome { counts, totals, interrupted, rate_limited }
+        RunOutcome {
+            counts,
+            totals,
+            interrupted,
+            rate_limited,
+        }
     }
 
     fn count(&self, s: ResultStatus) -> u64 {
@@ -411,13 +524,22 @@ impl RunOutcome {
 
     /// Valid invoices left unsent (they have an amount; invalid ones do not).
     fn unsent_valid(&self) -> bool {
-        self.totals.get(ResultStatus::NotSent.as_str()).is_some_and(|t| !t.is_empty())
+        self.totals
+            .get(ResultStatus::NotSent.as_str())
+            .is_some_and(|t| !t.is_empty())
     }
 
     fn text(&self, account: &str, sandbox: bool, results: &Path, input: &Path) -> String {
         let mut s = String::new();
-        let target = if sandbox { format!("{account} (in-process sandbox)") } else { account.to_string() };
-        s.push_str(&format!("{}\n  sent to Dintero account {target}\n\n", input.display()));
+        let target = if sandbox {
+            format!("{account} (in-process sandbox)")
+        } else {
+            account.to_string()
+        };
+        s.push_str(&format!(
+            "{}\n  sent to Dintero account {target}\n\n",
+            input.display()
+        ));
         let names = [
             (ResultStatus::Created, "created"),
             (ResultStatus::AlreadyExists, "already existed"),
@@ -425,17 +547,26 @@ impl RunOutcome {
             (ResultStatus::Unknown, "unknown"),
             (ResultStatus::NotSent, "not sent"),
         ];
-        let parts: Vec<String> = names.iter().map(|(st, n)| format!("{n} {}", self.count(*st))).collect();
+        let parts: Vec<String> = names
+            .iter()
+            .map(|(st, n)| format!("{n} {}", self.count(*st)))
+            .collect();
         s.push_str(&format!("Invoices  {}\n", parts.join(", ")));
         for (st, n) in names {
             if let Some(t) = self.totals.get(st.as_str()) {
                 for (cur, (count, amount)) in t {
-                    s.push_str(&format!("  {n:<16} {cur} {:>18} ({count} invoices)\n", format_minor_nordic(*amount, 2)));
+                    s.push_str(&format!(
+                        "  {n:<16} {cur} {:>18} ({count} invoices)\n",
+                        format_minor_nordic(*amount, 2)
+                    ));
                 }
             }
         }
         if self.rate_limited > 0 {
-            s.push_str(&format!("Dintero asked to slow down {} times (429); the run paced itself.\n", self.rate_limited));
+            s.push_str(&format!(
+                "Dintero asked to slow down {} times (429); the run paced itself.\n",
+                self.rate_limited
+            ));
         }
         s.push_str(&format!("\nResults: {}\n", results.display()));
         match self.exit() {
@@ -451,8 +582,10 @@ impl RunOutcome {
             .totals
             .iter()
             .map(|(st, t)| {
-                let list: Vec<serde_json::Value> =
-                    t.iter().map(|(cur, (n, a))| json!({"currency": cur, "invoices": n, "amount": a})).collect();
+                let list: Vec<serde_json::Value> = t
+                    .iter()
+                    .map(|(cur, (n, a))| json!({"currency": cur, "invoices": n, "amount": a}))
+                    .collect();
                 (st.to_string(), json!(list))
             })
             .collect();

@@ -31,7 +31,10 @@ fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit, Failure> {
     let mut config = crate::sandbox::SandboxConfig::default();
     config.faults.rate_limit = a.rate_limit;
     config.faults.latency = std::time::Duration::from_millis(a.latency_ms);
-    let account = config.accounts.first().map(|a| (a.account_id.clone(), a.client_id.clone()));
+    let account = config
+        .accounts
+        .first()
+        .map(|a| (a.account_id.clone(), a.client_id.clone()));
     runtime
         .block_on(crate::sandbox::serve_until_ctrl_c_with(config, ([127, 0, 0, 1], a.port).into(), |h| {
             println!("sandbox listening on {} (Ctrl-C to stop)", h.base_url());

@@ -60,7 +60,11 @@ impl Pacer {
                 rate,
                 limiter,
                 slots: Arc::new(Semaphore::new(concurrency.max(1))),
-                slow: Mutex::new(Slow { paused_until: None, factor: 1.0, rate_limited: 0 }),
+                slow: Mutex::new(Slow {
+                    paused_until: None,
+                    factor: 1.0,
+                    rate_limited: 0,
+                }),
             }),
         }
     }
@@ -84,11 +88,11 @@ impl Pacer {
                 let s = self.lock();
                 (s.paused_until, s.factor)
             };
-            if let Some(until) = pause {
-                if until > Instant::now() {
-                    tokio::time::sleep_until(until).await;
-                    continue;
-                }
+            if let Some(until) = pause
+                && until > Instant::now()
+            {
+                tokio::time::sleep_until(until).await;
+                continue;
             }
             self.inner.limiter.until_ready().await;
             if factor < 1.0 {
@@ -139,7 +143,11 @@ mod tests {
             drop(p.acquire().await);
         }
         // 60 requests at 200/s with a burst of 10: at least 50/200 s.
-        assert!(start.elapsed() >= Duration::from_millis(240), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(240),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -39,7 +39,11 @@ pub struct RunSettings {
 
 impl Default for RunSettings {
     fn default() -> Self {
-        RunSettings { max_attempts: 6, max_lookups: 6, backoff: Duration::from_millis(200) }
+        RunSettings {
+            max_attempts: 6,
+            max_lookups: 6,
+            backoff: Duration::from_millis(200),
+        }
     }
 }
 
@@ -48,7 +52,9 @@ impl Default for RunSettings {
 pub enum RunError {
     #[error("the journal cannot be written: {0}")]
     Journal(#[from] JournalError),
-    #[error("Dintero refused the credentials ({0}); check DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET")]
+    #[error(
+        "Dintero refused the credentials ({0}); check DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET"
+    )]
     Unauthorized(String),
 }
 
@@ -73,8 +79,20 @@ pub struct Scheduler {
 pub type StopFlag = Arc<AtomicBool>;
 
 impl Scheduler {
-    pub fn new(client: Client, journal: JournalWriter, pacer: Pacer, settings: RunSettings, stop: StopFlag) -> Self {
-        Scheduler { client, journal, pacer, settings, stop }
+    pub fn new(
+        client: Client,
+        journal: JournalWriter,
+        pacer: Pacer,
+        settings: RunSettings,
+        stop: StopFlag,
+    ) -> Self {
+        Scheduler {
+            client,
+            journal,
+            pacer,
+            settings,
+            stop,
+        }
     }
 
     /// Runs all jobs with `concurrency` workers; `on_done` is called after each job.
@@ -84,7 +102,10 @@ impl Scheduler {
         concurrency: usize,
         on_done: impl Fn(&Invoice, Done) + Send + Sync + 'static,
     ) -> Result<(), RunError> {
-        let queue = Arc::new(Mutex::new(jobs.into_iter().collect::<std::collections::VecDeque<Job>>()));
+        let queue = Arc::new(Mutex::new(
+            jobs.into_iter()
+                .collect::<std::collections::VecDeque<Job>>(),
+        ));
         let on_done = Arc::new(on_done);
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..concurrency.max(1) {
@@ -115,7 +136,9 @@ impl Scheduler {
                 Err(join) => {
                     self.stop.store(true, Ordering::SeqCst);
                     if result.is_ok() {
-                        result = Err(RunError::Journal(JournalError::Corrupt(format!("a worker stopped: {join}"))));
+                        result = Err(RunError::Journal(JournalError::Corrupt(format!(
+                            "a worker stopped: {join}"
+                        ))));
                     }
                 }
             }
@@ -127,18 +150,34 @@ impl Scheduler {
     async fn handle(&self, job: &Job) -> Result<Done, RunError> {
         let reference = job.invoice.merchant_reference.as_str();
         match job.recorded.status {
-            Status::Created | Status::AlreadyExists | Status::NotSent | Status::Failed => return Ok(Done::Skipped),
+            Status::Created | Status::AlreadyExists | Status::NotSent | Status::Failed => {
+                return Ok(Done::Skipped);
+            }
             Status::Sending | Status::Unknown => {
                 // An earlier run may have created it: find out before sending anything.
                 match self.lookup(reference).await? {
                     Lookup::Found(t) => {
                         let status = Status::Created;
-                        self.record(reference, status.clone(), Some(&t), None, "found by look-up after an interrupted run").await?;
+                        self.record(
+                            reference,
+                            status,
+                            Some(&t),
+                            None,
+                            "found by look-up after an interrupted run",
+                        )
+                        .await?;
                         return Ok(Done::Final(status));
                     }
                     Lookup::Absent => {}
                     Lookup::Failed(e) => {
-                        self.record(reference, Status::Unknown, None, Some(e.to_string()), "look-up failed").await?;
+                        self.record(
+                            reference,
+                            Status::Unknown,
+                            None,
+                            Some(e.to_string()),
+                            "look-up failed",
+                        )
+                        .await?;
                         return Ok(Done::Final(Status::Unknown));
                     }
                 }
@@ -157,21 +196,38 @@ impl Scheduler {
         while attempt < self.settings.max_attempts {
             attempt += 1;
             let permit = self.pacer.acquire().await;
-            self.journal.intent(reference, "POST /v1/sessions/pay").await?;
+            self.journal
+                .intent(reference, "POST /v1/sessions/pay")
+                .await?;
             let result = self.client.pay(&body).await;
             drop(permit);
             let e = match result {
                 Ok(t) if t.is_success() => {
                     self.pacer.succeeded();
-                    self.record(reference, Status::Created, Some(&t), None, "created").await?;
+                    self.record(reference, Status::Created, Some(&t), None, "created")
+                        .await?;
                     return Ok(Done::Final(Status::Created));
                 }
                 Ok(t) => {
                     // A 200 with status FAILED: Kravia refused the invoice. Never retried
                     // automatically (DO_NOT_RETRY or not: the reason needs a person).
-                    let reason = t.failure_message().unwrap_or("the transaction FAILED without a reason").to_string();
-                    let reason = if t.do_not_retry() { format!("{reason} (DO_NOT_RETRY)") } else { reason };
-                    self.record(reference, Status::Failed, Some(&t), Some(reason), "transaction FAILED").await?;
+                    let reason = t
+                        .failure_message()
+                        .unwrap_or("the transaction FAILED without a reason")
+                        .to_string();
+                    let reason = if t.do_not_retry() {
+                        format!("{reason} (DO_NOT_RETRY)")
+                    } else {
+                        reason
+                    };
+                    self.record(
+                        reference,
+                        Status::Failed,
+                        Some(&t),
+                        Some(reason),
+                        "transaction FAILED",
+                    )
+                    .await?;
                     return Ok(Done::Final(Status::Failed));
                 }
                 Err(e) => e,
@@ -180,13 +236,17 @@ impl Scheduler {
                 Outcome::RateLimited { retry_after } => {
                     // Not processed: pause everyone, then send again (not an attempt).
                     self.pacer.rate_limited(retry_after);
-                    self.journal.event(reference, "rate_limited", &e.to_string()).await?;
+                    self.journal
+                        .event(reference, "rate_limited", &e.to_string())
+                        .await?;
                     attempt -= 1;
                     last_error = Some(e);
                     continue;
                 }
                 Outcome::NotSent => {
-                    self.journal.event(reference, "not_sent", &e.to_string()).await?;
+                    self.journal
+                        .event(reference, "not_sent", &e.to_string())
+                        .await?;
                     self.backoff(attempt).await;
                     last_error = Some(e);
                     continue;
@@ -196,26 +256,59 @@ impl Scheduler {
                     // Under the strict toggle a 400 may mean "already created": look first.
                     return match self.lookup(reference).await? {
                         Lookup::Found(t) => {
-                            self.record(reference, Status::AlreadyExists, Some(&t), None, "refused as a duplicate; found by look-up").await?;
+                            self.record(
+                                reference,
+                                Status::AlreadyExists,
+                                Some(&t),
+                                None,
+                                "refused as a duplicate; found by look-up",
+                            )
+                            .await?;
                             Ok(Done::Final(Status::AlreadyExists))
                         }
                         Lookup::Absent => {
-                            self.record(reference, Status::Failed, None, Some(e.message.clone()), "rejected").await?;
+                            self.record(
+                                reference,
+                                Status::Failed,
+                                None,
+                                Some(e.message.clone()),
+                                "rejected",
+                            )
+                            .await?;
                             Ok(Done::Final(Status::Failed))
                         }
                         Lookup::Failed(le) => {
-                            let msg = format!("{}; the look-up that followed failed: {}", e.message, le.message);
-                            self.record(reference, Status::Unknown, None, Some(msg), "rejected, look-up failed").await?;
+                            let msg = format!(
+                                "{}; the look-up that followed failed: {}",
+                                e.message, le.message
+                            );
+                            self.record(
+                                reference,
+                                Status::Unknown,
+                                None,
+                                Some(msg),
+                                "rejected, look-up failed",
+                            )
+                            .await?;
                             Ok(Done::Final(Status::Unknown))
                         }
                     };
                 }
                 Outcome::Unknown | Outcome::Decode => {
                     // The invoice may exist: never resend before looking.
-                    self.journal.event(reference, "outcome_unknown", &e.to_string()).await?;
+                    self.journal
+                        .event(reference, "outcome_unknown", &e.to_string())
+                        .await?;
                     match self.lookup(reference).await? {
                         Lookup::Found(t) => {
-                            self.record(reference, Status::Created, Some(&t), None, "created (found by look-up after an unclear answer)").await?;
+                            self.record(
+                                reference,
+                                Status::Created,
+                                Some(&t),
+                                None,
+                                "created (found by look-up after an unclear answer)",
+                            )
+                            .await?;
                             return Ok(Done::Final(Status::Created));
                         }
                         Lookup::Absent => {
@@ -224,8 +317,18 @@ impl Scheduler {
                             continue;
                         }
                         Lookup::Failed(le) => {
-                            let msg = format!("{}; the look-up that followed failed: {}", e.message, le.message);
-                            self.record(reference, Status::Unknown, None, Some(msg), "outcome unknown").await?;
+                            let msg = format!(
+                                "{}; the look-up that followed failed: {}",
+                                e.message, le.message
+                            );
+                            self.record(
+                                reference,
+                                Status::Unknown,
+                                None,
+                                Some(msg),
+                                "outcome unknown",
+                            )
+                            .await?;
                             return Ok(Done::Final(Status::Unknown));
                         }
                     }
@@ -235,7 +338,16 @@ impl Scheduler {
         // Out of attempts: the invoice was never created (every unclear answer was
         // followed by a look-up that found nothing), so it stays pending for the next run.
         let msg = last_error.map_or_else(|| "gave up".to_string(), |e| e.to_string());
-        self.record(reference, Status::Pending, None, Some(format!("not sent after {attempt} attempts: {msg}; run the same command again")), "gave up for this run").await?;
+        self.record(
+            reference,
+            Status::Pending,
+            None,
+            Some(format!(
+                "not sent after {attempt} attempts: {msg}; run the same command again"
+            )),
+            "gave up for this run",
+        )
+        .await?;
         Ok(Done::Final(Status::Pending))
     }
 
@@ -249,7 +361,11 @@ impl Scheduler {
             match result {
                 Ok(list) => {
                     let found = list.into_iter().find(|t| t.is_success());
-                    let detail = found.as_ref().map_or("nothing authorized".to_string(), |t| format!("found {}", t.id));
+                    let detail = found
+                        .as_ref()
+                        .map_or("nothing authorized".to_string(), |t| {
+                            format!("found {}", t.id)
+                        });
                     self.journal.event(reference, "lookup", &detail).await?;
                     return Ok(found.map_or(Lookup::Absent, Lookup::Found));
                 }
@@ -270,7 +386,14 @@ impl Scheduler {
         Ok(last.map_or(Lookup::Absent, Lookup::Failed))
     }
 
-    async fn record(&self, reference: &str, status: Status, t: Option<&Transaction>, error: Option<String>, detail: &str) -> Result<(), RunError> {
+    async fn record(
+        &self,
+        reference: &str,
+        status: Status,
+        t: Option<&Transaction>,
+        error: Option<String>,
+        detail: &str,
+    ) -> Result<(), RunError> {
         let recorded = Recorded {
             status,
             attempts: 0,
