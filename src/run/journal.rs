@@ -347,7 +347,8 @@ impl Journal {
             version
         };
         match version.as_deref() {
-            Some(SCHEMA_VERSION) => {}
+            // Tables and indexes are created if absent on every open.
+            Some(SCHEMA_VERSION) => tx.execute_batch(SCHEMA).map_err(at(path))?,
             Some(other) => {
                 return Err(JournalError::Corrupt(format!(
                     "{} has schema_version {other}; this version of kravia-batch reads {SCHEMA_VERSION}",
@@ -592,8 +593,9 @@ impl JournalWriter {
     }
 
     /// Durably records that a request for `reference` is about to be sent:
-    /// status `sending`, `attempts + 1`, an `intent` event with `detail`.
-    /// Returns when committed.
+    /// status `sending`, `attempts + 1`, an `intent` event with `detail`
+    /// (an empty detail is stored as NULL). Returns when committed: only
+    /// then may the request be sent.
     ///
     /// Refused ([`JournalError::Refused`]) for a reference not registered,
     /// and for an invoice recorded as `created` or `already_exists` (sending
