@@ -31,6 +31,10 @@
 //! - `invoices`: one row per invoice reference, with its content hash, the
 //!   current [`Status`], the attempt count and what Dintero returned.
 //! - `events`: append-only history (`intent`, `outcome`, `lookup`, ...).
+//!
+//! [`Journal`]'s methods block on disk I/O: call them before the workers
+//! start and after they finish (or through `spawn_blocking`). During the run,
+//! records go through the async [`JournalWriter`].
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
