@@ -27,26 +27,23 @@ fn std_cmd(
     extra: &[&str],
 ) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kravia-batch"));
-    cmd.args([
-        "import",
-        "--quiet",
-        "--format",
-        "json",
-        "--rate",
-        "200",
-        "--concurrency",
-        "8",
-    ])
-    .arg(input)
-    .arg("--results")
-    .arg(results)
-    .args(extra)
-    .env("DINTERO_ACCOUNT_ID", "T12345678")
-    .env("DINTERO_CLIENT_ID", "sandbox-client")
-    .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-    .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
-    .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
-    .env_remove("DINTERO_CLIENT_SECRET_FILE");
+    cmd.args(["import", "--quiet", "--format", "json"]);
+    if !extra.contains(&"--rate") {
+        cmd.args(["--rate", "200"]);
+    }
+    if !extra.contains(&"--concurrency") {
+        cmd.args(["--concurrency", "8"]);
+    }
+    cmd.arg(input)
+        .arg("--results")
+        .arg(results)
+        .args(extra)
+        .env("DINTERO_ACCOUNT_ID", "T12345678")
+        .env("DINTERO_CLIENT_ID", "sandbox-client")
+        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
+        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
+        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
+        .env_remove("DINTERO_CLIENT_SECRET_FILE");
     cmd
 }
 
@@ -358,8 +355,12 @@ fn an_invoice_changed_since_the_journal_stops_the_run() {
     assert_eq!(import(&sb, &results_path, &[]).0, 0);
     let text = std::fs::read_to_string(SAMPLE).expect("sample");
     let changed = dir.path().join("changed.csv");
-    // The first line of 2026-11-0001 (1250.00 per hour) changes its unit price.
-    std::fs::write(&changed, text.replacen(",1250.00,", ",1260.00,", 1)).expect("write");
+    // The first line of 2026-11-0001 changes its description.
+    std::fs::write(
+        &changed,
+        text.replacen("Rådgivning, november", "Rådgivning, desember", 1),
+    )
+    .expect("write");
     let before = sb.ledger().requests.len();
     let out = import_cmd(&sb, &changed, &results_path, &[])
         .output()
@@ -410,4 +411,78 @@ fn secrets_never_reach_output_or_results() {
     let journal = std::fs::read(results_path.with_file_name("results.csv.journal.sqlite"))
         .unwrap_or_default();
     assert!(!String::from_utf8_lossy(&journal).contains("sandbox-secret"));
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_exit_5_and_the_same_command_resumes() {
+    let sb = sandbox(Faults {
+        latency: Duration::from_millis(50),
+        ..Faults::default()
+    });
+    let (_dir, results_path) = tmp();
+    let child = std_cmd(
+        &sb,
+        Path::new(SAMPLE),
+        &results_path,
+        &["--rate", "8", "--concurrency", "2"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sb.ledger().transactions.len() < 5 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["interrupted"], true);
+    // The results file exists and names what was created so far.
+    let partial = results(&results_path);
+    assert_eq!(partial.len(), 25);
+    assert!(partial.values().any(|r| r["status"] == "created"));
+    assert!(partial.values().any(|r| r["status"] == "not_sent"));
+    let (code, json) = import(&sb, &results_path, &[]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_exactly_once(&sb, &results_path);
+}
+
+#[test]
+fn the_readme_command_runs_against_the_in_process_sandbox() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("november.csv");
+    std::fs::copy("samples/november-2026-no.csv", &input).expect("copy");
+    for _ in 0..2 {
+        let out = Command::cargo_bin("kravia-batch")
+            .expect("bin")
+            .args(["import", "--quiet", "--sandbox", "--rate", "200"])
+            .arg(&input)
+            .env_remove("DINTERO_CLIENT_SECRET")
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("created 25")
+                || String::from_utf8_lossy(&out.stdout).contains("created 0")
+        );
+    }
+    // Norwegian Excel: UTF-8 with BOM and the input's ';'.
+    let text = std::fs::read(dir.path().join("november.results.csv")).expect("results");
+    assert!(text.starts_with(b"\xEF\xBB\xBFmerchant_reference;status;"));
 }
