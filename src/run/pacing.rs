@@ -30,6 +30,9 @@ pub struct Pacer {
 struct Inner {
     rate: u32,
     limiter: RateLimiter<NotKeyed, InMemoryState, DefaultClock>,
+    /// One waiter at a time on the limiter, the rest queue here in order: hundreds of
+    /// workers each re-checking the limiter on every tick would burn a core.
+    gate: tokio::sync::Mutex<()>,
     slots: Arc<Semaphore>,
     slow: Mutex<Slow>,
 }
@@ -59,6 +62,7 @@ impl Pacer {
             inner: Arc::new(Inner {
                 rate,
                 limiter,
+                gate: tokio::sync::Mutex::new(()),
                 slots: Arc::new(Semaphore::new(concurrency.max(1))),
                 slow: Mutex::new(Slow {
                     paused_until: None,
@@ -94,7 +98,10 @@ impl Pacer {
                 tokio::time::sleep_until(until).await;
                 continue;
             }
-            self.inner.limiter.until_ready().await;
+            {
+                let _turn = self.inner.gate.lock().await;
+                self.inner.limiter.until_ready().await;
+            }
             if factor < 1.0 {
                 // Slowed down: spread requests further apart than the nominal rate.
                 let extra = (1.0 / factor - 1.0) / f64::from(self.inner.rate);
