@@ -181,7 +181,9 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
             rows: r.first_row.to_string(),
         })
         .collect();
-    journal.register(&rejected, true).map_err(config_failure)?;
+    if !rejected.is_empty() {
+        journal.register(&rejected, true).map_err(config_failure)?;
+    }
 
     let recorded: HashMap<String, Recorded> = journal
         .rows()

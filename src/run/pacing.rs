@@ -53,9 +53,10 @@ impl Pacer {
     /// `rate` requests per second, at most `concurrency` at once.
     pub fn new(rate: u32, concurrency: usize) -> Pacer {
         let rate = rate.max(1);
-        // A burst of 1/20 s worth of requests: smooth at high rates, and never more than
-        // a server with a one-second bucket of `rate` tolerates.
-        let burst = NonZeroU32::new((rate / 20).max(1)).unwrap_or(NonZeroU32::MIN);
+        // A burst of 1/10 s worth of requests: smooth at high rates, lets the pace catch
+        // up after a late timer wake-up, and never more than a server with a one-second
+        // bucket of `rate` tolerates.
+        let burst = NonZeroU32::new((rate / 10).max(1)).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst));
         Pacer {
