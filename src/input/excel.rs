@@ -18,13 +18,14 @@ use std::path::{Path, PathBuf};
 const MAX_COLUMNS: u64 = 1_000;
 const MAX_CELLS: u64 = 50_000_000;
 
-/// One spreadsheet row, its cells owned.
-pub struct ExcelRow {
+/// One spreadsheet row. Shared strings (most text cells of an XLSX) borrow from the
+/// workbook's string table instead of being copied per cell.
+pub struct ExcelRow<'a> {
     row: u32,
-    cells: Vec<CellRef<'static>>,
+    cells: Vec<CellRef<'a>>,
 }
 
-impl RowCells for ExcelRow {
+impl RowCells for ExcelRow<'_> {
     fn row(&self) -> u32 {
         self.row
     }
@@ -38,7 +39,7 @@ impl RowCells for ExcelRow {
     }
 }
 
-impl ExcelRow {
+impl ExcelRow<'_> {
     fn is_blank(&self) -> bool {
         self.cells.iter().all(CellRef::is_blank)
     }
@@ -51,11 +52,11 @@ pub struct ExcelBody {
     path: PathBuf,
 }
 
-fn owned(d: DataRef<'_>) -> CellRef<'static> {
+fn borrowed(d: DataRef<'_>) -> CellRef<'_> {
     match d {
         DataRef::Empty => CellRef::Empty,
         DataRef::String(s) => CellRef::Text(Cow::Owned(s)),
-        DataRef::SharedString(s) => CellRef::Text(Cow::Owned(s.to_string())),
+        DataRef::SharedString(s) => CellRef::Text(Cow::Borrowed(s)),
         DataRef::Float(f) => CellRef::Number(f),
         DataRef::Int(i) => CellRef::Number(i as f64),
         DataRef::Bool(b) => CellRef::Bool(b),
@@ -129,18 +130,18 @@ pub fn open(
         if row.is_blank() {
             return true;
         }
-        header = Some(row);
+        let names: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| c.text().trim().to_string())
+            .collect();
+        header = Some((row.row, names));
         false
     })?;
-    let header = header.ok_or_else(|| InputError::Empty {
+    let (header_row, headers) = header.ok_or_else(|| InputError::Empty {
         path: path.to_path_buf(),
     })?;
-    body.header_row = header.row;
-    let headers: Vec<String> = header
-        .cells
-        .iter()
-        .map(|c| c.text().trim().to_string())
-        .collect();
+    body.header_row = header_row;
     let info = SourceInfo {
         path: path.to_path_buf(),
         format,
@@ -155,7 +156,10 @@ pub fn open(
 impl ExcelBody {
     /// Calls `f` with each row in order (row numbers as Excel shows them), until it
     /// returns false.
-    fn for_each_row(&mut self, mut f: impl FnMut(ExcelRow) -> bool) -> Result<(), InputError> {
+    fn for_each_row<'a>(
+        &'a mut self,
+        mut f: impl FnMut(ExcelRow<'a>) -> bool,
+    ) -> Result<(), InputError> {
         let path = self.path.clone();
         let check_dims = |rows: u64, cols: u64| {
             if cols > MAX_COLUMNS || rows.saturating_mul(cols) > MAX_CELLS {
@@ -179,7 +183,7 @@ impl ExcelBody {
                     u64::from(dims.end.0.saturating_sub(dims.start.0)) + 1,
                     u64::from(dims.end.1.saturating_sub(dims.start.1)) + 1,
                 )?;
-                let mut current: Option<ExcelRow> = None;
+                let mut current: Option<ExcelRow<'a>> = None;
                 while let Some(cell) = cells.next_cell().map_err(|e| spreadsheet_error(&path, e))? {
                     let (r, c) = cell.get_position();
                     let c = c as usize;
@@ -204,7 +208,7 @@ impl ExcelBody {
                     if row.cells.len() <= c {
                         row.cells.resize(c + 1, CellRef::Empty);
                     }
-                    row.cells[c] = owned(cell.get_value().clone());
+                    row.cells[c] = borrowed(cell.get_value().clone());
                 }
                 if let Some(done) = current {
                     f(done);
@@ -242,13 +246,14 @@ impl ExcelBody {
         sink: &mut S,
     ) -> Result<SourceInfo, InputError> {
         let header_row = self.header_row;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExcelRow>>(1);
+        let body = &mut self;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExcelRow<'_>>>(1);
         let (blank, read) = std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
-                let mut batch: Vec<ExcelRow> = Vec::with_capacity(CHUNK_ROWS);
+                let mut batch: Vec<ExcelRow<'_>> = Vec::with_capacity(CHUNK_ROWS);
                 let mut blank = 0u64;
                 let mut last_row = header_row;
-                let read = self.for_each_row(|row| {
+                let read = body.for_each_row(|row| {
                     if row.row <= header_row {
                         return true;
                     }

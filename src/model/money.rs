@@ -401,6 +401,13 @@ pub fn decimal_from_f64(value: f64) -> Option<Decimal> {
     if !value.is_finite() {
         return None;
     }
+    // The common case, at most two decimals: if m/100 is exactly this float, then (the
+    // spacing of hundredths being far above the float's precision below 2^53/100) the
+    // shortest text of the float is m/100 too.
+    let hundredths = (value * 100.0).round();
+    if hundredths.abs() < 9.0e15 && hundredths / 100.0 == value {
+        return Some(Decimal::new(hundredths as i64, 2).normalize());
+    }
     // Rust's `Display` for f64 prints the shortest text that reads back as the same value,
     // without an exponent.
     Decimal::from_str_exact(&format!("{value}")).ok()
@@ -475,6 +482,10 @@ mod tests {
         assert_eq!(format_minor(29900, 2), "299.00");
         assert_eq!(format_minor_nordic(123456700, 2), "1 234 567,00");
         assert_eq!(decimal_from_f64(299.9), Some(Decimal::new(2999, 1)));
+        assert_eq!(decimal_from_f64(0.07), Some(Decimal::new(7, 2)));
+        assert_eq!(decimal_from_f64(1.005), Some(Decimal::new(1005, 3)));
+        assert_eq!(decimal_from_f64(-12.5), Some(Decimal::new(-125, 1)));
+        assert_eq!(decimal_from_f64(151.0), Some(Decimal::from(151)));
         assert_eq!(
             decimal_from_f64(0.1 + 0.2),
             Some(Decimal::from_str_exact("0.30000000000000004").unwrap())
