@@ -558,8 +558,9 @@ impl RunOutcome {
             if let Some(t) = self.totals.get(st.as_str()) {
                 for (cur, (count, amount)) in t {
                     s.push_str(&format!(
-                        "  {n:<16} {cur} {:>18} ({count} invoices)\n",
-                        format_minor_nordic(*amount, 2)
+                        "  {n:<16} {cur} {:>18} ({})\n",
+                        format_minor_nordic(*amount, 2),
+                        crate::output::summary::plural(*count, "invoice")
                     ));
                 }
             }

@@ -141,8 +141,8 @@ pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure>
             println!();
             if v.errors() > 0 {
                 println!(
-                    "Result: {} errors ({} of {} invoices affected); nothing would be sent. Fix the rows listed in the export and run again.",
-                    v.errors(),
+                    "Result: {} ({} of {} invoices affected); nothing would be sent. Fix the rows listed in the export and run again.",
+                    summary::plural(v.errors() as u64, "error"),
                     v.rejected.len(),
                     v.invoice_count
                 );

@@ -45,9 +45,9 @@ pub fn render_text(
     let _ = writeln!(s, "Lines     {}", v.lines);
     let _ = writeln!(
         s,
-        "Problems  {} errors, {} warnings",
-        v.errors(),
-        v.warnings()
+        "Problems  {}, {}",
+        plural(v.errors() as u64, "error"),
+        plural(v.warnings() as u64, "warning")
     );
     if !v.totals.by_currency.is_empty() {
         let _ = writeln!(s);
@@ -123,6 +123,15 @@ pub fn render_text(
         }
     }
     s
+}
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// One line: `CSV, Windows-1252, delimiter ';', decimal comma, 2 blank rows skipped`.
