@@ -278,19 +278,8 @@ impl Scheduler {
                             Ok(Done::Final(Status::Failed))
                         }
                         Lookup::Failed(le) => {
-                            let msg = format!(
-                                "{}; the look-up that followed failed: {}",
-                                e.message, le.message
-                            );
-                            self.record(
-                                reference,
-                                Status::Unknown,
-                                None,
-                                Some(msg),
-                                "rejected, look-up failed",
-                            )
-                            .await?;
-                            Ok(Done::Final(Status::Unknown))
+                            self.unknown_after(reference, &e, &le, "rejected, look-up failed")
+                                .await
                         }
                     };
                 }
@@ -317,19 +306,9 @@ impl Scheduler {
                             continue;
                         }
                         Lookup::Failed(le) => {
-                            let msg = format!(
-                                "{}; the look-up that followed failed: {}",
-                                e.message, le.message
-                            );
-                            self.record(
-                                reference,
-                                Status::Unknown,
-                                None,
-                                Some(msg),
-                                "outcome unknown",
-                            )
-                            .await?;
-                            return Ok(Done::Final(Status::Unknown));
+                            return self
+                                .unknown_after(reference, &e, &le, "outcome unknown")
+                                .await;
                         }
                     }
                 }
@@ -349,6 +328,24 @@ impl Scheduler {
         )
         .await?;
         Ok(Done::Final(Status::Pending))
+    }
+
+    /// Records an invoice whose outcome stays unknown: the answer was unclear and the
+    /// look-up that should have settled it failed too.
+    async fn unknown_after(
+        &self,
+        reference: &str,
+        e: &ApiError,
+        lookup: &ApiError,
+        detail: &str,
+    ) -> Result<Done, RunError> {
+        let msg = format!(
+            "{}; the look-up that followed failed: {}",
+            e.message, lookup.message
+        );
+        self.record(reference, Status::Unknown, None, Some(msg), detail)
+            .await?;
+        Ok(Done::Final(Status::Unknown))
     }
 
     /// Looks an invoice up by reference, retrying transient failures.
