@@ -486,3 +486,36 @@ fn the_readme_command_runs_against_the_in_process_sandbox() {
     let text = std::fs::read(dir.path().join("november.results.csv")).expect("results");
     assert!(text.starts_with(b"\xEF\xBB\xBFmerchant_reference;status;"));
 }
+
+#[test]
+fn a_production_account_needs_live_and_the_confirmed_total() {
+    use kravia_batch::sandbox::Account;
+    let mut config = SandboxConfig::default();
+    config.accounts.push(Account {
+        account_id: "P12345678".into(),
+        client_id: "prod-client".into(),
+        client_secret: "prod-secret".into(),
+    });
+    let sb = start_blocking(config).expect("sandbox");
+    let (_dir, results_path) = tmp();
+    let prod = |extra: &[&str]| {
+        import_cmd(&sb, Path::new(SAMPLE), &results_path, extra)
+            .env("DINTERO_ACCOUNT_ID", "P12345678")
+            .env("DINTERO_CLIENT_ID", "prod-client")
+            .env("DINTERO_CLIENT_SECRET", "prod-secret")
+            .output()
+            .expect("run")
+    };
+    // Without --live: refused, nothing sent.
+    let out = prod(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PRODUCTION"));
+    // --live without a terminal needs --confirm-total; a wrong total is refused.
+    assert_eq!(prod(&["--live"]).status.code(), Some(2));
+    assert_eq!(prod(&["--live", "--confirm-total", "NOK=1,SEK=12800.00,EUR=681.50"]).status.code(), Some(2));
+    assert!(sb.ledger().requests.iter().all(|r| !r.path.contains("sessions")), "something was sent");
+    // The right totals: sent.
+    let out = prod(&["--live", "--confirm-total", "NOK=136919.68,SEK=12800.00,EUR=681.50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_exactly_once(&sb, &results_path);
+}

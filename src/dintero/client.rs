@@ -13,7 +13,7 @@
 //! - The client retries nothing except a pay call answered 401, once, with a
 //!   fresh token: a 401 means the request was not processed, so that retry
 //!   cannot create a second invoice. Everything else is classified
-//!   ([`Outcome`](super::error::Outcome)) and left to the scheduler, which
+//!   ([`super::error::Outcome`]) and left to the scheduler, which
 //!   owns retries and rate limiting.
 //! - Secrets (client secret, bearer token) stay in `SecretString` and are put
 //!   in headers marked sensitive; no `Debug`, log line or error shows them.
