@@ -508,14 +508,39 @@ fn a_production_account_needs_live_and_the_confirmed_total() {
     };
     // Without --live: refused, nothing sent.
     let out = prod(&[]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("PRODUCTION"));
     // --live without a terminal needs --confirm-total; a wrong total is refused.
     assert_eq!(prod(&["--live"]).status.code(), Some(2));
-    assert_eq!(prod(&["--live", "--confirm-total", "NOK=1,SEK=12800.00,EUR=681.50"]).status.code(), Some(2));
-    assert!(sb.ledger().requests.iter().all(|r| !r.path.contains("sessions")), "something was sent");
+    assert_eq!(
+        prod(&["--live", "--confirm-total", "NOK=1,SEK=12800.00,EUR=681.50"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert!(
+        sb.ledger()
+            .requests
+            .iter()
+            .all(|r| !r.path.contains("sessions")),
+        "something was sent"
+    );
     // The right totals: sent.
-    let out = prod(&["--live", "--confirm-total", "NOK=136919.68,SEK=12800.00,EUR=681.50"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = prod(&[
+        "--live",
+        "--confirm-total",
+        "NOK=136919.68,SEK=12800.00,EUR=681.50",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_exactly_once(&sb, &results_path);
 }
