@@ -306,11 +306,12 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
             anyhow!("{e}; the results so far are in {}", results_path.display()),
         ));
     }
-    let outcome = RunOutcome::of(
+    let mut outcome = RunOutcome::of(
         &results,
         interrupted.load(Ordering::SeqCst),
         pacer.rate_limited_count(),
     );
+    outcome.reconcile(&p.validation.totals);
     let exit = outcome.exit();
     if json_out {
         let mut j = outcome.json(&account, &results_path, &journal_file);
@@ -483,9 +484,29 @@ struct RunOutcome {
     totals: BTreeMap<&'static str, BTreeMap<String, (u64, i64)>>,
     interrupted: bool,
     rate_limited: u64,
+    /// Per currency: the valid invoices' total in the results, and the dry run's.
+    reconciled: Vec<(String, i64, i64)>,
 }
 
 impl RunOutcome {
+    /// Compares the results' totals (every status) with the dry run's control totals:
+    /// every valid invoice of the file must be accounted for, once.
+    fn reconcile(&mut self, dry: &crate::validate::Totals) {
+        self.reconciled = dry
+            .by_currency
+            .iter()
+            .map(|(cur, t)| {
+                let in_results: i64 = self
+                    .totals
+                    .values()
+                    .filter_map(|m| m.get(cur.code()))
+                    .map(|(_, a)| *a)
+                    .sum();
+                (cur.code().to_string(), in_results, t.amount)
+            })
+            .collect();
+    }
+
     fn of(results: &[ResultRow], interrupted: bool, rate_limited: u64) -> RunOutcome {
         let mut counts = BTreeMap::new();
         let mut totals: BTreeMap<&'static str, BTreeMap<String, (u64, i64)>> = BTreeMap::new();
@@ -507,6 +528,7 @@ impl RunOutcome {
             totals,
             interrupted,
             rate_limited,
+            reconciled: Vec::new(),
         }
     }
 
@@ -565,6 +587,21 @@ impl RunOutcome {
                 }
             }
         }
+        for (cur, results, dry) in &self.reconciled {
+            let verdict = if results == dry {
+                "equals the dry run's total".to_string()
+            } else {
+                format!(
+                    "DIFFERS from the dry run's {}: check the results file",
+                    format_minor_nordic(*dry, 2)
+                )
+            };
+            s.push_str(&format!(
+                "  {:<16} {cur} {:>18} {verdict}\n",
+                "all",
+                format_minor_nordic(*results, 2)
+            ));
+        }
         if self.rate_limited > 0 {
             s.push_str(&format!(
                 "Dintero asked to slow down {} times (429); the run paced itself.\n",
@@ -599,6 +636,7 @@ impl RunOutcome {
             "counts": self.counts,
             "totals": totals,
             "interrupted": self.interrupted,
+            "reconciled": self.reconciled.iter().all(|(_, a, b)| a == b),
             "rate_limited": self.rate_limited,
         })
     }
