@@ -16,13 +16,13 @@ mkdir -p bench-data
 input=bench-data/invoices-$n.csv
 [ -s "$input" ] || target/release/examples/bench_data csv-invoices "$n" "$input"
 tmp=$(mktemp -d)
-trap 'kill "${sandbox_pid:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"' EXIT
 
-run_at() { # rate [wrapper...]: prints "wall cpu 429s"
+run_at() { # rate [wrapper...]: prints "wall cpu 429s"; runs in a subshell, so it stops
+  # its own sandbox before returning
   local rate=$1; shift
-  kill "${sandbox_pid:-}" 2>/dev/null || true
   "$bin" sandbox --port 0 --rate-limit "$rate" --latency-ms 50 >"$tmp/sandbox.out" &
-  sandbox_pid=$!
+  local sandbox_pid=$!
   for _ in $(seq 100); do grep -q listening "$tmp/sandbox.out" 2>/dev/null && break; sleep 0.05; done
   local url
   url=$(sed -n 's/^sandbox listening on \(http[^ ]*\).*/\1/p' "$tmp/sandbox.out")
@@ -32,6 +32,8 @@ run_at() { # rate [wrapper...]: prints "wall cpu 429s"
     /usr/bin/time -o "$tmp/time" -f "%e %U %S" "$@" "$bin" import "$input" --quiet --format json \
       --rate "$rate" --concurrency 256 --results "$tmp/results.csv" >"$tmp/out.json"
   read -r wall user sys <"$tmp/time"
+  kill "$sandbox_pid" 2>/dev/null || true
+  wait "$sandbox_pid" 2>/dev/null || true
   local limited
   limited=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rate_limited"])' "$tmp/out.json")
   echo "$wall $(awk "BEGIN{print $user + $sys}") $limited"
