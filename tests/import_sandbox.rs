@@ -131,7 +131,10 @@ fn clean_import_sends_exactly_the_dry_run_payloads() {
     let (code, json) = import(&sb, &results_path, &[]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["counts"]["created"], 25);
-    assert_eq!(json["reconciled"], true, "results totals differ from the dry run's");
+    assert_eq!(
+        json["reconciled"], true,
+        "results totals differ from the dry run's"
+    );
     assert_exactly_once(&sb, &results_path);
     // The ledger's accepted bodies equal the dry run's payloads, field by field.
     let expected: HashMap<String, Value> = std::fs::read_to_string(&payloads)
