@@ -31,16 +31,21 @@ fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit, Failure> {
     let mut config = crate::sandbox::SandboxConfig::default();
     config.faults.rate_limit = a.rate_limit;
     config.faults.latency = std::time::Duration::from_millis(a.latency_ms);
-    let account = config
-        .accounts
-        .first()
-        .map(|a| (a.account_id.clone(), a.client_id.clone()));
+    // The emulator's own fixed credentials (documented, not a secret of anyone's), so
+    // the printed environment works as is.
+    let account = config.accounts.first().map(|a| {
+        (
+            a.account_id.clone(),
+            a.client_id.clone(),
+            a.client_secret.clone(),
+        )
+    });
     runtime
         .block_on(crate::sandbox::serve_until_ctrl_c_with(config, ([127, 0, 0, 1], a.port).into(), |h| {
             println!("sandbox listening on {} (Ctrl-C to stop)", h.base_url());
-            if let Some((aid, cid)) = &account {
+            if let Some((aid, cid, sandbox_secret)) = &account {
                 println!("  DINTERO_API_URL={0}/v1 DINTERO_CHECKOUT_URL={0}/v1", h.base_url());
-                println!("  DINTERO_ACCOUNT_ID={aid} DINTERO_CLIENT_ID={cid} DINTERO_CLIENT_SECRET=sandbox-secret");
+                println!("  DINTERO_ACCOUNT_ID={aid} DINTERO_CLIENT_ID={cid} DINTERO_CLIENT_SECRET={sandbox_secret}");
             }
         }))
         .map_err(|e| Failure::new(Exit::Config, e.into()))?;

@@ -27,12 +27,7 @@ impl Prepared {
     /// The delimiter for CSV files the tool writes next to the input: the input's own
     /// for CSV, `;` (what a Nordic Excel expects) for spreadsheets.
     pub fn output_delimiter(&self) -> u8 {
-        match self.info.delimiter.as_deref() {
-            Some("','") => b',',
-            Some("TAB") => b'\t',
-            Some("'|'") => b'|',
-            _ => b';',
-        }
+        self.info.delimiter.unwrap_or(b';')
     }
 }
 

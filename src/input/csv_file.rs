@@ -159,7 +159,7 @@ pub fn open(
         path: path.to_path_buf(),
         format: Format::Csv,
         encoding: None,
-        delimiter: Some(SourceInfo::delimiter_name(delimiter)),
+        delimiter: Some(delimiter),
         sheet: None,
         blank_rows: 0,
     };
@@ -240,7 +240,6 @@ impl CsvBody {
     pub fn read_all<S: ChunkSink>(
         self,
         mut info: SourceInfo,
-        _width: usize,
         sink: &mut S,
     ) -> Result<SourceInfo, InputError> {
         let CsvBody {
@@ -254,7 +253,6 @@ impl CsvBody {
         } = self;
         let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(1);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<CsvRow>>();
-        let mut data_rows = 0u64;
         let (blank_rows, state) = std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
                 // Spreadsheet row numbering: the header is row 1; a quoted value spanning
@@ -344,7 +342,6 @@ impl CsvBody {
             for batch in full_rx.iter() {
                 match batch {
                     Ok(b) => {
-                        data_rows += b.used as u64;
                         sink.chunk(&b.rows[..b.used], b.problems);
                         sink.progress(b.bytes, total_bytes);
                         let _ = empty_tx.send(b.rows);
@@ -362,7 +359,6 @@ impl CsvBody {
                 None => Ok(out),
             }
         })?;
-        let _ = data_rows;
         info.blank_rows = blank_rows;
         info.encoding = Some(state.describe().to_string());
         Ok(info)

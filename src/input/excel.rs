@@ -242,7 +242,6 @@ impl ExcelBody {
     pub fn read_all<S: ChunkSink>(
         mut self,
         mut info: SourceInfo,
-        _width: usize,
         sink: &mut S,
     ) -> Result<SourceInfo, InputError> {
         let header_row = self.header_row;

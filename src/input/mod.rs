@@ -99,8 +99,12 @@ pub struct SourceInfo {
     pub format: Format,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub delimiter: Option<String>,
+    /// The CSV delimiter (shown by name: `';'`, `TAB`).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_delimiter"
+    )]
+    pub delimiter: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
     /// Blank rows (and rows of empty cells) skipped.
@@ -117,6 +121,13 @@ impl SourceInfo {
             b'|' => "'|'".into(),
             other => format!("'{}'", other as char),
         }
+    }
+}
+
+fn serialize_delimiter<S: serde::Serializer>(d: &Option<u8>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&SourceInfo::delimiter_name(*d)),
+        None => s.serialize_none(),
     }
 }
 
@@ -265,8 +276,8 @@ impl Table {
     /// Reads every remaining row into `sink`. Returns what the reader decided.
     pub fn read_all<S: ChunkSink>(self, sink: &mut S) -> Result<SourceInfo, InputError> {
         match self.body {
-            Body::Csv(b) => b.read_all(self.info, self.headers.len(), sink),
-            Body::Excel(b) => b.read_all(self.info, self.headers.len(), sink),
+            Body::Csv(b) => b.read_all(self.info, sink),
+            Body::Excel(b) => b.read_all(self.info, sink),
         }
     }
 

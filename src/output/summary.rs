@@ -143,8 +143,8 @@ pub fn describe_input(info: &SourceInfo, v: &Validation) -> String {
     if let Some(e) = &info.encoding {
         parts.push(e.clone());
     }
-    if let Some(d) = &info.delimiter {
-        parts.push(format!("delimiter {d}"));
+    if let Some(d) = info.delimiter {
+        parts.push(format!("delimiter {}", SourceInfo::delimiter_name(d)));
     }
     if info.format == crate::input::Format::Csv
         || v.decimal != crate::model::DecimalConvention::Unknown
@@ -203,7 +203,7 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
         "input": {
             "format": info.format,
             "encoding": info.encoding,
-            "delimiter": info.delimiter,
+            "delimiter": info.delimiter.map(SourceInfo::delimiter_name),
             "sheet": info.sheet,
             "decimal": v.decimal,
             "blank_rows": info.blank_rows,
