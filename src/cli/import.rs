@@ -11,13 +11,13 @@ use crate::dintero::payload::pay_request;
 use crate::exit::Exit;
 use crate::model::money::format_minor_nordic;
 use crate::model::{Currency, Invoice};
+use crate::output::progress::{Progress, Units};
 use crate::output::results::{ResultRow, ResultStatus, default_results_path, write_results};
 use crate::run::journal::{InvoiceEntry, Journal, Recorded, Status};
 use crate::run::pacing::Pacer;
 use crate::run::scheduler::{Done, Job, RunSettings, Scheduler};
 use crate::sandbox::{self, SandboxConfig};
 use anyhow::{Context, anyhow};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -417,36 +417,26 @@ fn confirm_total_matches(given: &str, totals: &BTreeMap<Currency, i64>) -> bool 
     &seen == totals
 }
 
-/// Progress of the live run on stderr.
+/// Progress of the live run: invoices done, and how many failed.
 #[derive(Clone)]
 struct RunProgress {
-    bar: Option<ProgressBar>,
+    progress: Arc<std::sync::Mutex<Progress>>,
     done: Arc<AtomicU64>,
     failed: Arc<AtomicU64>,
     total: u64,
-    lines: bool,
-    last_line: Arc<std::sync::Mutex<std::time::Instant>>,
 }
 
 impl RunProgress {
     fn new(total: u64, quiet: bool) -> RunProgress {
-        let terminal = std::io::stderr().is_terminal();
-        let bar = (!quiet && terminal && total > 0).then(|| {
-            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "sending [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
-            ) {
-                b.set_style(style.progress_chars("=> "));
-            }
-            b
-        });
         RunProgress {
-            bar,
+            progress: Arc::new(std::sync::Mutex::new(Progress::new(
+                "sending",
+                Units::Items("invoices"),
+                quiet,
+            ))),
             done: Arc::new(AtomicU64::new(0)),
             failed: Arc::new(AtomicU64::new(0)),
             total,
-            lines: !quiet && !terminal,
-            last_line: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
         }
     }
 
@@ -456,24 +446,16 @@ impl RunProgress {
             self.failed.fetch_add(1, Ordering::SeqCst);
         }
         let failed = self.failed.load(Ordering::SeqCst);
-        if let Some(b) = &self.bar {
-            b.set_position(n);
-            if failed > 0 {
-                b.set_message(format!("failed {failed}"));
-            }
-        } else if self.lines {
-            let mut last = self.last_line.lock().unwrap_or_else(|e| e.into_inner());
-            if last.elapsed() >= Duration::from_secs(5) || n == self.total {
-                *last = std::time::Instant::now();
-                eprintln!("sent {n} of {} ({failed} failed)", self.total);
-            }
-        }
+        let note = (failed > 0).then(|| format!("failed {failed}"));
+        self.lock().update(n, self.total, note.as_deref());
     }
 
     fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
+        self.lock().finish();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
+        self.progress.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -9,7 +9,7 @@ use crate::dintero::payload::pay_request;
 use crate::exit::Exit;
 use crate::input::{self, ReadOptions, SourceInfo, Table};
 use crate::mapping::{ColumnMap, MappingFile};
-use crate::output::progress::Progress;
+use crate::output::progress::{Progress, Units};
 use crate::output::{report::write_report, summary, write_json_lines};
 use crate::problem::ColumnNames;
 use crate::validate::{EffectiveDefaults, Settings, Validation, Validator};
@@ -67,9 +67,15 @@ pub fn prepare(args: &InputArgs, keep: bool, quiet: bool) -> Result<Prepared, Fa
         decimal: args.decimal.map(Into::into),
         keep,
     };
-    let mut progress = Progress::new("reading", quiet);
+    // Readers report bytes for CSV, rows for spreadsheets.
+    let units = if table.is_spreadsheet() {
+        Units::Items("rows")
+    } else {
+        Units::Bytes
+    };
+    let mut progress = Progress::new("reading", units, quiet);
     let mut validator = Validator::new(settings);
-    validator.on_progress(|done, total| progress.update(done, total));
+    validator.on_progress(|done, total| progress.update(done, total, None));
     let info = table.read_all(&mut validator).map_err(input_failure)?;
     let validation = validator.finish();
     progress.finish();

@@ -1,13 +1,26 @@
 //! Progress on stderr: a bar on a terminal, plain periodic lines in logs, nothing when
-//! quiet. Small files finish before anything is shown.
+//! quiet. Jobs shorter than a second finish before anything is shown.
+//!
+//! One implementation serves the reader (progress in bytes, or rows for spreadsheets)
+//! and the live run (invoices, with a failure count as the message).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+/// What is being counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Units {
+    /// Bytes of a file (the total is the file size).
+    Bytes,
+    /// Things with this name (`rows`, `invoices`); the total may be unknown (0).
+    Items(&'static str),
+}
+
 /// Reports how far a long job has come.
 pub struct Progress {
     mode: Mode,
+    units: Units,
     started: Instant,
     last_line: Instant,
     what: &'static str,
@@ -25,7 +38,7 @@ const QUIET_START: Duration = Duration::from_millis(800);
 const LINE_EVERY: Duration = Duration::from_secs(5);
 
 impl Progress {
-    pub fn new(what: &'static str, quiet: bool) -> Progress {
+    pub fn new(what: &'static str, units: Units, quiet: bool) -> Progress {
         let mode = if quiet {
             Mode::Off
         } else if std::io::stderr().is_terminal() {
@@ -36,57 +49,49 @@ impl Progress {
         let now = Instant::now();
         Progress {
             mode,
+            units,
             started: now,
             last_line: now,
             what,
         }
     }
 
-    /// `done` of `total` units (bytes when `total` > 0, else rows).
-    pub fn update(&mut self, done: u64, total: u64) {
-        let elapsed = self.started.elapsed();
-        if elapsed < QUIET_START {
+    /// `done` of `total` (0: unknown), with an optional note such as `failed 2`.
+    pub fn update(&mut self, done: u64, total: u64, note: Option<&str>) {
+        if self.started.elapsed() < QUIET_START {
             return;
         }
+        let finished = total > 0 && done >= total;
+        let (what, units) = (self.what, self.units);
         match &mut self.mode {
             Mode::Off => {}
             Mode::Bar(bar) => {
-                let b = bar.get_or_insert_with(|| {
-                    let b = if total > 0 {
-                        ProgressBar::new(total)
-                    } else {
-                        ProgressBar::new_spinner()
-                    };
-                    b.set_draw_target(ProgressDrawTarget::stderr());
-                    let style = if total > 0 {
-                        ProgressStyle::with_template(
-                            "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
-                        )
-                    } else {
-                        ProgressStyle::with_template("{msg} {pos} rows ({per_sec})")
-                    };
-                    if let Ok(s) = style {
-                        b.set_style(s.progress_chars("=> "));
-                    }
-                    b.set_message(self.what);
-                    b
-                });
+                let b = bar.get_or_insert_with(|| new_bar(what, units, total));
                 b.set_position(done);
+                if let Some(n) = note {
+                    b.set_message(format!("{what} ({n})"));
+                }
             }
             Mode::Lines => {
-                if self.last_line.elapsed() >= LINE_EVERY {
-                    self.last_line = Instant::now();
-                    if total > 0 {
+                if self.last_line.elapsed() < LINE_EVERY && !finished {
+                    return;
+                }
+                self.last_line = Instant::now();
+                let note = note.map(|n| format!(", {n}")).unwrap_or_default();
+                match (units, total) {
+                    (Units::Bytes, t) if t > 0 => {
                         eprintln!(
-                            "{}: {}% ({} of {} MB)",
-                            self.what,
-                            done * 100 / total.max(1),
+                            "{what}: {}% ({} of {} MB{note})",
+                            done * 100 / t,
                             done >> 20,
-                            total >> 20
-                        );
-                    } else {
-                        eprintln!("{}: {done} rows", self.what);
+                            t >> 20
+                        )
                     }
+                    (Units::Bytes, _) => eprintln!("{what}: {} MB{note}", done >> 20),
+                    (Units::Items(name), t) if t > 0 => {
+                        eprintln!("{what}: {done} of {t} {name}{note}")
+                    }
+                    (Units::Items(name), _) => eprintln!("{what}: {done} {name}{note}"),
                 }
             }
         }
@@ -97,4 +102,26 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+fn new_bar(what: &str, units: Units, total: u64) -> ProgressBar {
+    let b = if total > 0 {
+        ProgressBar::new(total)
+    } else {
+        ProgressBar::new_spinner()
+    };
+    b.set_draw_target(ProgressDrawTarget::stderr());
+    let template = match (units, total > 0) {
+        (Units::Bytes, true) => "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})".to_string(),
+        (Units::Bytes, false) => "{msg} {bytes}".to_string(),
+        (Units::Items(name), true) => {
+            format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {name} {{per_sec}} ETA {{eta}}")
+        }
+        (Units::Items(name), false) => format!("{{msg}} {{pos}} {name} ({{per_sec}})"),
+    };
+    if let Ok(s) = ProgressStyle::with_template(&template) {
+        b.set_style(s.progress_chars("=> "));
+    }
+    b.set_message(what.to_string());
+    b
 }
