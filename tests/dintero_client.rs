@@ -11,11 +11,8 @@ use kravia_batch::dintero::credentials::{AccountKind, Credentials};
 use kravia_batch::dintero::error::{ConfigError, Outcome};
 use kravia_batch::dintero::payload;
 use kravia_batch::dintero::types::{TransactionStatus, VoidOutcome};
-use kravia_batch::model::{
-    BillingAddress, Country, Currency, Invoice, InvoiceChannel, Line, ProductType, VatRate,
-};
+use kravia_batch::model::{Invoice, InvoiceChannel};
 use kravia_batch::sandbox::{self, FaultRule, Faults, SandboxConfig, SandboxHandle};
-use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -61,40 +58,7 @@ fn token_requests(sb: &SandboxHandle) -> usize {
 
 /// The B2B example of Dintero's Kravia page, as an invoice.
 fn invoice(reference: &str) -> Invoice {
-    Invoice {
-        merchant_reference: reference.into(),
-        rows: vec![2],
-        product: ProductType::B2b,
-        currency: Currency::NOK,
-        country: Country::NO,
-        days_until_due: 30,
-        invoice_channel: None,
-        billing_address: BillingAddress {
-            first_name: "Ola".into(),
-            last_name: "Nordmann".into(),
-            business_name: Some("Nordmann AS".into()),
-            organization_number: Some("123456789".into()),
-            email: "ola@nordmann.no".into(),
-            phone_number: "+4799999999".into(),
-            address_line: "Storgata 1".into(),
-            postal_code: "0151".into(),
-            postal_place: "Oslo".into(),
-            country: "NO".into(),
-            ..Default::default()
-        },
-        lines: vec![Line {
-            row: 2,
-            line_id: "sub-001".into(),
-            item_id: None,
-            description: "Monthly subscription - Premium".into(),
-            quantity: Decimal::ONE,
-            amount: 29900,
-            vat: VatRate::new(Decimal::from(25)).expect("vat"),
-            vat_amount: 5980,
-        }],
-        amount: 29900,
-        vat_amount: 5980,
-    }
+    kravia_batch::dintero::payload::documented_example(reference)
 }
 
 // ----- tokens -----

@@ -106,47 +106,52 @@ pub fn pay_request(invoice: &Invoice) -> PayRequest<'_> {
     }
 }
 
+/// The B2B example of Dintero's Kravia page (29900 NOK incl. 25 % VAT, Nordmann AS) as
+/// a validated invoice with the given reference: the fixture tests and rehearsals send.
+pub fn documented_example(reference: &str) -> Invoice {
+    use crate::model::{BillingAddress, Country, Currency, Line, ProductType};
+    Invoice {
+        merchant_reference: reference.into(),
+        rows: vec![2],
+        product: ProductType::B2b,
+        currency: Currency::NOK,
+        country: Country::NO,
+        days_until_due: 30,
+        invoice_channel: None,
+        billing_address: BillingAddress {
+            first_name: "Ola".into(),
+            last_name: "Nordmann".into(),
+            business_name: Some("Nordmann AS".into()),
+            organization_number: Some("123456789".into()),
+            email: "ola@nordmann.no".into(),
+            phone_number: "+4799999999".into(),
+            address_line: "Storgata 1".into(),
+            postal_code: "0151".into(),
+            postal_place: "Oslo".into(),
+            country: "NO".into(),
+            ..Default::default()
+        },
+        lines: vec![Line {
+            row: 2,
+            line_id: "sub-001".into(),
+            item_id: None,
+            description: "Monthly subscription - Premium".into(),
+            quantity: Decimal::ONE,
+            amount: 29900,
+            vat: VatRate::from_hundredths(2500),
+            vat_amount: 5980,
+        }],
+        amount: 29900,
+        vat_amount: 5980,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Country, Currency, Line};
 
-    /// The B2B example from Dintero's Kravia page, as an invoice.
     fn example() -> Invoice {
-        Invoice {
-            merchant_reference: "inv-2026-001".into(),
-            rows: vec![2],
-            product: ProductType::B2b,
-            currency: Currency::NOK,
-            country: Country::NO,
-            days_until_due: 30,
-            invoice_channel: None,
-            billing_address: BillingAddress {
-                first_name: "Ola".into(),
-                last_name: "Nordmann".into(),
-                business_name: Some("Nordmann AS".into()),
-                organization_number: Some("123456789".into()),
-                email: "ola@nordmann.no".into(),
-                phone_number: "+4799999999".into(),
-                address_line: "Storgata 1".into(),
-                postal_code: "0151".into(),
-                postal_place: "Oslo".into(),
-                country: "NO".into(),
-                ..Default::default()
-            },
-            lines: vec![Line {
-                row: 2,
-                line_id: "sub-001".into(),
-                item_id: None,
-                description: "Monthly subscription - Premium".into(),
-                quantity: Decimal::ONE,
-                amount: 29900,
-                vat: VatRate::new(Decimal::from(25)).unwrap(),
-                vat_amount: 5980,
-            }],
-            amount: 29900,
-            vat_amount: 5980,
-        }
+        documented_example("inv-2026-001")
     }
 
     #[test]

@@ -43,6 +43,16 @@ impl VatRate {
         Ok(VatRate(hundredths))
     }
 
+    /// A rate from hundredths of a percent (2500 is 25 %); values of 100 % and above
+    /// are clamped to 99.99 %.
+    pub const fn from_hundredths(hundredths: u16) -> VatRate {
+        VatRate(if hundredths < 10_000 {
+            hundredths
+        } else {
+            9_999
+        })
+    }
+
     /// The rate in percent.
     pub fn percent(&self) -> Decimal {
         Decimal::new(i64::from(self.0), 2).normalize()
