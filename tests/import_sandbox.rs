@@ -548,3 +548,38 @@ fn a_production_account_needs_live_and_the_confirmed_total() {
     );
     assert_exactly_once(&sb, &results_path);
 }
+
+#[test]
+fn an_unreachable_dintero_stops_before_sending_with_exit_3() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (_dir, results_path) = tmp();
+    let started = std::time::Instant::now();
+    let out = Command::cargo_bin("kravia-batch")
+        .expect("bin")
+        .args(["import", "--quiet", SAMPLE, "--results"])
+        .arg(&results_path)
+        .env("DINTERO_ACCOUNT_ID", "T12345678")
+        .env("DINTERO_CLIENT_ID", "sandbox-client")
+        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
+        .env("DINTERO_API_URL", format!("http://127.0.0.1:{port}/v1"))
+        .env(
+            "DINTERO_CHECKOUT_URL",
+            format!("http://127.0.0.1:{port}/v1"),
+        )
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert!(!stderr.contains("sandbox-secret"));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -93,7 +93,11 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         sandbox_handle = Some(handle);
         (creds, endpoints)
     } else {
-        let creds = Credentials::from_env().map_err(config_failure)?;
+        let creds = Credentials::from_env()
+            .context(
+                "set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET (or DINTERO_CLIENT_SECRET_FILE), or rehearse with --sandbox",
+            )
+            .map_err(config_failure)?;
         let env = Endpoints::from_env().map_err(config_failure)?;
         let endpoints = Endpoints::new(
             live.api_url.as_deref().unwrap_or(&env.api),
@@ -213,6 +217,20 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         ..ClientOptions::default()
     };
     let client = Client::new(credentials, &endpoints, options).map_err(config_failure)?;
+    if !jobs.is_empty() {
+        // One token first: unreachable hosts and wrong credentials stop the run here,
+        // with nothing sent, instead of after every invoice's retries.
+        client
+            .token()
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot get a token from {}; nothing was sent. Check the URL, the network and the credentials, then run the same command again",
+                    endpoints.api
+                )
+            })
+            .map_err(config_failure)?;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
     {
