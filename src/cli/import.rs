@@ -324,10 +324,17 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
             anyhow!("{e}; the results so far are in {}", results_path.display()),
         ));
     }
+    // Valid invoices still waiting to be sent (the results call them not_sent, like the
+    // invalid ones, but they make the run incomplete rather than failed).
+    let waiting = rows
+        .iter()
+        .filter(|r| matches!(r.recorded.status, Status::Pending | Status::Sending))
+        .count() as u64;
     let mut outcome = RunOutcome::of(
         &results,
         interrupted.load(Ordering::SeqCst),
         pacer.rate_limited_count(),
+        waiting,
     );
     outcome.reconcile(&p.validation.totals);
     let exit = outcome.exit();
@@ -484,6 +491,8 @@ struct RunOutcome {
     totals: BTreeMap<&'static str, BTreeMap<String, (u64, i64)>>,
     interrupted: bool,
     rate_limited: u64,
+    /// Valid invoices not sent yet (pending, or interrupted in flight).
+    waiting: u64,
     /// Per currency: the valid invoices' total in the results, and the dry run's.
     reconciled: Vec<(String, i64, i64)>,
 }
@@ -507,7 +516,7 @@ impl RunOutcome {
             .collect();
     }
 
-    fn of(results: &[ResultRow], interrupted: bool, rate_limited: u64) -> RunOutcome {
+    fn of(results: &[ResultRow], interrupted: bool, rate_limited: u64, waiting: u64) -> RunOutcome {
         let mut counts = BTreeMap::new();
         let mut totals: BTreeMap<&'static str, BTreeMap<String, (u64, i64)>> = BTreeMap::new();
         for r in results {
@@ -528,6 +537,7 @@ impl RunOutcome {
             totals,
             interrupted,
             rate_limited,
+            waiting,
             reconciled: Vec::new(),
         }
     }
@@ -537,20 +547,13 @@ impl RunOutcome {
     }
 
     fn exit(&self) -> Exit {
-        if self.interrupted || self.count(ResultStatus::Unknown) > 0 || self.unsent_valid() {
+        if self.interrupted || self.count(ResultStatus::Unknown) > 0 || self.waiting > 0 {
             Exit::Incomplete
         } else if self.count(ResultStatus::Failed) > 0 || self.count(ResultStatus::NotSent) > 0 {
             Exit::SomeFailed
         } else {
             Exit::Ok
         }
-    }
-
-    /// Valid invoices left unsent (they have an amount; invalid ones do not).
-    fn unsent_valid(&self) -> bool {
-        self.totals
-            .get(ResultStatus::NotSent.as_str())
-            .is_some_and(|t| !t.is_empty())
     }
 
     fn text(&self, account: &str, sandbox: bool, results: &Path, input: &Path) -> String {
