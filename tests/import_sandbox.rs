@@ -583,3 +583,35 @@ fn an_unreachable_dintero_stops_before_sending_with_exit_3() {
         started.elapsed()
     );
 }
+
+#[test]
+fn an_invoice_fixed_after_a_skip_invalid_run_is_sent_by_the_next_run() {
+    let sb = sandbox(Faults::default());
+    let (dir, results_path) = tmp();
+    let text = std::fs::read_to_string(SAMPLE).expect("sample");
+    // Break 2026-11-0003's organization number (974 760 673 is valid; ...674 is not).
+    let broken = dir.path().join("month.csv");
+    std::fs::write(&broken, text.replacen("974 760 673", "974 760 674", 1)).expect("write");
+    let out = import_cmd(&sb, &broken, &results_path, &["--skip-invalid"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(results(&results_path)["2026-11-0003"]["status"], "not_sent");
+    // Fixed in the export, the same command sends it and nothing else.
+    std::fs::write(&broken, &text).expect("write");
+    let out = import_cmd(&sb, &broken, &results_path, &[])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_exactly_once(&sb, &results_path);
+}

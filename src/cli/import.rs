@@ -13,7 +13,9 @@ use crate::model::money::format_minor_nordic;
 use crate::model::{Currency, Invoice};
 use crate::output::progress::{Progress, Units};
 use crate::output::results::{ResultRow, ResultStatus, default_results_path, write_results};
-use crate::run::journal::{InvoiceEntry, Journal, Recorded, Status};
+use crate::run::journal::{
+    InvoiceEntry, Journal, META_ACCOUNT_ID, META_INPUT_PATH, META_INPUT_SHA256, Recorded, Status,
+};
 use crate::run::pacing::Pacer;
 use crate::run::scheduler::{Done, Job, RunSettings, Scheduler};
 use crate::sandbox::{self, SandboxConfig};
@@ -128,7 +130,7 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
     let journal = Journal::open(&journal_file)
         .with_context(|| format!("cannot open the journal {}", journal_file.display()))
         .map_err(config_failure)?;
-    match journal.meta("account_id").map_err(config_failure)? {
+    match journal.meta(META_ACCOUNT_ID).map_err(config_failure)? {
         Some(a) if a != account && !live.sandbox => {
             return Err(config_failure(anyhow!(
                 "the journal {} belongs to account {a}, not {account}: use another --results path for another account",
@@ -136,18 +138,20 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
             )));
         }
         Some(_) => {}
-        None => {
-            journal
-                .set_meta("account_id", &account)
-                .map_err(config_failure)?;
-            journal
-                .set_meta("input", &args.input.file.display().to_string())
-                .map_err(config_failure)?;
-            journal
-                .set_meta("tool_version", env!("CARGO_PKG_VERSION"))
-                .map_err(config_failure)?;
-        }
+        None => journal
+            .set_meta(META_ACCOUNT_ID, &account)
+            .map_err(config_failure)?,
     }
+    // What this run read (the latest run's input, for support staff).
+    journal
+        .set_meta(META_INPUT_PATH, &args.input.file.display().to_string())
+        .map_err(config_failure)?;
+    let input_hash = file_sha256(&args.input.file)
+        .with_context(|| format!("cannot read {}", args.input.file.display()))
+        .map_err(config_failure)?;
+    journal
+        .set_meta(META_INPUT_SHA256, &input_hash)
+        .map_err(config_failure)?;
     let entries: Vec<InvoiceEntry> = invoices
         .iter()
         .map(|i| InvoiceEntry {
@@ -349,6 +353,20 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         );
     }
     Ok(exit)
+}
+
+/// SHA-256 of a file, read in blocks.
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf)? {
+            0 => return Ok(hex::encode(hasher.finalize())),
+            n => hasher.update(&buf[..n]),
+        }
+    }
 }
 
 fn rows_label(rows: &[u32]) -> String {

@@ -425,7 +425,10 @@ impl Journal {
     /// `not_sent` when `not_sent` is true) in one transaction, and returns
     /// the references already present whose `content_hash` differs from the
     /// input (the caller stops the run and says so). Never overwrites an
-    /// existing invoice's hash or status, so registering again is a no-op.
+    /// existing invoice's hash or status, so registering again is a no-op, with
+    /// one exception: an invoice recorded as `not_sent` (invalid in an earlier
+    /// run, so never sent) that is now registered as valid takes the new content
+    /// and becomes `pending`: the accountant fixed it and runs the file again.
     pub fn register(
         &self,
         entries: &[InvoiceEntry],
@@ -447,8 +450,18 @@ impl Journal {
                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                        ON CONFLICT (reference) DO NOTHING"#,
                 )?;
-                let mut existing =
-                    tx.prepare_cached("SELECT content_hash FROM invoices WHERE reference = ?1")?;
+                let mut existing = tx.prepare_cached(
+                    "SELECT content_hash, status FROM invoices WHERE reference = ?1",
+                )?;
+                let mut reopen = tx.prepare_cached(
+                    r#"UPDATE invoices SET content_hash = ?2, amount = ?3, currency = ?4,
+                         customer = ?5, "rows" = ?6, status = 'pending', error = NULL,
+                         updated_at = ?7
+                       WHERE reference = ?1"#,
+                )?;
+                let mut event = tx.prepare_cached(
+                    "INSERT INTO events (reference, kind, detail, at) VALUES (?1, 'revalidated', ?2, ?3)",
+                )?;
                 let at = now();
                 for entry in entries {
                     let inserted = insert.execute(params![
@@ -462,9 +475,24 @@ impl Journal {
                         at,
                     ])?;
                     if inserted == 0 {
-                        let journal_hash: String =
-                            existing.query_row([&entry.reference], |row| row.get(0))?;
-                        if journal_hash != entry.content_hash {
+                        let (journal_hash, journal_status): (String, String) = existing
+                            .query_row([&entry.reference], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                        if !not_sent && journal_status == Status::NotSent.as_str() {
+                            reopen.execute(params![
+                                entry.reference,
+                                entry.content_hash,
+                                entry.amount,
+                                entry.currency,
+                                entry.customer,
+                                entry.rows,
+                                at,
+                            ])?;
+                            event.execute(params![
+                                entry.reference,
+                                "valid now; was not sent in an earlier run",
+                                at,
+                            ])?;
+                        } else if journal_hash != entry.content_hash {
                             changed.push(Changed {
                                 reference: entry.reference.clone(),
                                 journal_hash,
@@ -937,6 +965,29 @@ mod tests {
             journal.set_meta(META_SCHEMA_VERSION, "2"),
             Err(JournalError::Refused(_))
         ));
+    }
+
+    #[test]
+    fn an_invoice_invalid_before_and_valid_now_becomes_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_path, journal) = journal_in(&dir);
+        journal.register(&[entry("A", "")], true).unwrap();
+        assert_eq!(journal.rows().unwrap()[0].recorded.status, Status::NotSent);
+        // Fixed in the export: registered as valid, it is not a "changed" invoice.
+        assert!(
+            journal
+                .register(&[entry("A", "h1")], false)
+                .unwrap()
+                .is_empty()
+        );
+        let row = &journal.rows().unwrap()[0];
+        assert_eq!(row.recorded.status, Status::Pending);
+        assert_eq!(row.entry.content_hash, "h1");
+        // From then on it is an ordinary pending invoice: a different body is a change.
+        assert_eq!(
+            journal.register(&[entry("A", "h2")], false).unwrap().len(),
+            1
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]
