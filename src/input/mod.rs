@@ -151,7 +151,9 @@ pub enum InputError {
         "{path}: cannot tell the delimiter: no one of , ; TAB | splits the first lines into the same number of columns; pass --delimiter"
     )]
     NoDelimiter { path: PathBuf },
-    #[error("{path} cannot be read as a spreadsheet ({message}); open it in Excel and save it again, or export the sheet as CSV")]
+    #[error(
+        "{path} cannot be read as a spreadsheet ({message}); open it in Excel and save it again, or export the sheet as CSV"
+    )]
     Spreadsheet { path: PathBuf, message: String },
     #[error("{path} has no sheet named '{name}'; sheets: {available}")]
     NoSheet {
