@@ -8,6 +8,7 @@
 //! and tests.
 
 pub mod cli;
+pub mod config;
 pub mod dintero;
 pub mod exit;
 pub mod input;

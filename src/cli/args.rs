@@ -1,7 +1,8 @@
 //! Command-line arguments.
 
 use crate::input::Enc;
-use crate::model::{Country, Currency, DecimalConvention};
+use crate::model::{Country, Currency, DecimalConvention, InvoiceChannel};
+pub use crate::run::Flow;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -12,6 +13,9 @@ use std::path::PathBuf;
     about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero."
 )]
 pub struct Cli {
+    /// Settings file (default: the per-user location `kravia-batch config check` shows).
+    #[arg(long, global = true, value_name = "FILE", env = "KRAVIA_BATCH_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -22,8 +26,120 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Create the invoices of a file (with --dry-run: exactly what validate does).
     Import(ImportArgs),
+    /// Fetch the current status of every invoice in a results file (paid, unpaid, voided).
+    Status(StatusArgs),
+    /// Cancel invoices of a results file (only AUTHORIZED or PARTIALLY_CAPTURED ones).
+    Void(VoidArgs),
+    /// Start collection of invoices the merchant delivers itself (invoice_channel merchant).
+    Capture(CaptureArgs),
+    /// Show or test the effective settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Serve a local Dintero emulator on loopback, for rehearsals.
     Sandbox(SandboxArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print the effective settings (secrets masked) and where each comes from, then test
+    /// the credentials against the token endpoint.
+    Check(ConfigCheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigCheckArgs {
+    /// Do not contact Dintero; only show the settings.
+    #[arg(long)]
+    pub offline: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+}
+
+/// Where to send requests and how fast: shared by every command that talks to Dintero.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConnArgs {
+    /// Requests per second (default 10).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rate: Option<u32>,
+    /// Requests in flight at once (default 8).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: Option<u32>,
+    /// Seconds to wait for one answer (default 60; invoice creation is synchronous at Kravia).
+    #[arg(long, value_name = "SECONDS")]
+    pub request_timeout: Option<f64>,
+    /// Auth API base URL (default https://api.dintero.com/v1, or DINTERO_API_URL).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Checkout API base URL (default https://checkout.dintero.com/v1, or DINTERO_CHECKOUT_URL).
+    #[arg(long, value_name = "URL")]
+    pub checkout_url: Option<String>,
+    /// Required for a production account (id starting with P).
+    #[arg(long)]
+    pub live: bool,
+}
+
+/// Which invoices of a results file a command acts on.
+#[derive(Args, Debug, Clone)]
+pub struct SelectArgs {
+    /// The results file of an import (.csv, .json or .xlsx).
+    pub results: PathBuf,
+    /// Only these references (repeat, or separate with commas).
+    #[arg(long = "ref", value_name = "REF", value_delimiter = ',')]
+    pub refs: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct VoidArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Every invoice of the results file that is still unpaid (AUTHORIZED) or partly paid.
+    #[arg(long, conflicts_with = "refs")]
+    pub all_unpaid: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CaptureArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Also download each invoice's PDF (kravia:invoice_url) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub download_invoices: Option<PathBuf>,
+    /// Only download the PDFs; start no collection.
+    #[arg(long, requires = "download_invoices")]
+    pub download_only: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -67,6 +183,9 @@ pub struct InputArgs {
     /// Days until due for invoices that do not say (default 14).
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u16).range(0..=365))]
     pub days_until_due: Option<u16>,
+    /// Who delivers invoices whose row does not say: kravia (default) or merchant.
+    #[arg(long, value_name = "CHANNEL", value_parser = parse_channel)]
+    pub invoice_channel: Option<InvoiceChannel>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -80,6 +199,10 @@ pub struct ReportArgs {
     /// Write the request body of every valid invoice to this file, one JSON per line.
     #[arg(long, value_name = "FILE")]
     pub emit_payloads: Option<PathBuf>,
+    /// Write a copy of the input with two more columns (status, message), in the input's
+    /// own format (CSV dialect, or XLSX with the problem cells highlighted).
+    #[arg(long, value_name = "FILE")]
+    pub annotate: Option<PathBuf>,
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -91,6 +214,10 @@ pub struct ValidateArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Write a plan (the file's SHA-256, the mapping, every invoice's content hash and the
+    /// control totals) for `import --plan` to check against.
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -102,6 +229,10 @@ pub struct ImportArgs {
     /// Validate and print totals only; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Send only if the file, the mapping and every invoice are as the plan (made by
+    /// `validate --plan`) recorded them. With --dry-run: write the plan instead.
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
 }
@@ -115,33 +246,24 @@ pub struct LiveArgs {
     #[arg(long, value_name = "PATH")]
     pub results: Option<PathBuf>,
     /// Results file format.
-    #[arg(long, value_enum, default_value = "csv")]
-    pub results_format: crate::output::results::ResultsFormat,
-    /// Requests per second.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub rate: u32,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
-    pub concurrency: u32,
-    /// Seconds to wait for one answer (invoice creation is synchronous at Kravia).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
-    pub request_timeout: f64,
+    #[arg(long, value_enum)]
+    pub results_format: Option<crate::output::results::ResultsFormat>,
+    /// one-step: POST /v1/sessions/pay; two-step: create a session, then pay it.
+    #[arg(long, value_enum)]
+    pub flow: Option<Flow>,
     /// Send the valid invoices even if others have errors (those are listed as not_sent).
     #[arg(long)]
     pub skip_invalid: bool,
-    /// Required for a production account (id starting with P).
+    /// Send the other invoices when some references were invoiced already (by an earlier
+    /// run or another file); those are listed as already_exists and not sent.
     #[arg(long)]
-    pub live: bool,
+    pub skip_invoiced: bool,
     /// For production runs without a terminal: the file's total to confirm, e.g. 136919.68
     /// (or NOK=136919.68,SEK=12800 for several currencies).
     #[arg(long, value_name = "AMOUNT")]
     pub confirm_total: Option<String>,
-    /// Auth API base URL (default https://api.dintero.com/v1, or DINTERO_API_URL).
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Checkout API base URL (default https://checkout.dintero.com/v1, or DINTERO_CHECKOUT_URL).
-    #[arg(long, value_name = "URL")]
-    pub checkout_url: Option<String>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,4 +320,8 @@ fn parse_currency(s: &str) -> Result<Currency, String> {
 
 fn parse_country(s: &str) -> Result<Country, String> {
     Country::parse(s).map_err(|e| format!("'{s}' {e}"))
+}
+
+fn parse_channel(s: &str) -> Result<InvoiceChannel, String> {
+    InvoiceChannel::parse(s).ok_or_else(|| "use 'kravia' or 'merchant'".into())
 }

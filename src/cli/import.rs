@@ -3,10 +3,10 @@
 
 use super::Failure;
 use super::args::{FormatArg, ImportArgs, LiveArgs};
+use super::connect::{config_failure, connect, process_env};
 use super::validate::{Prepared, prepare};
-use crate::dintero::client::Client;
-use crate::dintero::config::{ClientOptions, Endpoints};
-use crate::dintero::credentials::{AccountKind, Credentials};
+use crate::config::Loaded;
+use crate::dintero::credentials::AccountKind;
 use crate::dintero::payload::pay_request;
 use crate::exit::Exit;
 use crate::model::money::format_minor_nordic;
@@ -16,9 +16,7 @@ use crate::output::results::{ResultRow, ResultStatus, default_results_path, writ
 use crate::run::journal::{
     InvoiceEntry, Journal, META_ACCOUNT_ID, META_INPUT_PATH, META_INPUT_SHA256, Recorded, Status,
 };
-use crate::run::pacing::Pacer;
 use crate::run::scheduler::{Done, Job, RunSettings, Scheduler};
-use crate::sandbox::{self, SandboxConfig};
 use anyhow::{Context, anyhow};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -27,11 +25,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
-
-fn config_failure(e: impl Into<anyhow::Error>) -> Failure {
-    Failure::new(Exit::Config, e.into())
-}
 
 /// The content hash of an invoice: SHA-256 of the exact body that would be sent.
 pub fn content_hash(invoice: &Invoice) -> String {
@@ -49,10 +42,14 @@ pub fn journal_path(results: &Path) -> PathBuf {
     results.with_file_name(name)
 }
 
-pub fn run(args: &ImportArgs) -> Result<Exit, Failure> {
+pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     let live = &args.live;
     let quiet = args.report.quiet;
-    let prepared = prepare(&args.input, true, quiet)?;
+    let prepared = prepare(&args.input, loaded, true, quiet)?;
+    if let Some(plan) = &args.plan {
+        // Approved on Monday, sent on Tuesday: refuse if anything changed since.
+        super::plan::check(&prepared, plan)?;
+    }
     let v = &prepared.validation;
     if v.errors() > 0 && !live.skip_invalid {
         // Nothing is sent when the file has any error: show the same report as the dry run.
@@ -67,49 +64,20 @@ pub fn run(args: &ImportArgs) -> Result<Exit, Failure> {
         .build()
         .context("cannot start the async runtime")
         .map_err(config_failure)?;
-    runtime.block_on(run_live(&prepared, args, live))
+    runtime.block_on(run_live(&prepared, args, live, loaded))
 }
 
-async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Exit, Failure> {
+async fn run_live(
+    p: &Prepared,
+    args: &ImportArgs,
+    live: &LiveArgs,
+    loaded: &Loaded,
+) -> Result<Exit, Failure> {
     let json_out = args.report.format == FormatArg::Json;
-    // Where to send: the in-process sandbox, or Dintero (or a sandbox) from the environment.
-    let mut sandbox_handle = None;
-    let (credentials, endpoints) = if live.sandbox {
-        let config = SandboxConfig::default();
-        let account = config
-            .accounts
-            .first()
-            .cloned()
-            .ok_or_else(|| config_failure(anyhow!("the sandbox has no account")))?;
-        let handle = sandbox::start(config, ([127, 0, 0, 1], 0).into())
-            .await
-            .context("cannot start the in-process sandbox")
-            .map_err(config_failure)?;
-        let endpoints = Endpoints::single_host(&handle.base_url()).map_err(config_failure)?;
-        let creds = Credentials::new(
-            account.account_id.clone(),
-            account.client_id.clone(),
-            account.client_secret.clone().into(),
-        )
-        .map_err(config_failure)?;
-        sandbox_handle = Some(handle);
-        (creds, endpoints)
-    } else {
-        let creds = Credentials::from_env()
-            .context(
-                "set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET (or DINTERO_CLIENT_SECRET_FILE), or rehearse with --sandbox",
-            )
-            .map_err(config_failure)?;
-        let env = Endpoints::from_env().map_err(config_failure)?;
-        let endpoints = Endpoints::new(
-            live.api_url.as_deref().unwrap_or(&env.api),
-            live.checkout_url.as_deref().unwrap_or(&env.checkout),
-        )
-        .map_err(config_failure)?;
-        (creds, endpoints)
-    };
-    let account = credentials.account_id.clone();
-    let kind = credentials.account_kind().map_err(config_failure)?;
+    // Where to send: the in-process sandbox, or Dintero (or a sandbox) from the settings.
+    let connection = connect(loaded, &live.conn, live.flow, live.sandbox).await?;
+    let account = connection.account.clone();
+    let kind = connection.kind;
 
     let invoices: Vec<Arc<Invoice>> = p
         .validation
@@ -122,16 +90,26 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         confirm_production(&account, &invoices, live)?;
     }
 
-    let results_path = live
-        .results
-        .clone()
-        .unwrap_or_else(|| default_results_path(&args.input.file, live.results_format));
+    let results_settings =
+        crate::config::results_settings(live.results_format, &process_env, &loaded.file)
+            .map_err(config_failure)?;
+    let results_format = results_settings.format.value;
+    let results_path = match (&live.results, &results_settings.dir) {
+        (Some(path), _) => path.clone(),
+        (None, Some(dir)) => {
+            let beside = default_results_path(&args.input.file, results_format);
+            dir.value.join(beside.file_name().unwrap_or_default())
+        }
+        (None, None) => default_results_path(&args.input.file, results_format),
+    };
+    let results_format =
+        crate::output::results::ResultsFormat::from_path(&results_path).unwrap_or(results_format);
     let journal_file = journal_path(&results_path);
     let journal = Journal::open(&journal_file)
         .with_context(|| format!("cannot open the journal {}", journal_file.display()))
         .map_err(config_failure)?;
     match journal.meta(META_ACCOUNT_ID).map_err(config_failure)? {
-        Some(a) if a != account && !live.sandbox => {
+        Some(a) if a != account && connection.sandbox.is_none() => {
             return Err(config_failure(anyhow!(
                 "the journal {} belongs to account {a}, not {account}: use another --results path for another account",
                 journal_file.display()
@@ -216,25 +194,13 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         })
         .collect();
 
-    let options = ClientOptions {
-        request_timeout: Duration::from_secs_f64(live.request_timeout.max(0.1)),
-        ..ClientOptions::default()
-    };
-    let client = Client::new(credentials, &endpoints, options).map_err(config_failure)?;
+    // The cross-run guard: references invoiced by an earlier run (this machine's record)
+    // or already at Dintero (another file, a lost journal) stop the run before anything
+    // is sent.
     if !jobs.is_empty() {
-        // One token first: unreachable hosts and wrong credentials stop the run here,
-        // with nothing sent, instead of after every invoice's retries.
-        client
-            .token()
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot get a token from {}; nothing was sent. Check the URL, the network and the credentials, then run the same command again",
-                    endpoints.api
-                )
-            })
-            .map_err(config_failure)?;
+        connection.check_token().await?;
     }
+    let jobs = super::guard::check(&connection, &journal, &results_settings, jobs, live).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
     {
@@ -251,10 +217,11 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
     }
     let total = jobs.len() as u64;
     let progress = RunProgress::new(total, args.report.quiet);
-    let pacer = Pacer::new(live.rate, live.concurrency as usize);
+    let pacer = connection.pacer.clone();
+    let concurrency = connection.settings.concurrency.value as usize;
     let writer = journal.writer().map_err(config_failure)?;
     let scheduler = Arc::new(Scheduler::new(
-        client,
+        connection.client.clone(),
         writer.clone(),
         pacer.clone(),
         RunSettings::default(),
@@ -264,9 +231,7 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
         let progress = progress.clone();
         move |_: &Invoice, d: Done| progress.done(d)
     };
-    let run_result = scheduler
-        .run(jobs, live.concurrency as usize, on_done)
-        .await;
+    let run_result = scheduler.run(jobs, concurrency, on_done).await;
     progress.finish();
     writer.close().await.map_err(config_failure)?;
 
@@ -313,14 +278,14 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
     write_results(
         &results_path,
         &results,
-        live.results_format,
+        results_format,
         p.output_delimiter(),
     )
     .with_context(|| format!("cannot write the results file {}", results_path.display()))
     .map_err(config_failure)?;
-    if let Some(h) = sandbox_handle.take() {
-        let _ = h.shutdown().await;
-    }
+    super::guard::record(&connection, &results_settings, &rows, &results_path);
+    let in_sandbox = connection.sandbox.is_some();
+    connection.close().await;
 
     if let Err(e) = run_result {
         return Err(Failure::new(
@@ -349,7 +314,7 @@ async fn run_live(p: &Prepared, args: &ImportArgs, live: &LiveArgs) -> Result<Ex
     } else {
         print!(
             "{}",
-            outcome.text(&account, live.sandbox, &results_path, &args.input.file)
+            outcome.text(&account, in_sandbox, &results_path, &args.input.file)
         );
     }
     Ok(exit)
@@ -382,7 +347,7 @@ fn confirm_production(
     invoices: &[Arc<Invoice>],
     live: &LiveArgs,
 ) -> Result<(), Failure> {
-    if !live.live {
+    if !live.conn.live {
         return Err(Failure::new(
             Exit::Usage,
             anyhow!(

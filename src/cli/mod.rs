@@ -1,12 +1,20 @@
 //! The binary's edge: parse arguments, run a command, turn failures into messages and
 //! exit codes. The only place that uses `anyhow`.
 
+pub mod annotate;
 pub mod args;
+pub mod capture;
+pub mod config_check;
+pub mod connect;
+pub mod guard;
 pub mod import;
+pub mod plan;
+pub mod status;
 pub mod validate;
+pub mod void;
 
 use crate::exit::Exit;
-use args::{Cli, Command, FormatArg};
+use args::{Cli, Command, ConfigCommand, FormatArg};
 use clap::Parser;
 
 /// A failed command: what to print and how to exit.
@@ -68,14 +76,13 @@ pub fn main() -> Exit {
     let json = match &cli.command {
         Command::Validate(a) => a.report.format == FormatArg::Json,
         Command::Import(a) => a.report.format == FormatArg::Json,
+        Command::Status(a) => a.format == FormatArg::Json,
+        Command::Void(a) => a.format == FormatArg::Json,
+        Command::Capture(a) => a.format == FormatArg::Json,
+        Command::Config(ConfigCommand::Check(a)) => a.format == FormatArg::Json,
         Command::Sandbox(_) => false,
     };
-    let result = match &cli.command {
-        Command::Validate(a) => validate::run(&a.input, &a.report),
-        Command::Import(a) if a.dry_run => validate::run(&a.input, &a.report),
-        Command::Import(a) => import::run(a),
-        Command::Sandbox(a) => serve_sandbox(a),
-    };
+    let result = run_command(&cli);
     match result {
         Ok(exit) => exit,
         Err(f) => {
@@ -89,5 +96,25 @@ pub fn main() -> Exit {
             }
             f.exit
         }
+    }
+}
+
+fn run_command(cli: &Cli) -> Result<Exit, Failure> {
+    if let Command::Sandbox(a) = &cli.command {
+        return serve_sandbox(a);
+    }
+    let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
+        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+    match &cli.command {
+        Command::Validate(a) => validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded),
+        Command::Import(a) if a.dry_run => {
+            validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded)
+        }
+        Command::Import(a) => import::run(a, &loaded),
+        Command::Status(a) => status::run(a, &loaded),
+        Command::Void(a) => void::run(a, &loaded),
+        Command::Capture(a) => capture::run(a, &loaded),
+        Command::Config(ConfigCommand::Check(a)) => config_check::run(a, &loaded),
+        Command::Sandbox(a) => serve_sandbox(a),
     }
 }

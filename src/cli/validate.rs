@@ -5,6 +5,7 @@
 
 use super::Failure;
 use super::args::{FormatArg, InputArgs, ReportArgs};
+use crate::config::{self, Loaded};
 use crate::dintero::payload::pay_request;
 use crate::exit::Exit;
 use crate::input::{self, ReadOptions, SourceInfo, Table};
@@ -17,6 +18,10 @@ use anyhow::Context;
 
 /// A validated file.
 pub struct Prepared {
+    /// What was read, and how (the annotated copy reads it again the same way).
+    pub input: InputArgs,
+    /// The mapping file actually used (flag, environment or config file), if any.
+    pub mapping_path: Option<std::path::PathBuf>,
     pub info: SourceInfo,
     pub names: ColumnNames,
     pub validation: Validation,
@@ -32,8 +37,25 @@ impl Prepared {
 }
 
 /// Reads and validates a file. `keep` keeps the typed invoices for sending.
-pub fn prepare(args: &InputArgs, keep: bool, quiet: bool) -> Result<Prepared, Failure> {
-    let mapping_file = match &args.mapping {
+pub fn prepare(
+    args: &InputArgs,
+    loaded: &Loaded,
+    keep: bool,
+    quiet: bool,
+) -> Result<Prepared, Failure> {
+    // Defaults for rows that do not say: flags > environment > config file > mapping file
+    // > built-in.
+    let flags = config::InputFlags {
+        currency: args.currency,
+        country: args.country,
+        days_until_due: args.days_until_due,
+        invoice_channel: args.invoice_channel,
+        mapping: args.mapping.clone(),
+    };
+    let input_defaults = config::input_defaults(&flags, &super::connect::process_env, &loaded.file)
+        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+    let mapping_path = input_defaults.mapping.as_ref().map(|m| m.value.clone());
+    let mapping_file = match &mapping_path {
         Some(p) => Some(MappingFile::load(p).map_err(|e| Failure::new(Exit::Config, e.into()))?),
         None => None,
     };
@@ -52,14 +74,17 @@ pub fn prepare(args: &InputArgs, keep: bool, quiet: bool) -> Result<Prepared, Fa
         Failure::new(Exit::InputErrors, anyhow::anyhow!("{path}: {e}"))
     })?;
     let mut defaults = EffectiveDefaults::from_mapping(&map.defaults);
-    if let Some(c) = args.currency {
-        defaults.currency = c;
+    if let Some(c) = &input_defaults.currency {
+        defaults.currency = c.value;
     }
-    if let Some(c) = args.country {
-        defaults.country = c;
+    if let Some(c) = &input_defaults.country {
+        defaults.country = c.value;
     }
-    if let Some(d) = args.days_until_due {
-        defaults.days_until_due = d;
+    if let Some(d) = &input_defaults.days_until_due {
+        defaults.days_until_due = d.value;
+    }
+    if let Some(c) = &input_defaults.invoice_channel {
+        defaults.invoice_channel = Some(c.value);
     }
     let settings = Settings {
         map: &map,
@@ -85,6 +110,8 @@ pub fn prepare(args: &InputArgs, keep: bool, quiet: bool) -> Result<Prepared, Fa
         }));
     }
     Ok(Prepared {
+        input: args.clone(),
+        mapping_path,
         info,
         names,
         validation,
@@ -101,10 +128,19 @@ fn input_failure(e: input::InputError) -> Failure {
     Failure::new(exit, e.into())
 }
 
-/// `validate` and `import --dry-run`.
-pub fn run(input: &InputArgs, report: &ReportArgs) -> Result<Exit, Failure> {
-    let keep = report.emit_payloads.is_some();
-    let p = prepare(input, keep, report.quiet)?;
+/// `validate` and `import --dry-run`; with `plan`, also writes the plan.
+pub fn run(
+    input: &InputArgs,
+    report: &ReportArgs,
+    plan: Option<&std::path::Path>,
+    loaded: &Loaded,
+) -> Result<Exit, Failure> {
+    // A plan holds every invoice's content hash, so it needs the typed invoices.
+    let keep = report.emit_payloads.is_some() || plan.is_some();
+    let p = prepare(input, loaded, keep, report.quiet)?;
+    if let Some(path) = plan {
+        super::plan::write(&p, path)?;
+    }
     print_outcome(&p, report)
 }
 
@@ -116,6 +152,9 @@ pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure>
         write_report(path, &v.problems, &p.names, p.output_delimiter())
             .with_context(|| format!("cannot write the report {}", path.display()))
             .map_err(|e| Failure::new(Exit::Config, e))?;
+    }
+    if let Some(path) = &report.annotate {
+        super::annotate::write(p, path)?;
     }
     if let Some(path) = &report.emit_payloads {
         write_json_lines(path, v.invoices.iter().map(pay_request))

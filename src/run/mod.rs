@@ -4,3 +4,33 @@
 pub mod journal;
 pub mod pacing;
 pub mod scheduler;
+
+/// How an invoice is created.
+#[derive(
+    clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flow {
+    /// `POST /v1/sessions/pay`: one request per invoice.
+    #[default]
+    OneStep,
+    /// `POST /v1/sessions`, then `POST /v1/sessions/{id}/pay`.
+    TwoStep,
+}
+
+impl Flow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::OneStep => "one-step",
+            Flow::TwoStep => "two-step",
+        }
+    }
+}

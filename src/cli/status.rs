@@ -1,0 +1,13 @@
+//! `kravia-batch status`. (Being built: issue #5.)
+
+use super::Failure;
+use super::args;
+use crate::config::Loaded;
+use crate::exit::Exit;
+
+pub fn run(_args: &args::StatusArgs, _loaded: &Loaded) -> Result<Exit, Failure> {
+    Err(Failure::new(
+        Exit::Config,
+        anyhow::anyhow!("status is not available yet"),
+    ))
+}
