@@ -511,8 +511,9 @@ say ""
 run_json="$tmp/run.json"
 [ -f "$state" ] && cp -- "$state" "$tmp/state.before"
 py state-start "$state" "$input"
-interrupted=no
-trap 'interrupted=yes' INT
+# Ctrl-C reaches kravia-batch too, which stops cleanly (exit code 5): the script goes on
+# to say so. (A handler, not an ignored signal, which kravia-batch would inherit.)
+trap ':' INT
 code=0
 "$bin" import "$input" --plan "$plan" --format json --confirm-total "$fact_confirm" \
     ${extra[@]+"${extra[@]}"} >"$run_json" || code=$?
@@ -585,7 +586,4 @@ case "$code" in
     code=5
     ;;
 esac
-if [ "$interrupted" = yes ] && [ "$code" -eq 0 ]; then
-    say "(You pressed Ctrl-C, but the run had already finished.)"
-fi
 exit "$code"
