@@ -31,6 +31,8 @@ pub enum ConfigFileError {
     },
     #[error("the config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("the config file has an invalid value: {0}")]
+    Value(String),
     #[error("{name}={value} is not valid: {message}")]
     Env {
         name: &'static str,
@@ -297,10 +299,9 @@ pub fn run_settings(
         }
     };
     let check_file = |name: &str, v: Option<u32>, lo: u32, hi: u32| match v {
-        Some(n) if !(lo..=hi).contains(&n) => Err(ConfigFileError::Parse {
-            path: PathBuf::from("config"),
-            message: format!("run.{name} = {n} must be {lo} to {hi}"),
-        }),
+        Some(n) if !(lo..=hi).contains(&n) => Err(ConfigFileError::Value(format!(
+            "run.{name} = {n} must be {lo} to {hi}"
+        ))),
         _ => Ok(v),
     };
     Ok(RunSettings {
@@ -419,10 +420,7 @@ fn pick_opt<T>(
     let file = match file {
         Some(Ok(v)) => Some(v),
         Some(Err(message)) => {
-            return Err(ConfigFileError::Parse {
-                path: PathBuf::from("config"),
-                message: format!("{key}: {message}"),
-            });
+            return Err(ConfigFileError::Value(format!("{key}: {message}")));
         }
         None => None,
     };
@@ -528,10 +526,7 @@ pub fn results_settings(
     let r = &file.results;
     let file_format = match r.format.as_deref().map(format) {
         Some(Err(message)) => {
-            return Err(ConfigFileError::Parse {
-                path: PathBuf::from("config"),
-                message: format!("results.format: {message}"),
-            });
+            return Err(ConfigFileError::Value(format!("results.format: {message}")));
         }
         Some(Ok(f)) => Some(f),
         None => None,
