@@ -198,9 +198,33 @@ impl Loaded {
     }
 }
 
-/// Parses config text; the message names the key and line.
+/// Parses config text; the message names the line and the problem. It never quotes the
+/// file's text: a secret typed into the wrong key must not be echoed to the terminal.
 pub fn parse(text: &str) -> Result<ConfigFile, String> {
-    toml::from_str::<ConfigFile>(text).map_err(|e| e.to_string().trim().to_string())
+    toml::from_str::<ConfigFile>(text).map_err(|e| {
+        let message = e.message().trim().to_string();
+        match e.span() {
+            Some(span) => {
+                let start = span.start.min(text.len());
+                let line = text[..start].matches('\n').count() + 1;
+                // Name the key of that line (never its value).
+                let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                let key = text[line_start..]
+                    .split_once('=')
+                    .map(|(k, _)| k.trim())
+                    .filter(|k| {
+                        !k.is_empty()
+                            && k.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    });
+                match key {
+                    Some(k) => format!("line {line}, {k}: {message}"),
+                    None => format!("line {line}: {message}"),
+                }
+            }
+            None => message,
+        }
+    })
 }
 
 impl ConfigFile {
@@ -609,7 +633,10 @@ mod tests {
         let e = parse("[run]\nrate = \"x\"\n").unwrap_err();
         assert!(e.contains("rate"), "{e}");
         let e = parse("[dintero]\nclient_secret = \"s3cr3t\"\n").unwrap_err();
-        assert!(!e.contains("s3cr3t") || e.contains("client_secret"), "{e}");
+        assert!(!e.contains("s3cr3t") && e.contains("client_secret"), "{e}");
+        assert!(e.starts_with("line 2"), "{e}");
+        let e = parse("[dintero]\naccount_id = \"s3cr3t\n").unwrap_err();
+        assert!(!e.contains("s3cr3t"), "{e}");
         let file = parse("[input]\ncurrency = \"XYZ\"\n").unwrap();
         let e = input_defaults(&InputFlags::default(), &env_of(&[]), &file).unwrap_err();
         assert!(e.to_string().contains("input.currency"), "{e}");
