@@ -65,7 +65,7 @@ pub const MAX_BATCH: usize = 1024;
 /// How long the writer waits for more records after the first of a batch: a busy run
 /// (hundreds of requests a second) then shares each fsync among many records, at the cost
 /// of a few milliseconds before a request leaves.
-pub const LINGER: std::time::Duration = std::time::Duration::from_millis(3);
+pub const LINGER: std::time::Duration = std::time::Duration::from_millis(8);
 
 /// How long a connection waits for another one's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
