@@ -390,8 +390,8 @@ impl Diff {
         for (cur, (old, new)) in &self.totals {
             out.push(format!(
                 "totals {cur}: {} -> {}",
-                total(cur, old.as_ref()),
-                total(cur, new.as_ref())
+                total(old.as_ref()),
+                total(new.as_ref())
             ));
         }
         if let Some((old, new)) = &self.mapping_file {
@@ -441,11 +441,11 @@ fn money(p: &Planned) -> String {
     format!("{} {}", p.currency, format_minor_nordic(p.amount, 2))
 }
 
-fn total(cur: &str, t: Option<&Total>) -> String {
+fn total(t: Option<&Total>) -> String {
     match t {
         None => "none".to_string(),
         Some(t) => format!(
-            "{} invoices, {cur} {} (VAT {})",
+            "{} invoices, {} (VAT {})",
             t.invoices,
             format_minor_nordic(t.amount, 2),
             format_minor_nordic(t.vat_amount, 2)
@@ -525,7 +525,7 @@ mod tests {
         assert_eq!(lines[0], "changed: A amount NOK 1 250,00 -> NOK 1 350,00");
         assert_eq!(
             lines[1],
-            "totals NOK: 2 invoices, NOK 1 252,00 (VAT 0,00) -> 2 invoices, NOK 1 352,00 (VAT 0,00)"
+            "totals NOK: 2 invoices, 1 252,00 (VAT 0,00) -> 2 invoices, 1 352,00 (VAT 0,00)"
         );
         assert!(lines[2].starts_with("the file's SHA-256 differs (aaaaaaaaaaaa in the plan"));
     }
