@@ -199,7 +199,7 @@ async fn lookup_all(
             Ok(Ok(())) => continue,
             Ok(Err(e)) => e,
             Err(join) => (
-                String::new(),
+                "an invoice".to_string(),
                 LookupFailure::Failed(format!("a look-up task stopped: {join}")),
             ),
         };
@@ -391,8 +391,8 @@ fn list(items: impl Iterator<Item = String>) -> String {
     s
 }
 
-/// `2026-12-01 09:30 UTC` from a stored RFC 3339 timestamp.
-fn when(at: &str) -> String {
+/// `on 2026-12-01 09:30 UTC` from a stored RFC 3339 timestamp.
+pub(super) fn when(at: &str) -> String {
     match (at.get(..10), at.get(11..16)) {
         (Some(d), Some(t)) => format!("on {d} {t} UTC"),
         _ => format!("at {at}"),

@@ -71,7 +71,7 @@ pub fn check(p: &Prepared, path: &Path) -> Result<(), Failure> {
             "{} is not the file the plan {} approved (made {}); nothing was sent.",
             p.input.file.display(),
             path.display(),
-            when(&approved.created_at)
+            super::guard::when(&approved.created_at)
         );
         for line in d.lines() {
             message.push_str("\n  ");
@@ -86,14 +86,6 @@ pub fn check(p: &Prepared, path: &Path) -> Result<(), Failure> {
         eprintln!("notice: {notice}; sending as planned.");
     }
     Ok(())
-}
-
-/// `on 2026-12-01 09:30 UTC` from an RFC 3339 timestamp.
-fn when(at: &str) -> String {
-    match (at.get(..10), at.get(11..16)) {
-        (Some(d), Some(t)) => format!("on {d} {t} UTC"),
-        _ => format!("at {at}"),
-    }
 }
 
 /// The plan of the file as it is now.
