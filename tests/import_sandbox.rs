@@ -43,8 +43,17 @@ fn std_cmd(
         .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
         .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
         .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
-        .env_remove("DINTERO_CLIENT_SECRET_FILE");
+        .env_remove("DINTERO_CLIENT_SECRET_FILE")
+        // The local record of invoiced references, and any config file: the test's own.
+        .env("KRAVIA_BATCH_DATA_DIR", test_dir(results).join("data"))
+        .env("XDG_CONFIG_HOME", test_dir(results))
+        .env_remove("KRAVIA_BATCH_CONFIG");
     cmd
+}
+
+/// The test's temporary folder (where its results file is).
+fn test_dir(results: &Path) -> PathBuf {
+    results.parent().unwrap_or(Path::new(".")).to_path_buf()
 }
 
 fn import_cmd(sb: &BlockingSandbox, input: &Path, results: &Path, extra: &[&str]) -> Command {
@@ -279,10 +288,11 @@ fn a_lost_journal_meets_duplicates_as_already_exists() {
     let sb = sandbox(Faults::default());
     let (dir, first) = tmp();
     assert_eq!(import(&sb, &first, &[]).0, 0);
-    // Same file, another results path (journal lost): the server refuses each as a
-    // duplicate, the look-up finds it, nothing new is created.
+    // Same file, another results path (journal lost): the cross-run guard finds each one
+    // (tests/plan_guard.rs shows the refusal); with --skip-invoiced they are
+    // already_exists and nothing new is created.
     let second = dir.path().join("again.csv");
-    let (code, json) = import(&sb, &second, &[]);
+    let (code, json) = import(&sb, &second, &["--skip-invoiced"]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["counts"]["already_exists"], 25, "{json:#}");
     assert_exactly_once(&sb, &second);
@@ -473,6 +483,9 @@ fn the_readme_command_runs_against_the_in_process_sandbox() {
             .args(["import", "--quiet", "--sandbox", "--rate", "200"])
             .arg(&input)
             .env_remove("DINTERO_CLIENT_SECRET")
+            .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env_remove("KRAVIA_BATCH_CONFIG")
             .output()
             .expect("run");
         assert_eq!(
@@ -571,6 +584,12 @@ fn an_unreachable_dintero_stops_before_sending_with_exit_3() {
             "DINTERO_CHECKOUT_URL",
             format!("http://127.0.0.1:{port}/v1"),
         )
+        .env(
+            "KRAVIA_BATCH_DATA_DIR",
+            test_dir(&results_path).join("data"),
+        )
+        .env("XDG_CONFIG_HOME", test_dir(&results_path))
+        .env_remove("KRAVIA_BATCH_CONFIG")
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(3));
