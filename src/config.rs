@@ -31,6 +31,8 @@ pub enum ConfigFileError {
     },
     #[error("the config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("the config file has an invalid value: {0}")]
+    Value(String),
     #[error("{name}={value} is not valid: {message}")]
     Env {
         name: &'static str,
@@ -196,9 +198,33 @@ impl Loaded {
     }
 }
 
-/// Parses config text; the message names the key and line.
+/// Parses config text; the message names the line and the problem. It never quotes the
+/// file's text: a secret typed into the wrong key must not be echoed to the terminal.
 pub fn parse(text: &str) -> Result<ConfigFile, String> {
-    toml::from_str::<ConfigFile>(text).map_err(|e| e.to_string().trim().to_string())
+    toml::from_str::<ConfigFile>(text).map_err(|e| {
+        let message = e.message().trim().to_string();
+        match e.span() {
+            Some(span) => {
+                let start = span.start.min(text.len());
+                let line = text[..start].matches('\n').count() + 1;
+                // Name the key of that line (never its value).
+                let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                let key = text[line_start..]
+                    .split_once('=')
+                    .map(|(k, _)| k.trim())
+                    .filter(|k| {
+                        !k.is_empty()
+                            && k.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    });
+                match key {
+                    Some(k) => format!("line {line}, {k}: {message}"),
+                    None => format!("line {line}: {message}"),
+                }
+            }
+            None => message,
+        }
+    })
 }
 
 impl ConfigFile {
@@ -297,10 +323,9 @@ pub fn run_settings(
         }
     };
     let check_file = |name: &str, v: Option<u32>, lo: u32, hi: u32| match v {
-        Some(n) if !(lo..=hi).contains(&n) => Err(ConfigFileError::Parse {
-            path: PathBuf::from("config"),
-            message: format!("run.{name} = {n} must be {lo} to {hi}"),
-        }),
+        Some(n) if !(lo..=hi).contains(&n) => Err(ConfigFileError::Value(format!(
+            "run.{name} = {n} must be {lo} to {hi}"
+        ))),
         _ => Ok(v),
     };
     Ok(RunSettings {
@@ -419,10 +444,7 @@ fn pick_opt<T>(
     let file = match file {
         Some(Ok(v)) => Some(v),
         Some(Err(message)) => {
-            return Err(ConfigFileError::Parse {
-                path: PathBuf::from("config"),
-                message: format!("{key}: {message}"),
-            });
+            return Err(ConfigFileError::Value(format!("{key}: {message}")));
         }
         None => None,
     };
@@ -528,10 +550,7 @@ pub fn results_settings(
     let r = &file.results;
     let file_format = match r.format.as_deref().map(format) {
         Some(Err(message)) => {
-            return Err(ConfigFileError::Parse {
-                path: PathBuf::from("config"),
-                message: format!("results.format: {message}"),
-            });
+            return Err(ConfigFileError::Value(format!("results.format: {message}")));
         }
         Some(Ok(f)) => Some(f),
         None => None,
@@ -614,7 +633,10 @@ mod tests {
         let e = parse("[run]\nrate = \"x\"\n").unwrap_err();
         assert!(e.contains("rate"), "{e}");
         let e = parse("[dintero]\nclient_secret = \"s3cr3t\"\n").unwrap_err();
-        assert!(!e.contains("s3cr3t") || e.contains("client_secret"), "{e}");
+        assert!(!e.contains("s3cr3t") && e.contains("client_secret"), "{e}");
+        assert!(e.starts_with("line 2"), "{e}");
+        let e = parse("[dintero]\naccount_id = \"s3cr3t\n").unwrap_err();
+        assert!(!e.contains("s3cr3t"), "{e}");
         let file = parse("[input]\ncurrency = \"XYZ\"\n").unwrap();
         let e = input_defaults(&InputFlags::default(), &env_of(&[]), &file).unwrap_err();
         assert!(e.to_string().contains("input.currency"), "{e}");

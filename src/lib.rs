@@ -15,6 +15,7 @@ pub mod input;
 pub mod mapping;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod problem;
 pub mod run;
 pub mod sandbox;

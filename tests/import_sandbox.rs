@@ -43,8 +43,17 @@ fn std_cmd(
         .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
         .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
         .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
-        .env_remove("DINTERO_CLIENT_SECRET_FILE");
+        .env_remove("DINTERO_CLIENT_SECRET_FILE")
+        // The local record of invoiced references, and any config file: the test's own.
+        .env("KRAVIA_BATCH_DATA_DIR", test_dir(results).join("data"))
+        .env("XDG_CONFIG_HOME", test_dir(results))
+        .env_remove("KRAVIA_BATCH_CONFIG");
     cmd
+}
+
+/// The test's temporary folder (where its results file is).
+fn test_dir(results: &Path) -> PathBuf {
+    results.parent().unwrap_or(Path::new(".")).to_path_buf()
 }
 
 fn import_cmd(sb: &BlockingSandbox, input: &Path, results: &Path, extra: &[&str]) -> Command {
@@ -279,10 +288,11 @@ fn a_lost_journal_meets_duplicates_as_already_exists() {
     let sb = sandbox(Faults::default());
     let (dir, first) = tmp();
     assert_eq!(import(&sb, &first, &[]).0, 0);
-    // Same file, another results path (journal lost): the server refuses each as a
-    // duplicate, the look-up finds it, nothing new is created.
+    // Same file, another results path (journal lost): the cross-run guard finds each one
+    // (tests/plan_guard.rs shows the refusal); with --skip-invoiced they are
+    // already_exists and nothing new is created.
     let second = dir.path().join("again.csv");
-    let (code, json) = import(&sb, &second, &[]);
+    let (code, json) = import(&sb, &second, &["--skip-invoiced"]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["counts"]["already_exists"], 25, "{json:#}");
     assert_exactly_once(&sb, &second);
@@ -473,6 +483,9 @@ fn the_readme_command_runs_against_the_in_process_sandbox() {
             .args(["import", "--quiet", "--sandbox", "--rate", "200"])
             .arg(&input)
             .env_remove("DINTERO_CLIENT_SECRET")
+            .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env_remove("KRAVIA_BATCH_CONFIG")
             .output()
             .expect("run");
         assert_eq!(
@@ -571,6 +584,12 @@ fn an_unreachable_dintero_stops_before_sending_with_exit_3() {
             "DINTERO_CHECKOUT_URL",
             format!("http://127.0.0.1:{port}/v1"),
         )
+        .env(
+            "KRAVIA_BATCH_DATA_DIR",
+            test_dir(&results_path).join("data"),
+        )
+        .env("XDG_CONFIG_HOME", test_dir(&results_path))
+        .env_remove("KRAVIA_BATCH_CONFIG")
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(3));
@@ -614,4 +633,157 @@ fn an_invoice_fixed_after_a_skip_invalid_run_is_sent_by_the_next_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_exactly_once(&sb, &results_path);
+}
+
+// ----- two-step flow (POST /v1/sessions, then POST /v1/sessions/{id}/pay) -----
+
+/// Sessions the sandbox created through `POST /v1/sessions`, per reference.
+fn two_step_sessions(sb: &BlockingSandbox) -> HashMap<String, Vec<String>> {
+    let mut by_ref: HashMap<String, Vec<String>> = HashMap::new();
+    for s in sb.ledger().sessions.iter().filter(|s| !s.one_step) {
+        by_ref
+            .entry(s.merchant_reference.clone())
+            .or_default()
+            .push(s.id.clone());
+    }
+    by_ref
+}
+
+/// The session id the journal holds for each reference.
+fn journal_sessions(results_path: &Path) -> HashMap<String, String> {
+    let mut name = results_path.file_name().expect("name").to_os_string();
+    name.push(".journal.sqlite");
+    let journal = kravia_batch::run::journal::Journal::open(&results_path.with_file_name(name))
+        .expect("journal");
+    journal
+        .rows()
+        .expect("rows")
+        .into_iter()
+        .filter_map(|r| r.recorded.session_id.map(|s| (r.entry.reference, s)))
+        .collect()
+}
+
+#[test]
+fn two_step_creates_one_session_and_one_payment_per_invoice() {
+    for pay_result_shape in [false, true] {
+        let sb = sandbox(Faults {
+            two_step_pay_result_shape: pay_result_shape,
+            ..Faults::default()
+        });
+        let (_dir, results_path) = tmp();
+        let (code, json) = import(&sb, &results_path, &["--flow", "two-step"]);
+        assert_eq!(code, 0, "{json:#}");
+        assert_eq!(json["counts"]["created"], 25);
+        assert_eq!(json["reconciled"], true);
+        assert_exactly_once(&sb, &results_path);
+        let sessions = two_step_sessions(&sb);
+        assert_eq!(sessions.len(), 25, "one session per invoice");
+        assert!(sessions.values().all(|s| s.len() == 1), "{sessions:?}");
+        let ledger = sb.ledger();
+        assert!(
+            ledger.requests_to("POST", "/v1/sessions/pay").is_empty(),
+            "no one-step call"
+        );
+        // Each transaction pays the session made for its reference, and the session's
+        // order never carried the billing address (it goes with the pay call).
+        for t in ledger.transactions.iter() {
+            assert_eq!(
+                sessions[&t.merchant_reference][0], t.session_id,
+                "{}",
+                t.merchant_reference
+            );
+        }
+        for s in ledger.sessions.iter() {
+            assert!(s.order.get("billing_address").is_none(), "{}", s.id);
+        }
+    }
+}
+
+#[test]
+fn two_step_stopped_between_the_steps_pays_the_recorded_session_on_resume() {
+    // Every pay call is refused 401 (after one token refresh): the run stops with the
+    // first sessions created but not paid.
+    let sb = sandbox(Faults {
+        spurious_401: FaultRule::Always,
+        ..Faults::default()
+    });
+    let (_dir, results_path) = tmp();
+    let (code, _) = import(
+        &sb,
+        &results_path,
+        &["--flow", "two-step", "--concurrency", "2"],
+    );
+    assert_eq!(code, 3, "a refused token stops the run");
+    let recorded = journal_sessions(&results_path);
+    assert!(
+        !recorded.is_empty(),
+        "sessions were journaled before paying"
+    );
+    assert!(sb.ledger().transactions.is_empty(), "nothing paid yet");
+
+    sb.set_faults(Faults::default());
+    let (code, json) = import(&sb, &results_path, &["--flow", "two-step"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_exactly_once(&sb, &results_path);
+    let sessions = two_step_sessions(&sb);
+    for (reference, session) in &recorded {
+        assert_eq!(
+            sessions[reference],
+            vec![session.clone()],
+            "{reference}: the recorded session was paid, not recreated"
+        );
+        let paid = sb.ledger().successful_by_reference(reference)[0]
+            .session_id
+            .clone();
+        assert_eq!(&paid, session, "{reference}");
+    }
+}
+
+#[test]
+fn two_step_kill_9_between_the_steps_then_the_same_command_finishes() {
+    let sb = sandbox(Faults {
+        latency: Duration::from_millis(50),
+        ..Faults::default()
+    });
+    let (_dir, results_path) = tmp();
+    let mut child = std_cmd(
+        &sb,
+        Path::new(SAMPLE),
+        &results_path,
+        &["--flow", "two-step", "--rate", "8", "--concurrency", "2"],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("spawn");
+    // Kill when sessions exist beyond the paid ones: a session created, its pay not done.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let l = sb.ledger();
+        let unpaid = l
+            .sessions
+            .iter()
+            .filter(|s| !s.one_step && s.transaction_id.is_none())
+            .count();
+        if (l.transactions.len() >= 3 && unpaid > 0) || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let recorded = journal_sessions(&results_path);
+    assert!(sb.ledger().transactions.len() < 25, "killed too late");
+    let (code, json) = import(&sb, &results_path, &["--flow", "two-step"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_exactly_once(&sb, &results_path);
+    // A session the journal knew of was paid, never replaced.
+    let ledger = sb.ledger();
+    for (reference, session) in &recorded {
+        assert_eq!(
+            &ledger.successful_by_reference(reference)[0].session_id,
+            session,
+            "{reference}"
+        );
+    }
 }

@@ -51,6 +51,11 @@ pub struct ConfigCheckArgs {
     /// Do not contact Dintero; only show the settings.
     #[arg(long)]
     pub offline: bool,
+    /// Show the settings as `import` would use them with this flow.
+    #[arg(long, value_enum)]
+    pub flow: Option<Flow>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
 }

@@ -1,13 +1,239 @@
-//! `kravia-batch config check`. (Being built: issue #5.)
+//! `kravia-batch config check`: the effective settings, where each comes from, and a test
+//! of the credentials against the token endpoint.
+//!
+//! The developer who sets up an accountant's machine runs this once: it answers "which
+//! config file is read?", "which account will invoices go to?" and "do the credentials
+//! work?" without sending anything but a token request. Secrets are never shown: the
+//! client secret appears as `set` or `missing` with its source.
 
 use super::Failure;
-use super::args::ConfigCheckArgs;
-use crate::config::Loaded;
+use super::args::{ConfigCheckArgs, FormatArg};
+use super::connect::{
+    config_failure, connect, credential_env, credential_source, endpoint_settings, process_env,
+    run_settings,
+};
+use crate::config::{self, Loaded, Source, Sourced};
+use crate::dintero::credentials::{
+    AccountKind, Credentials, ENV_ACCOUNT_ID, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_CLIENT_SECRET_FILE,
+};
 use crate::exit::Exit;
+use anyhow::Context;
+use serde_json::{Value, json};
 
-pub fn run(_args: &ConfigCheckArgs, _loaded: &Loaded) -> Result<Exit, Failure> {
-    Err(Failure::new(
-        Exit::Config,
-        anyhow::anyhow!("config check is not available yet"),
-    ))
+/// One line of the report: name, shown value, source.
+struct Line {
+    name: &'static str,
+    value: String,
+    source: Option<Source>,
+}
+
+fn line<T: std::fmt::Display>(name: &'static str, s: &Sourced<T>) -> Line {
+    Line {
+        name,
+        value: s.value.to_string(),
+        source: Some(s.source.clone()),
+    }
+}
+
+fn opt_line<T: std::fmt::Display>(name: &'static str, s: &Option<Sourced<T>>, unset: &str) -> Line {
+    match s {
+        Some(s) => line(name, s),
+        None => Line {
+            name,
+            value: unset.to_string(),
+            source: Some(Source::Default),
+        },
+    }
+}
+
+pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+    let env = &process_env;
+    let file = &loaded.file;
+    let mut lines = Vec::new();
+
+    // Credentials: shown (ids) or masked (secret), with their sources.
+    let cred_env = credential_env(env, file);
+    for (name, key) in [
+        ("dintero.account_id", ENV_ACCOUNT_ID),
+        ("dintero.client_id", ENV_CLIENT_ID),
+    ] {
+        lines.push(Line {
+            name,
+            value: cred_env(key).unwrap_or_else(|| "missing".into()),
+            source: credential_source(key, env, file),
+        });
+    }
+    let secret_source = credential_source(ENV_CLIENT_SECRET, env, file)
+        .or_else(|| credential_source(ENV_CLIENT_SECRET_FILE, env, file));
+    lines.push(Line {
+        name: "dintero.client_secret",
+        value: match &secret_source {
+            Some(Source::Env(ENV_CLIENT_SECRET)) => "set (hidden)".into(),
+            Some(_) => format!(
+                "read from {} (hidden)",
+                cred_env(ENV_CLIENT_SECRET_FILE).unwrap_or_default()
+            ),
+            None => "missing".into(),
+        },
+        source: secret_source,
+    });
+    let endpoints = endpoint_settings(loaded, &args.conn)?;
+    lines.push(line("dintero.api_url", &endpoints.api_url));
+    lines.push(line("dintero.checkout_url", &endpoints.checkout_url));
+    let run = run_settings(loaded, &args.conn, args.flow)?;
+    lines.push(line("run.rate", &run.rate));
+    lines.push(line("run.concurrency", &run.concurrency));
+    lines.push(line("run.request_timeout", &run.request_timeout));
+    lines.push(Line {
+        name: "run.flow",
+        value: run.flow.value.as_str().into(),
+        source: Some(run.flow.source.clone()),
+    });
+    let input = config::input_defaults(&config::InputFlags::default(), env, file)
+        .map_err(config_failure)?;
+    lines.push(opt_line("input.currency", &input.currency, "NOK"));
+    lines.push(opt_line("input.country", &input.country, "NO"));
+    lines.push(opt_line(
+        "input.days_until_due",
+        &input.days_until_due,
+        "14",
+    ));
+    let channel = input.invoice_channel.as_ref().map(|c| Sourced {
+        value: format!("{:?}", c.value).to_lowercase(),
+        source: c.source.clone(),
+    });
+    lines.push(opt_line("input.invoice_channel", &channel, "kravia"));
+    let mapping = input.mapping.as_ref().map(|m| Sourced {
+        value: m.value.display().to_string(),
+        source: m.source.clone(),
+    });
+    lines.push(opt_line(
+        "input.mapping",
+        &mapping,
+        "none (column names and aliases)",
+    ));
+    let results = config::results_settings(None, env, file).map_err(config_failure)?;
+    let dir = results.dir.as_ref().map(|d| Sourced {
+        value: d.value.display().to_string(),
+        source: d.source.clone(),
+    });
+    lines.push(opt_line("results.dir", &dir, "next to the input file"));
+    lines.push(Line {
+        name: "results.format",
+        value: results.format.value.extension().into(),
+        source: Some(results.format.source.clone()),
+    });
+    let data = results.data_dir.as_ref().map(|d| Sourced {
+        value: d.value.display().to_string(),
+        source: d.source.clone(),
+    });
+    lines.push(opt_line("results.data_dir", &data, "none"));
+
+    // The account and the token test.
+    let creds = Credentials::from_env_with(credential_env(env, file));
+    let (account_note, token) = match &creds {
+        Err(e) => (format!("credentials incomplete: {e}"), None),
+        Ok(c) => {
+            let kind = match c.account_kind() {
+                Ok(AccountKind::Production) => "PRODUCTION account: real invoices",
+                Ok(AccountKind::Test) => "test account: no real money",
+                Err(_) => "not a valid account id",
+            };
+            let token = if args.offline {
+                None
+            } else {
+                Some(test_token(loaded, args))
+            };
+            (format!("{} ({kind})", c.account_id), token)
+        }
+    };
+    let ok = creds.is_ok() && token.as_ref().is_none_or(|t| t.is_ok());
+    let exit = if ok { Exit::Ok } else { Exit::Config };
+    let file_shown = match &loaded.path {
+        Some(p) => p.display().to_string(),
+        None => match config::default_path(env) {
+            Some(p) => format!("none ({} does not exist)", p.display()),
+            None => "none".into(),
+        },
+    };
+    match args.format {
+        FormatArg::Json => {
+            let settings: serde_json::Map<String, Value> = lines
+                .iter()
+                .map(|l| {
+                    (
+                        l.name.to_string(),
+                        json!({"value": l.value, "source": l.source.as_ref().map(|s| s.to_string())}),
+                    )
+                })
+                .collect();
+            let token_json = match &token {
+                None => json!({"checked": false}),
+                Some(Ok(())) => json!({"checked": true, "ok": true}),
+                Some(Err(e)) => json!({"checked": true, "ok": false, "error": e}),
+            };
+            println!(
+                "{:#}",
+                json!({
+                    "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
+                    "account": account_note,
+                    "settings": settings,
+                    "token": token_json,
+                    "exit_code": exit.code(),
+                })
+            );
+        }
+        FormatArg::Human => {
+            println!("Config file  {file_shown}");
+            println!("Account      {account_note}");
+            println!();
+            let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
+            for l in &lines {
+                let source = l
+                    .source
+                    .as_ref()
+                    .map_or(String::new(), |s| format!("  ({s})"));
+                println!("  {:<width$}  {}{source}", l.name, l.value);
+            }
+            println!();
+            match &token {
+                None if creds.is_err() => println!(
+                    "Token: not tested (credentials incomplete). Set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET or DINTERO_CLIENT_SECRET_FILE, or the config file's [dintero] section."
+                ),
+                None => println!("Token: not tested (--offline)."),
+                Some(Ok(())) => println!(
+                    "Token: OK, {} accepted the credentials.",
+                    endpoints.api_url.value
+                ),
+                Some(Err(e)) => println!("Token: FAILED: {e}"),
+            }
+        }
+    }
+    Ok(exit)
+}
+
+/// Fetches one token with the effective settings.
+fn test_token(loaded: &Loaded, args: &ConfigCheckArgs) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(|e| format!("{e:#}"))?;
+    // The production guard of `connect` does not apply: a token request sends nothing.
+    let mut conn = args.conn.clone();
+    conn.live = true;
+    runtime.block_on(async {
+        let c = connect(loaded, &conn, args.flow, false)
+            .await
+            .map_err(|f| format!("{:#}", f.error))?;
+        let r = c
+            .client
+            .token()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        c.close().await;
+        r
+    })
 }

@@ -1,24 +1,450 @@
 //! The cross-run guard: references already invoiced (by an earlier run on this machine, or
-//! found at Dintero) stop a run before anything is sent. (Being built: issue #5.)
+//! found at Dintero) stop a run before anything is sent.
+//!
+//! Checked: every invoice this journal never sent a request for (`pending`, no attempt).
+//! Not checked: invoices the journal already knows as `created`/`already_exists` (they
+//! are not sent again anyway), and invoices this journal sent requests for
+//! (`sending`/`unknown`, or `pending` after attempts): the scheduler looks those up
+//! itself before sending, and finding them means this run created them. So running the
+//! same file with its journal again stays a resume.
+//!
+//! Each checked reference is looked up (1) in the local record of this machine
+//! ([`crate::run::registry`], keyed by the checkout API base URL and the account; skipped
+//! for the in-process sandbox, which forgets everything on exit), then (2) at Dintero,
+//! one `GET /transactions?merchant_reference=` per reference not found locally, paced and
+//! concurrent. A successful transaction (AUTHORIZED, CAPTURED, PARTIALLY_CAPTURED)
+//! counts as invoiced.
+//!
+//! Any hit refuses the run (exit 1, nothing sent) with the references and where they
+//! were found, unless `--skip-invoiced`: then they are recorded as `already_exists` in
+//! the journal and the others are sent. A look-up that fails for good stops the run
+//! (exit 3, nothing sent): an unanswered look-up is never taken for "not invoiced".
 
 use super::Failure;
 use super::args::LiveArgs;
-use super::connect::Connection;
+use super::connect::{Connection, config_failure};
 use crate::config::ResultsSettings;
-use crate::run::journal::{Journal, Row};
+use crate::dintero::client::Client;
+use crate::dintero::error::{ApiError, Outcome};
+use crate::dintero::types::Transaction;
+use crate::exit::Exit;
+use crate::output::progress::{Progress, Units};
+use crate::run::journal::{Journal, META_INPUT_PATH, Recorded, Row, Status};
+use crate::run::pacing::Pacer;
+use crate::run::registry::{Invoiced, Registry};
 use crate::run::scheduler::Job;
+use anyhow::anyhow;
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Look-ups of one reference before the guard gives up (and stops the run).
+const MAX_LOOKUPS: u32 = 6;
+/// First backoff between look-ups; doubles per attempt, with jitter.
+const BACKOFF: Duration = Duration::from_millis(200);
+/// References listed per group in a refusal before "and N more".
+const LISTED: usize = 20;
+
+/// Where an invoiced reference was found.
+enum Hit {
+    /// This machine's record.
+    Local(Invoiced),
+    /// Dintero: the successful transaction.
+    Remote(Box<Transaction>),
+}
 
 /// Checks the jobs of a run; returns the jobs to send.
 pub async fn check(
-    _connection: &Connection,
-    _journal: &Journal,
-    _results: &ResultsSettings,
+    connection: &Connection,
+    journal: &Journal,
+    results: &ResultsSettings,
     jobs: Vec<Job>,
-    _live: &LiveArgs,
+    live: &LiveArgs,
 ) -> Result<Vec<Job>, Failure> {
-    Ok(jobs)
+    let new: Vec<&str> = jobs
+        .iter()
+        .filter(|j| never_sent(j))
+        .map(|j| j.invoice.merchant_reference.as_str())
+        .collect();
+    if new.is_empty() {
+        return Ok(jobs);
+    }
+    let mut hits: HashMap<String, Hit> = local_hits(connection, results, &new)
+        .into_iter()
+        .map(|i| (i.reference.clone(), Hit::Local(i)))
+        .collect();
+    let remote: Vec<String> = new
+        .iter()
+        .filter(|r| !hits.contains_key(**r))
+        .map(|r| r.to_string())
+        .collect();
+    for (reference, t) in lookup_all(connection, remote).await? {
+        hits.insert(reference, Hit::Remote(Box::new(t)));
+    }
+    if hits.is_empty() {
+        return Ok(jobs);
+    }
+    // In the file's order.
+    let ordered: Vec<(&str, &Hit)> = new
+        .iter()
+        .filter_map(|r| hits.get(*r).map(|h| (*r, h)))
+        .collect();
+    if !live.skip_invoiced {
+        return Err(Failure::new(
+            Exit::InputErrors,
+            anyhow!(refusal(&ordered, new.len())),
+        ));
+    }
+    skip(journal, &ordered).await?;
+    eprintln!(
+        "{} invoiced already and not sent (--skip-invoiced); the results list them as already_exists.",
+        crate::output::summary::plural(ordered.len() as u64, "invoice")
+    );
+    Ok(jobs
+        .into_iter()
+        .filter(|j| !hits.contains_key(&j.invoice.merchant_reference))
+        .collect())
 }
 
-/// Records the invoices a run created in the local record.
-pub fn record(_connection: &Connection, _results: &ResultsSettings, _rows: &[Row], _path: &Path) {}
+/// An invoice this journal never sent a request for.
+fn never_sent(j: &Job) -> bool {
+    j.recorded.status == Status::Pending && j.recorded.attempts == 0
+}
+
+/// The references of `refs` in this machine's record (none for the in-process sandbox).
+/// A record that cannot be read is a warning: the look-up at Dintero still runs.
+fn local_hits(connection: &Connection, results: &ResultsSettings, refs: &[&str]) -> Vec<Invoiced> {
+    if connection.sandbox.is_some() {
+        return Vec::new();
+    }
+    let Some(dir) = &results.data_dir else {
+        eprintln!(
+            "warning: no data folder is known (set KRAVIA_BATCH_DATA_DIR), so there is no local record of invoiced references; checking at Dintero only"
+        );
+        return Vec::new();
+    };
+    let found = Registry::open_existing(&dir.value).and_then(|r| match r {
+        Some(r) => r.find(&connection.endpoints.checkout, &connection.account, refs),
+        None => Ok(Vec::new()),
+    });
+    found.unwrap_or_else(|e| {
+        eprintln!("warning: {e}; checking at Dintero only");
+        Vec::new()
+    })
+}
+
+/// Why a look-up gave up.
+enum LookupFailure {
+    Unauthorized(String),
+    Failed(String),
+}
+
+/// Looks every reference up at Dintero, concurrently under the pacer; returns those with
+/// a successful transaction. Stops at the first reference that cannot be looked up.
+async fn lookup_all(
+    connection: &Connection,
+    refs: Vec<String>,
+) -> Result<Vec<(String, Transaction)>, Failure> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let total = refs.len() as u64;
+    let workers = (connection.settings.concurrency.value as usize).clamp(1, refs.len());
+    let queue = Arc::new(Mutex::new(refs.into_iter().collect::<VecDeque<_>>()));
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let progress = Arc::new(Mutex::new(Progress::new(
+        "checking at Dintero",
+        Units::Items("invoices"),
+        false,
+    )));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (client, pacer) = (connection.client.clone(), connection.pacer.clone());
+        let (queue, found, stop, done, progress) = (
+            queue.clone(),
+            found.clone(),
+            stop.clone(),
+            done.clone(),
+            progress.clone(),
+        );
+        set.spawn(async move {
+            loop {
+                if stop.load(Ordering::SeqCst) {
+                    return Ok(());
+                }
+                let next = lock(&queue).pop_front();
+                let Some(reference) = next else {
+                    return Ok(());
+                };
+                match lookup(&client, &pacer, &reference).await {
+                    Ok(Some(t)) => lock(&found).push((reference, t)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        stop.store(true, Ordering::SeqCst);
+                        return Err((reference, e));
+                    }
+                }
+                let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                lock(&progress).update(n, total, None);
+            }
+        });
+    }
+    let mut failure = None;
+    while let Some(joined) = set.join_next().await {
+        let e = match joined {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e,
+            Err(join) => (
+                "an invoice".to_string(),
+                LookupFailure::Failed(format!("a look-up task stopped: {join}")),
+            ),
+        };
+        stop.store(true, Ordering::SeqCst);
+        failure.get_or_insert(e);
+    }
+    lock(&progress).finish();
+    if let Some((reference, e)) = failure {
+        let message = match e {
+            LookupFailure::Unauthorized(m) => format!(
+                "Dintero refused the credentials ({m}) while checking which invoices exist already; nothing was sent. Check DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET"
+            ),
+            LookupFailure::Failed(m) => format!(
+                "cannot check at Dintero whether {reference} was invoiced already ({m}); nothing was sent. Check the network (and Dintero's status), then run the same command again"
+            ),
+        };
+        return Err(Failure::new(Exit::Config, anyhow!(message)));
+    }
+    let found = std::mem::take(&mut *lock(&found));
+    Ok(found)
+}
+
+/// One reference: its successful transaction, if any. Retries transient failures like the
+/// scheduler's look-up; a 401 or a refusal ends it at once.
+async fn lookup(
+    client: &Client,
+    pacer: &Pacer,
+    reference: &str,
+) -> Result<Option<Transaction>, LookupFailure> {
+    let mut last: Option<ApiError> = None;
+    for attempt in 1..=MAX_LOOKUPS {
+        let permit = pacer.acquire().await;
+        let result = client.transactions_by_reference(reference).await;
+        drop(permit);
+        match result {
+            Ok(list) => {
+                pacer.succeeded();
+                return Ok(list.into_iter().find(|t| t.is_success()));
+            }
+            Err(e) => match e.outcome {
+                Outcome::Unauthorized => return Err(LookupFailure::Unauthorized(e.to_string())),
+                Outcome::Rejected => return Err(LookupFailure::Failed(e.to_string())),
+                Outcome::RateLimited { retry_after } => {
+                    pacer.rate_limited(retry_after);
+                    last = Some(e);
+                }
+                _ => {
+                    last = Some(e);
+                    if attempt < MAX_LOOKUPS {
+                        let base = BACKOFF.saturating_mul(1 << attempt.min(6));
+                        tokio::time::sleep(base + base.mul_f64(fastrand::f64() * 0.5)).await;
+                    }
+                }
+            },
+        }
+    }
+    Err(LookupFailure::Failed(last.map_or_else(
+        || "no answer".to_string(),
+        |e| format!("{e}, {MAX_LOOKUPS} attempts"),
+    )))
+}
+
+/// `--skip-invoiced`: records the hits as `already_exists` in the journal.
+async fn skip(journal: &Journal, hits: &[(&str, &Hit)]) -> Result<(), Failure> {
+    let writer = journal.writer().map_err(config_failure)?;
+    let mut set = tokio::task::JoinSet::new();
+    for (reference, hit) in hits {
+        let (recorded, detail) = match hit {
+            Hit::Local(i) => {
+                let note = format!(
+                    "invoiced already (recorded {} by the run with results {}); not sent again",
+                    when(&i.recorded_at),
+                    i.results_file
+                );
+                (
+                    Recorded {
+                        status: Status::AlreadyExists,
+                        transaction_id: i.transaction_id.clone(),
+                        invoice_number: i.invoice_number.clone(),
+                        error: Some(note.clone()),
+                        ..Recorded::default()
+                    },
+                    format!("{note} (local record, --skip-invoiced)"),
+                )
+            }
+            Hit::Remote(t) => {
+                let note = format!("invoiced already ({} at Dintero); not sent again", t.id);
+                (
+                    Recorded {
+                        status: Status::AlreadyExists,
+                        session_id: t.session_id.clone(),
+                        transaction_id: Some(t.id.clone()),
+                        invoice_number: t.invoice_number().map(str::to_string),
+                        invoice_url: t.invoice_url().map(str::to_string),
+                        transaction_status: Some(t.status.as_str().to_string()),
+                        error: Some(note.clone()),
+                        ..Recorded::default()
+                    },
+                    format!("{note} (look-up, --skip-invoiced)"),
+                )
+            }
+        };
+        let (writer, reference) = (writer.clone(), reference.to_string());
+        // Concurrently: the writer commits them in a few transactions.
+        set.spawn(async move { writer.outcome(&reference, recorded, &detail).await });
+    }
+    while let Some(joined) = set.join_next().await {
+        joined
+            .map_err(|e| config_failure(anyhow!("recording in the journal stopped: {e}")))?
+            .map_err(config_failure)?;
+    }
+    writer.close().await.map_err(config_failure)
+}
+
+/// The refusal: which references, and where each was found.
+fn refusal(hits: &[(&str, &Hit)], checked: usize) -> String {
+    let mut s = if hits.len() == checked {
+        format!(
+            "all {checked} invoices to send were invoiced already (is this a file sent before?); nothing was sent."
+        )
+    } else {
+        format!(
+            "{} of the {checked} invoices to send were invoiced already; nothing was sent.",
+            hits.len()
+        )
+    };
+    // Local hits, grouped by the run that recorded them (in the order first met).
+    let mut groups: Vec<((&str, &str), Vec<&Invoiced>)> = Vec::new();
+    for (_, hit) in hits {
+        if let Hit::Local(i) = hit {
+            let key = (i.results_file.as_str(), i.input_file.as_str());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.push(i),
+                None => groups.push((key, vec![i])),
+            }
+        }
+    }
+    for ((results, input), items) in &groups {
+        let first = items
+            .iter()
+            .map(|i| i.recorded_at.as_str())
+            .min()
+            .unwrap_or("");
+        let input = if input.is_empty() {
+            String::new()
+        } else {
+            format!(", input {input}")
+        };
+        s.push_str(&format!(
+            "\n  recorded on this machine {} by the run with results {results}{input}:\n    {}",
+            when(first),
+            list(items.iter().map(|i| i.reference.clone()))
+        ));
+    }
+    let remote: Vec<String> = hits
+        .iter()
+        .filter_map(|(r, h)| match h {
+            Hit::Remote(t) => Some(format!("{r}  transaction {}", t.id)),
+            Hit::Local(_) => None,
+        })
+        .collect();
+    if !remote.is_empty() {
+        s.push_str("\n  found at Dintero:");
+        for line in remote.iter().take(LISTED) {
+            s.push_str(&format!("\n    {line}"));
+        }
+        if remote.len() > LISTED {
+            s.push_str(&format!("\n    and {} more", remote.len() - LISTED));
+        }
+    }
+    s.push_str(
+        "\nIf this file was sent before, stop here. If only these invoices were, run the same command with --skip-invoiced: they are listed as already_exists and the others are sent.",
+    );
+    s
+}
+
+/// `A, B, C` (at most 20, then "and N more").
+fn list(items: impl Iterator<Item = String>) -> String {
+    let all: Vec<String> = items.collect();
+    let mut s = all
+        .iter()
+        .take(LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if all.len() > LISTED {
+        s.push_str(&format!(" and {} more", all.len() - LISTED));
+    }
+    s
+}
+
+/// `on 2026-12-01 09:30 UTC` from a stored RFC 3339 timestamp.
+pub(super) fn when(at: &str) -> String {
+    match (at.get(..10), at.get(11..16)) {
+        (Some(d), Some(t)) => format!("on {d} {t} UTC"),
+        _ => format!("at {at}"),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records the invoices a run created (or found existing) in the local record. A failure
+/// is a warning: the journal and the results file hold the truth.
+pub fn record(connection: &Connection, results: &ResultsSettings, rows: &[Row], path: &Path) {
+    if connection.sandbox.is_some() {
+        return;
+    }
+    let Some(dir) = &results.data_dir else {
+        return;
+    };
+    let absolute = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    let results_file = absolute(path);
+    // The run's input, as the journal recorded it.
+    let input_file = Journal::open(&super::import::journal_path(path))
+        .ok()
+        .and_then(|j| j.meta(META_INPUT_PATH).ok().flatten())
+        .map(|p| absolute(Path::new(&p)))
+        .unwrap_or_default();
+    let invoiced: Vec<Invoiced> = rows
+        .iter()
+        .filter(|r| matches!(r.recorded.status, Status::Created | Status::AlreadyExists))
+        .map(|r| Invoiced {
+            api_base: connection.endpoints.checkout.clone(),
+            account: connection.account.clone(),
+            reference: r.entry.reference.clone(),
+            transaction_id: r.recorded.transaction_id.clone(),
+            invoice_number: r.recorded.invoice_number.clone(),
+            results_file: results_file.clone(),
+            input_file: input_file.clone(),
+            recorded_at: String::new(),
+        })
+        .collect();
+    if invoiced.is_empty() {
+        return;
+    }
+    if let Err(e) = Registry::open(&dir.value).and_then(|mut r| r.record(&invoiced)) {
+        eprintln!(
+            "warning: the local record of invoiced references was not updated ({e}); the results file and the journal are complete, and the next run still checks at Dintero"
+        );
+    }
+}

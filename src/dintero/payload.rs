@@ -106,6 +106,90 @@ pub fn pay_request(invoice: &Invoice) -> PayRequest<'_> {
     }
 }
 
+/// Two-step, step 1: `POST /v1/sessions` body. The order without its billing address
+/// (that goes with step 2) and `configuration.kravia` enabling the invoice's product.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionRequest<'a> {
+    pub order: Order<'a>,
+    pub configuration: Configuration,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Configuration {
+    pub kravia: KraviaConfiguration,
+}
+
+/// `{"type": "payment_type", "invoice_b2b": {...}}`: the product's key is its API name
+/// without `kravia.` (Dintero's page shows `invoice_b2b` and `invoice_b2c`; the grouped
+/// product follows the same rule as `invoice_b2b_grouped`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KraviaConfiguration {
+    pub product: ProductType,
+    pub settings: ProductConfiguration,
+}
+
+impl Serialize for KraviaConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let key = self
+            .product
+            .api_name()
+            .strip_prefix("kravia.")
+            .unwrap_or(self.product.api_name());
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("type", "payment_type")?;
+        m.serialize_entry(key, &self.settings)?;
+        m.end()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProductConfiguration {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub enabled: bool,
+    pub days_until_due: u16,
+    pub require_identity_verification: bool,
+    pub invoice_channel: InvoiceChannel,
+}
+
+/// Two-step, step 2: `POST /v1/sessions/{id}/pay` body.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionPayRequest<'a> {
+    pub payment_product_type: ProductType,
+    pub billing_address: &'a BillingAddress,
+}
+
+/// The two-step session body for an invoice. Like Dintero's example, it names the
+/// invoice channel explicitly (`kravia` unless the invoice says `merchant`). It sends no
+/// `url`: the tool has no callback endpoint, and Kravia's example needs none to work
+/// (see docs/operations.md).
+pub fn session_request(invoice: &Invoice) -> SessionRequest<'_> {
+    SessionRequest {
+        order: order(invoice, false),
+        configuration: Configuration {
+            kravia: KraviaConfiguration {
+                product: invoice.product,
+                settings: ProductConfiguration {
+                    kind: "payment_product_type",
+                    enabled: true,
+                    days_until_due: invoice.days_until_due,
+                    require_identity_verification: false,
+                    invoice_channel: invoice.invoice_channel.unwrap_or(InvoiceChannel::Kravia),
+                },
+            },
+        },
+    }
+}
+
+/// The two-step pay body for an invoice.
+pub fn session_pay_request(invoice: &Invoice) -> SessionPayRequest<'_> {
+    SessionPayRequest {
+        payment_product_type: invoice.product,
+        billing_address: &invoice.billing_address,
+    }
+}
+
 /// The B2B example of Dintero's Kravia page (29900 NOK incl. 25 % VAT, Nordmann AS) as
 /// a validated invoice with the given reference: the fixture tests and rehearsals send.
 pub fn documented_example(reference: &str) -> Invoice {
@@ -168,6 +252,42 @@ mod tests {
             }}
         });
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn two_step_bodies_match_the_documented_examples() {
+        let inv = example();
+        let got = serde_json::to_value(session_request(&inv)).unwrap();
+        let want = serde_json::json!({
+            "order": {
+                "amount": 29900, "currency": "NOK", "vat_amount": 5980, "merchant_reference": "inv-2026-001",
+                "items": [{"description": "Monthly subscription - Premium", "quantity": 1, "amount": 29900, "vat": 25, "vat_amount": 5980, "line_id": "sub-001"}]
+            },
+            "configuration": {"kravia": {"type": "payment_type", "invoice_b2b": {
+                "type": "payment_product_type", "enabled": true, "days_until_due": 30,
+                "require_identity_verification": false, "invoice_channel": "kravia"
+            }}}
+        });
+        assert_eq!(got, want);
+        let got = serde_json::to_value(session_pay_request(&inv)).unwrap();
+        let want = serde_json::json!({
+            "payment_product_type": "kravia.invoice_b2b",
+            "billing_address": {"first_name": "Ola", "last_name": "Nordmann", "business_name": "Nordmann AS",
+                "organization_number": "123456789", "email": "ola@nordmann.no", "phone_number": "+4799999999",
+                "address_line": "Storgata 1", "postal_code": "0151", "postal_place": "Oslo", "country": "NO"}
+        });
+        assert_eq!(got, want);
+        let mut b2c = example();
+        b2c.product = ProductType::B2c;
+        b2c.days_until_due = 14;
+        let got = serde_json::to_value(session_request(&b2c)).unwrap();
+        assert_eq!(
+            got["configuration"]["kravia"]["invoice_b2c"]["days_until_due"],
+            14
+        );
+        b2c.product = ProductType::B2bGrouped;
+        let got = serde_json::to_value(session_request(&b2c)).unwrap();
+        assert!(got["configuration"]["kravia"]["invoice_b2b_grouped"]["enabled"] == true);
     }
 
     #[test]

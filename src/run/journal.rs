@@ -65,7 +65,7 @@ pub const MAX_BATCH: usize = 1024;
 /// How long the writer waits for more records after the first of a batch: a busy run
 /// (hundreds of requests a second) then shares each fsync among many records, at the cost
 /// of a few milliseconds before a request leaves.
-pub const LINGER: std::time::Duration = std::time::Duration::from_millis(3);
+pub const LINGER: std::time::Duration = std::time::Duration::from_millis(8);
 
 /// How long a connection waits for another one's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -184,6 +184,9 @@ pub enum Status {
     /// Registered, never sent.
     #[default]
     Pending,
+    /// Two-step flow: the session exists (its id is recorded), its pay call was never
+    /// sent. A resumed run pays this session rather than creating another.
+    SessionCreated,
     /// An intent is recorded, no outcome yet. After a crash this means
     /// UNKNOWN: look the reference up before sending again.
     Sending,
@@ -201,8 +204,9 @@ pub enum Status {
 
 impl Status {
     /// Every status, in lifecycle order.
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Pending,
+        Status::SessionCreated,
         Status::Sending,
         Status::Created,
         Status::AlreadyExists,
@@ -216,6 +220,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
+            Status::SessionCreated => "session_created",
             Status::Sending => "sending",
             Status::Created => "created",
             Status::AlreadyExists => "already_exists",

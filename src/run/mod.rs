@@ -3,6 +3,7 @@
 
 pub mod journal;
 pub mod pacing;
+pub mod registry;
 pub mod scheduler;
 
 /// How an invoice is created.

@@ -5,7 +5,7 @@
 //! semaphore), and a shared slow-down that every worker obeys when the server answers
 //! 429: all workers pause for `Retry-After`, then the rate recovers gradually.
 
-use governor::clock::DefaultClock;
+use governor::clock::{Clock, DefaultClock};
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use std::num::NonZeroU32;
@@ -101,7 +101,13 @@ impl Pacer {
             }
             {
                 let _turn = self.inner.gate.lock().await;
-                self.inner.limiter.until_ready().await;
+                // On tokio's own timer: governor's `until_ready` sleeps on futures-timer,
+                // whose extra thread costs a cross-thread wake-up per request.
+                let limiter = &self.inner.limiter;
+                while let Err(not_until) = limiter.check() {
+                    let wait = not_until.wait_time_from(limiter.clock().now());
+                    tokio::time::sleep(wait).await;
+                }
             }
             if factor < 1.0 {
                 // Slowed down: spread requests further apart than the nominal rate.

@@ -9,11 +9,12 @@
 //! interrupted earlier run's `sending` records are reconciled the same way before
 //! anything is sent.
 
+use super::Flow;
 use super::journal::{JournalError, JournalWriter, Recorded, Status};
 use super::pacing::Pacer;
 use crate::dintero::client::Client;
 use crate::dintero::error::{ApiError, Outcome};
-use crate::dintero::payload::pay_request;
+use crate::dintero::payload::{pay_request, session_pay_request, session_request};
 use crate::dintero::types::Transaction;
 use crate::model::Invoice;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +36,8 @@ pub struct RunSettings {
     pub max_lookups: u32,
     /// First backoff; doubles per attempt, with jitter.
     pub backoff: Duration,
+    /// One-step (`sessions/pay`) or two-step (session, then pay).
+    pub flow: Flow,
 }
 
 impl Default for RunSettings {
@@ -43,6 +46,7 @@ impl Default for RunSettings {
             max_attempts: 6,
             max_lookups: 6,
             backoff: Duration::from_millis(200),
+            flow: Flow::OneStep,
         }
     }
 }
@@ -182,7 +186,8 @@ impl Scheduler {
                     }
                 }
             }
-            Status::Pending => {}
+            // Never paid: a recorded session is paid (not recreated) by `send`.
+            Status::Pending | Status::SessionCreated => {}
         }
         self.send(job).await
     }
@@ -193,14 +198,27 @@ impl Scheduler {
         let body = pay_request(invoice);
         let mut attempt = 0u32;
         let mut last_error: Option<ApiError> = None;
+        // Two-step: the session an earlier attempt (or run) created and never paid
+        // successfully. Lookups found nothing authorized before we get here, so paying it
+        // again is safe, and the server refuses a second payment of one session.
+        let mut session = match self.settings.flow {
+            Flow::TwoStep => job.recorded.session_id.clone(),
+            Flow::OneStep => None,
+        };
         while attempt < self.settings.max_attempts {
             attempt += 1;
-            let permit = self.pacer.acquire().await;
-            self.journal
-                .intent(reference, "POST /v1/sessions/pay")
-                .await?;
-            let result = self.client.pay(&body).await;
-            drop(permit);
+            let result = match self.settings.flow {
+                Flow::OneStep => {
+                    let permit = self.pacer.acquire().await;
+                    self.journal
+                        .intent(reference, "POST /v1/sessions/pay")
+                        .await?;
+                    let result = self.client.pay(&body).await;
+                    drop(permit);
+                    result
+                }
+                Flow::TwoStep => self.two_step(invoice, &mut session).await?,
+            };
             let e = match result {
                 Ok(t) if t.is_success() => {
                     self.pacer.succeeded();
@@ -328,6 +346,66 @@ impl Scheduler {
         )
         .await?;
         Ok(Done::Final(Status::Pending))
+    }
+
+    /// One two-step attempt: creates a session unless one is known (journaling its id as
+    /// `session_created` before paying it), then pays it. A session the server no longer
+    /// knows (404: expired) is replaced once by a new one.
+    async fn two_step(
+        &self,
+        invoice: &Invoice,
+        session: &mut Option<String>,
+    ) -> Result<Result<Transaction, ApiError>, RunError> {
+        let reference = invoice.merchant_reference.as_str();
+        let mut renewed = false;
+        loop {
+            let id = match session.clone() {
+                Some(id) => id,
+                None => {
+                    let permit = self.pacer.acquire().await;
+                    // Creating a session invoices nothing: no intent is needed, and a
+                    // session whose answer was lost is simply replaced by a new one.
+                    self.journal
+                        .event(reference, "session", "POST /v1/sessions")
+                        .await?;
+                    let created = self.client.create_session(&session_request(invoice)).await;
+                    drop(permit);
+                    let created = match created {
+                        Ok(c) => c,
+                        Err(e) => return Ok(Err(e)),
+                    };
+                    let recorded = Recorded {
+                        status: Status::SessionCreated,
+                        session_id: Some(created.id.clone()),
+                        ..Recorded::default()
+                    };
+                    self.journal
+                        .outcome(reference, recorded, "session created")
+                        .await?;
+                    *session = Some(created.id.clone());
+                    created.id
+                }
+            };
+            let permit = self.pacer.acquire().await;
+            self.journal
+                .intent(reference, &format!("POST /v1/sessions/{id}/pay"))
+                .await?;
+            let result = self
+                .client
+                .pay_session(&id, &session_pay_request(invoice))
+                .await;
+            drop(permit);
+            match result {
+                Err(e) if e.status == Some(404) && !renewed => {
+                    self.journal
+                        .event(reference, "session_gone", &e.to_string())
+                        .await?;
+                    *session = None;
+                    renewed = true;
+                }
+                other => return Ok(other),
+            }
+        }
     }
 
     /// Records an invoice whose outcome stays unknown: the answer was unclear and the
