@@ -102,9 +102,13 @@ if ($ext -ieq '.csv') {
 # ---------------------------------------------------------------------------------------
 # Running kravia-batch, and its JSON in plain words.
 
-# Runs kravia-batch; returns @{ Code = exit code; Json = parsed stdout or $null }.
-# Its stderr (progress, messages) goes straight to the console.
-function Invoke-Kravia([string[]]$Arguments) {
+# Runs kravia-batch; returns @{ Code = exit code; Json = parsed stdout or $null;
+# Errors = its stderr }. Its stderr (progress, messages) goes straight to the console,
+# unless -CaptureErrors keeps it aside.
+function Invoke-Kravia([string[]]$Arguments, [switch]$CaptureErrors) {
+    # Lines on stderr must not become terminating errors (Windows PowerShell, 2>&1).
+    $ErrorActionPreference = 'Continue'
+    $errText = ''
     # kravia-batch writes UTF-8; Windows PowerShell would decode it in the OEM code page.
     $savedEncoding = $null
     try {
@@ -114,8 +118,15 @@ function Invoke-Kravia([string[]]$Arguments) {
         $savedEncoding = $null
     }
     try {
-        $lines = & $bin @Arguments
-        $code = $LASTEXITCODE
+        if ($CaptureErrors) {
+            $all = @(& $bin @Arguments 2>&1)
+            $code = $LASTEXITCODE
+            $lines = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+            $errText = (@($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { $_.ToString() }) -join "`n")
+        } else {
+            $lines = & $bin @Arguments
+            $code = $LASTEXITCODE
+        }
     } finally {
         if ($null -ne $savedEncoding) {
             try { [Console]::OutputEncoding = $savedEncoding } catch { }
@@ -126,7 +137,7 @@ function Invoke-Kravia([string[]]$Arguments) {
     if ($text.Trim()) {
         try { $json = $text | ConvertFrom-Json } catch { $json = $null }
     }
-    return @{ Code = $code; Json = $json }
+    return @{ Code = $code; Json = $json; Errors = $errText }
 }
 
 function Has($Object, [string]$Name) {
@@ -206,7 +217,8 @@ $TypeWords = @{
 function Show-Check($J) {
     if ($null -eq $J) { return }
     if (Has $J 'error') {
-        Say 'The file cannot be read as an invoice list:'
+        if ([int]$J.exit_code -eq 1) { Say 'The file cannot be read as an invoice list:' }
+        else { Say 'kravia-batch could not check the file:' }
         Say (Indent ([string]$J.error))
         return
     }
@@ -282,8 +294,7 @@ function Show-Check($J) {
 function Show-Result($J) {
     if ($null -eq $J) { return }
     if (Has $J 'error') {
-        Say 'kravia-batch stopped with this message:'
-        Say (Indent ([string]$J.error))
+        # kravia-batch has just shown it on the screen (stderr).
         return
     }
     if (-not (Has $J 'counts')) {
@@ -388,13 +399,16 @@ if ($null -ne $previous) {
 
 Say 'Step 1 of 3: checking the file (nothing is sent yet)...'
 Say ''
-$check = Invoke-Kravia @('validate', $inputPath, '--format', 'json', '--report', $report, '--annotate', $annotated, '--plan', $plan)
+# Its messages on stderr are for people at a terminal ("send with: kravia-batch import
+# ..."): kept aside, and shown only when there is no JSON to explain.
+$check = Invoke-Kravia @('validate', $inputPath, '--format', 'json', '--report', $report, '--annotate', $annotated, '--plan', $plan) -CaptureErrors
 $code = $check.Code
 $cj = $check.Json
 $kind = 'none'
 if ($null -ne $cj) {
     if (Has $cj 'error') { $kind = 'error' } else { $kind = 'summary' }
 }
+if ($kind -eq 'none' -and $check.Errors) { Say $check.Errors }
 
 # ---------------------------------------------------------------------------------------
 # 2. Control totals and problems, in plain words.
@@ -434,7 +448,6 @@ switch ($code) {
     }
     3 {
         Say 'NOTHING WAS SENT: kravia-batch could not check the file.'
-        if ($kind -eq 'none') { Say '(Its message is just above.)' }
         Say "If a file next to $base is open in Excel (the checked copy or the error report),"
         Say 'close it; check that the folder can be written to; then run this again.'
         Say 'If it says something about the settings or the mapping, ask whoever set up kravia-batch.'
@@ -493,6 +506,7 @@ if (Test-Path -LiteralPath $state -PathType Leaf) { $stateBefore = [System.IO.Fi
 $startedAt = Get-Now
 Write-State ([ordered]@{ file = $inputPath; started_at = $startedAt; finished_at = $null; exit_code = $null; import = $null })
 $finished = $false
+# Its stderr stays on the screen: progress, and what stopped it.
 try {
     $importArgs = @('import', $inputPath, '--plan', $plan, '--format', 'json', '--confirm-total', $confirm) + $extra
     $run = Invoke-Kravia $importArgs
@@ -545,11 +559,11 @@ switch ($code) {
         Say 'Run this again with the same file: it resumes where it stopped.'
     }
     1 {
-        Say 'NOTHING WAS SENT.'
+        Say "NOTHING WAS SENT (kravia-batch's message is above)."
         if ($kind -eq 'summary') {
             Say 'The file has errors now: it was changed after the check. Run this again to check it anew.'
         } else {
-            Say 'Read the message above. Usually one of these:'
+            Say 'Usually one of these:'
             Say '  - the file was changed after the check: run this again, to check and approve it anew;'
             Say '  - some invoices were already invoiced earlier (another file, or an earlier month):'
             Say '    remove them from the file if they are duplicates, then run this again;'
@@ -563,8 +577,8 @@ switch ($code) {
         Say 'invoices from this script: ask whoever set up kravia-batch.'
     }
     3 {
-        Say 'STOPPED: a problem with the setup (credentials, network or files).'
-        if ($kind -eq 'none') { Say '(The message from kravia-batch is just above.)' }
+        Say "STOPPED: a problem with the setup (credentials, network or files); kravia-batch's"
+        Say 'message is above.'
         Say '  - if it speaks of credentials or 401: the Dintero credentials are wrong or expired;'
         Say '    ask whoever set up kravia-batch;'
         Say '  - if it speaks of connecting, timeouts or DNS: check the internet connection;'

@@ -177,7 +177,10 @@ def check_text(j):
     if not isinstance(j, dict):
         return
     if "error" in j:
-        print("The file cannot be read as an invoice list:")
+        if j.get("exit_code") == 1:
+            print("The file cannot be read as an invoice list:")
+        else:
+            print("kravia-batch could not check the file:")
         print(indent(j["error"]))
         return
     out = []
@@ -264,8 +267,7 @@ def result_text(j):
     if not isinstance(j, dict):
         return
     if "error" in j:
-        print("kravia-batch stopped with this message:")
-        print(indent(j["error"]))
+        # kravia-batch has just shown it on the screen (stderr).
         return
     if "counts" not in j:
         check_text(j)
@@ -404,11 +406,14 @@ say "Step 1 of 3: checking the file (nothing is sent yet)..."
 say ""
 check_json="$tmp/check.json"
 code=0
+# Its messages on stderr are for people at a terminal ("send with: kravia-batch import
+# ..."): kept aside, and shown only when there is no JSON to explain.
 "$bin" validate "$input" --format json --report "$report" --annotate "$annotated" \
-    --plan "$plan" >"$check_json" || code=$?
+    --plan "$plan" >"$check_json" 2>"$tmp/check.err" || code=$?
 
 fact_kind=none fact_valid=0 fact_confirm=''
 read_facts < <(py check-facts "$check_json")
+[ "$fact_kind" = none ] && cat -- "$tmp/check.err"
 
 # ---------------------------------------------------------------------------------------
 # 2. Control totals and problems, in plain words.
@@ -449,7 +454,6 @@ case "$code" in
     ;;
 3)
     say "NOTHING WAS SENT: kravia-batch could not check the file."
-    [ "$fact_kind" = "none" ] && say "(Its message is just above.)"
     say "If a file next to $base is open in Excel (the checked copy or the error report),"
     say "close it; check that the folder can be written to; then run this again."
     say "If it says something about the settings or the mapping, ask whoever set up kravia-batch."
@@ -509,6 +513,7 @@ else
 fi
 say ""
 run_json="$tmp/run.json"
+# Its stderr stays on the screen: progress, and what stopped it.
 [ -f "$state" ] && cp -- "$state" "$tmp/state.before"
 py state-start "$state" "$input"
 # Ctrl-C reaches kravia-batch too, which stops cleanly (exit code 5): the script goes on
@@ -553,11 +558,11 @@ case "$code" in
     say "Run this again with the same file: it resumes where it stopped."
     ;;
 1)
-    say "NOTHING WAS SENT."
+    say "NOTHING WAS SENT (kravia-batch's message is above)."
     if [ "$fact_kind" = "summary" ]; then
         say "The file has errors now: it was changed after the check. Run this again to check it anew."
     else
-        say "Read the message above. Usually one of these:"
+        say "Usually one of these:"
         say "  - the file was changed after the check: run this again, to check and approve it anew;"
         say "  - some invoices were already invoiced earlier (another file, or an earlier month):"
         say "    remove them from the file if they are duplicates, then run this again;"
@@ -571,8 +576,8 @@ case "$code" in
     say "invoices from this script: ask whoever set up kravia-batch."
     ;;
 3)
-    say "STOPPED: a problem with the setup (credentials, network or files)."
-    [ "$fact_kind" = "none" ] && say "(The message from kravia-batch is just above.)"
+    say "STOPPED: a problem with the setup (credentials, network or files); kravia-batch's"
+    say "message is above."
     say "  - if it speaks of credentials or 401: the Dintero credentials are wrong or expired;"
     say "    ask whoever set up kravia-batch;"
     say "  - if it speaks of connecting, timeouts or DNS: check the internet connection;"

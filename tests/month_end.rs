@@ -332,15 +332,28 @@ fn a_file_changed_after_the_question_is_refused() {
         text.replacen("Rådgivning, november", "Rådgivning, desember", 1),
     )
     .expect("write");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let errors = std::thread::spawn(move || {
+        let mut e = String::new();
+        let _ = stderr.read_to_string(&mut e);
+        e
+    });
     let mut stdin = child.stdin.take().expect("stdin");
     stdin.write_all(b"yes\n").expect("answer");
     drop(stdin);
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).expect("rest");
     let status = child.wait().expect("wait");
-    let out = format!("{}{rest}", String::from_utf8_lossy(&seen));
+    let errors = errors.join().expect("stderr");
+    let out = format!("{}{rest}{errors}", String::from_utf8_lossy(&seen));
     assert_eq!(status.code(), Some(1), "{out}");
-    assert!(out.contains("NOTHING WAS SENT."), "{out}");
+    assert!(
+        out.contains("NOTHING WAS SENT (kravia-batch's message is above).")
+            && out.contains("the file was changed after the check: run this again"),
+        "{out}"
+    );
+    // kravia-batch's own message, on the screen, names the changed invoice.
+    assert!(errors.contains("2026-11-0001"), "{errors}");
     assert_eq!(pay_requests(&sb), 0, "something was sent");
     assert!(!month.beside("november.last-run.json").exists());
 }
