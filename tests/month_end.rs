@@ -4,10 +4,10 @@
 //! `scripts/month-end.ps1` (no PowerShell on this machine) makes the same calls and
 //! handles the same exit codes.
 
-use kravia_batch::sandbox::{BlockingSandbox, Faults, SandboxConfig, start_blocking};
+use kravia_batch::sandbox::{BlockingSandbox, FaultRule, Faults, SandboxConfig, start_blocking};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -78,8 +78,13 @@ impl Month {
 
     /// The script on this month's file, pointed at `sb`.
     fn script(&self, sb: &BlockingSandbox, args: &[&str]) -> Command {
+        self.script_on(sb, &self.file, args)
+    }
+
+    /// The script on another file, with this month's settings and data folder.
+    fn script_on(&self, sb: &BlockingSandbox, file: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(sh_path());
-        cmd.arg(&self.file)
+        cmd.arg(file)
             .args(args)
             .current_dir(&self.home)
             .env("KRAVIA_BATCH", assert_cmd::cargo::cargo_bin("kravia-batch"))
@@ -356,6 +361,68 @@ fn a_file_changed_after_the_question_is_refused() {
     assert!(errors.contains("2026-11-0001"), "{errors}");
     assert_eq!(pay_requests(&sb), 0, "something was sent");
     assert!(!month.beside("november.last-run.json").exists());
+}
+
+#[test]
+fn refused_invoices_end_partly_done_and_are_not_resent() {
+    if bash_missing() {
+        return;
+    }
+    let sb = sandbox(Faults {
+        fail_status: FaultRule::References(vec!["2026-11-0003".into()]),
+        ..Faults::default()
+    });
+    let month = Month::new(SAMPLE, "november.csv");
+    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    assert_eq!(code, 4, "{out}");
+    assert!(has_line(&out, &["Created at Kravia:", "24"]), "{out}");
+    assert!(has_line(&out, &["Refused by Kravia:", "1"]), "{out}");
+    assert!(
+        out.contains("PARTLY DONE: some invoices were not created."),
+        "{out}"
+    );
+    assert_eq!(created(&sb).len(), SAMPLE_INVOICES - 1);
+
+    // Again: says what happened before, sends nothing new, and still exits 4.
+    let before = pay_requests(&sb);
+    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("and Kravia refused some invoices then"),
+        "{out}"
+    );
+    assert_eq!(
+        pay_requests(&sb),
+        before,
+        "the refused invoice was sent again"
+    );
+}
+
+#[test]
+fn the_same_invoices_in_another_file_are_refused_as_already_invoiced() {
+    if bash_missing() {
+        return;
+    }
+    let sb = sandbox(Faults::default());
+    let month = Month::new(SAMPLE, "november.csv");
+    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    assert_eq!(code, 0, "{out}");
+    // Last month's file picked again from another folder: a new journal, but this
+    // machine's record of invoiced references (KRAVIA_BATCH_DATA_DIR) knows them.
+    let again = month.home.join("other folder");
+    std::fs::create_dir_all(&again).expect("folder");
+    std::fs::copy(&month.file, again.join("november copy.csv")).expect("copy");
+    let cmd = month.script_on(&sb, &again.join("november copy.csv"), &["--rate", "200"]);
+    let before = pay_requests(&sb);
+    let (code, out) = run(cmd, "yes\n");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("NOTHING WAS SENT (kravia-batch's message is above).")
+            && out.contains("some invoices were already invoiced earlier"),
+        "{out}"
+    );
+    assert_eq!(pay_requests(&sb), before, "something was sent");
+    assert_all_created_once(&sb);
 }
 
 #[test]
