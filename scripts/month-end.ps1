@@ -92,6 +92,15 @@ $ext = [System.IO.Path]::GetExtension($inputPath)
 $report = Join-Path $dir "$stem.errors.csv"
 $plan = Join-Path $dir "$stem.plan.json"
 $state = Join-Path $dir "$stem.last-run.json"
+# A rehearsal (--sandbox) keeps its results, journal and state apart: the real run must
+# not find a rehearsal's journal (it belongs to the emulator's account).
+$rehearsal = $extra -contains '--sandbox'
+$givenResults = @($extra | Where-Object { $_ -eq '--results' -or $_ -like '--results=*' }).Count -gt 0
+$resultsArgs = @()
+if ($rehearsal) {
+    $state = Join-Path $dir "$stem.rehearsal.last-run.json"
+    if (-not $givenResults) { $resultsArgs = @('--results', (Join-Path $dir "$stem.rehearsal.results.csv")) }
+}
 # The annotated copy keeps the input's format: CSV stays CSV, spreadsheets become .xlsx.
 if ($ext -ieq '.csv') {
     $annotated = Join-Path $dir "$stem.annotated$ext"
@@ -364,6 +373,9 @@ function Read-Answer {
 
 $previous = Read-State
 Say "Month end: $base"
+if ($rehearsal) {
+    Say 'REHEARSAL: the invoices go to a simulated Kravia on this computer; nothing real is sent.'
+}
 Say ''
 $resuming = $false
 if ($null -ne $previous) {
@@ -386,7 +398,7 @@ if ($null -ne $previous) {
         Say 'Running it again resumes: it sends only invoices that were never sent, and nothing twice.'
         Say '(Refused invoices are not sent again: correct them and send them in a separate file.)'
         Say ''
-    } elseif ([int]$prevCode -ne 1 -and [int]$prevCode -ne 2) {
+    } elseif ([int]$prevCode -lt 1 -or [int]$prevCode -gt 3) {
         $resuming = $true
         Say "This file was sent on $when, and that run did not finish."
         Say 'This run resumes it: invoices that were already created are skipped, and no invoice is sent twice.'
@@ -508,7 +520,7 @@ Write-State ([ordered]@{ file = $inputPath; started_at = $startedAt; finished_at
 $finished = $false
 # Its stderr stays on the screen: progress, and what stopped it.
 try {
-    $importArgs = @('import', $inputPath, '--plan', $plan, '--format', 'json', '--confirm-total', $confirm) + $extra
+    $importArgs = @('import', $inputPath, '--plan', $plan, '--format', 'json', '--confirm-total', $confirm) + $resultsArgs + $extra
     $run = Invoke-Kravia $importArgs
     $finished = $true
 } finally {
@@ -522,8 +534,10 @@ try {
 }
 $code = $run.Code
 $rj = $run.Json
-if ($code -eq 1 -or $code -eq 2) {
-    # Nothing was sent by this run: keep what the earlier run recorded.
+if ($code -ge 1 -and $code -le 3) {
+    # Nothing was sent by this run (1, 2), or it stopped on the setup (3; usually before
+    # sending): keep what the earlier run recorded, so that the next run does not claim
+    # to resume a run that never sent anything.
     if ($null -ne $stateBefore) {
         [System.IO.File]::WriteAllText($state, $stateBefore, (New-Object System.Text.UTF8Encoding $false))
     } else {
@@ -586,10 +600,13 @@ switch ($code) {
         Say 'Then run this again: invoices already created are not sent again.'
     }
     default {
-        Say "NOT FINISHED: kravia-batch stopped unexpectedly (exit code $code)."
+        Say "NOT FINISHED: kravia-batch was stopped before the end (exit code $code)."
         Say 'Nothing is lost, and no invoice will be sent twice.'
         Say 'Run this again with the same file: it resumes where it stopped.'
         $code = 5
     }
+}
+if ($rehearsal) {
+    Say '(This was a rehearsal: nothing real was sent.)'
 }
 exit $code

@@ -85,6 +85,22 @@ esac
 report="$dir/$stem.errors.csv"
 plan="$dir/$stem.plan.json"
 state="$dir/$stem.last-run.json"
+# A rehearsal (--sandbox) keeps its results, journal and state apart: the real run must
+# not find a rehearsal's journal (it belongs to the emulator's account).
+rehearsal=no given_results=no
+for a in ${extra[@]+"${extra[@]}"}; do
+    case "$a" in
+    --sandbox) rehearsal=yes ;;
+    --results | --results=*) given_results=yes ;;
+    esac
+done
+results_args=()
+if [ "$rehearsal" = yes ]; then
+    state="$dir/$stem.rehearsal.last-run.json"
+    if [ "$given_results" = no ]; then
+        results_args=(--results "$dir/$stem.rehearsal.results.csv")
+    fi
+fi
 # The annotated copy keeps the input's format: CSV stays CSV, spreadsheets become .xlsx.
 if [ "$(printf '%s' "$ext" | tr '[:upper:]' '[:lower:]')" = "csv" ]; then
     annotated="$dir/$stem.annotated.$ext"
@@ -375,9 +391,12 @@ open_file() {
 fact_previous=none fact_when=''
 read_facts < <(py state-facts "$state")
 say "Month end: $base"
+if [ "$rehearsal" = yes ]; then
+    say "REHEARSAL: the invoices go to a simulated Kravia on this computer; nothing real is sent."
+fi
 say ""
 case "$fact_previous" in
-none | 1 | 2) resuming=no ;;
+none | 1 | 2 | 3) resuming=no ;;
 0)
     resuming=yes
     say "This file was already sent on $fact_when, and every invoice was created then."
@@ -521,10 +540,12 @@ py state-start "$state" "$input"
 trap ':' INT
 code=0
 "$bin" import "$input" --plan "$plan" --format json --confirm-total "$fact_confirm" \
-    ${extra[@]+"${extra[@]}"} >"$run_json" || code=$?
+    ${results_args[@]+"${results_args[@]}"} ${extra[@]+"${extra[@]}"} >"$run_json" || code=$?
 trap - INT
-if [ "$code" -eq 1 ] || [ "$code" -eq 2 ]; then
-    # Nothing was sent by this run: keep what the earlier run recorded.
+if [ "$code" -ge 1 ] && [ "$code" -le 3 ]; then
+    # Nothing was sent by this run (1, 2), or it stopped on the setup (3; usually before
+    # sending): keep what the earlier run recorded, so that the next run does not claim
+    # to resume a run that never sent anything.
     if [ -f "$tmp/state.before" ]; then
         cp -- "$tmp/state.before" "$state"
     else
@@ -585,10 +606,13 @@ case "$code" in
     say "Then run this again: invoices already created are not sent again."
     ;;
 *)
-    say "NOT FINISHED: kravia-batch stopped unexpectedly (exit code $code)."
+    say "NOT FINISHED: kravia-batch was stopped before the end (exit code $code)."
     say "Nothing is lost, and no invoice will be sent twice."
     say "Run this again with the same file: it resumes where it stopped."
     code=5
     ;;
 esac
+if [ "$rehearsal" = yes ]; then
+    say "(This was a rehearsal: nothing real was sent.)"
+fi
 exit "$code"

@@ -301,6 +301,8 @@ fn wrong_credentials_stop_with_a_setup_message_and_nothing_sent() {
     assert!(out.contains("STOPPED: a problem with the setup"), "{out}");
     assert!(!out.contains("not-the-secret"), "the secret was shown");
     assert_eq!(pay_requests(&sb), 0);
+    // Nothing was sent: the next run does not speak of resuming.
+    assert!(!month.beside("november.last-run.json").exists());
 }
 
 #[test]
@@ -422,6 +424,35 @@ fn the_same_invoices_in_another_file_are_refused_as_already_invoiced() {
         "{out}"
     );
     assert_eq!(pay_requests(&sb), before, "something was sent");
+    assert_all_created_once(&sb);
+}
+
+#[test]
+fn a_rehearsal_keeps_apart_from_the_real_run() {
+    if bash_missing() {
+        return;
+    }
+    let sb = sandbox(Faults::default());
+    let month = Month::new(SAMPLE, "november.csv");
+    // --sandbox: kravia-batch's in-process emulator, not the sandbox of this test.
+    let (code, out) = run(month.script(&sb, &["--sandbox", "--rate", "200"]), "yes\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("REHEARSAL: the invoices go to a simulated Kravia")
+            && out.contains("(This was a rehearsal: nothing real was sent.)"),
+        "{out}"
+    );
+    assert!(month.beside("november.rehearsal.results.csv").is_file());
+    assert!(!month.beside("november.results.csv").exists());
+    assert!(!month.beside("november.last-run.json").exists());
+    assert!(
+        sb.ledger().requests.is_empty(),
+        "the rehearsal reached Dintero"
+    );
+    // The real run afterwards: not a resume, and every invoice is sent.
+    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("resum"), "{out}");
     assert_all_created_once(&sb);
 }
 
@@ -685,6 +716,10 @@ fn the_powershell_script_parses_and_mirrors_the_bash_script() {
         ".last-run.json",
         ".annotated",
         ".annotated.xlsx",
+        ".rehearsal.results.csv",
+        ".rehearsal.last-run.json",
+        "--sandbox",
+        "--results",
     ] {
         assert!(sh.contains(name), "month-end.sh lacks {name}");
         assert!(ps1.contains(name), "month-end.ps1 lacks {name}");
