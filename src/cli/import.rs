@@ -202,7 +202,15 @@ async fn run_live(
     if !jobs.is_empty() {
         connection.check_token().await?;
     }
-    let jobs = super::guard::check(&connection, &journal, &results_settings, jobs, live).await?;
+    let jobs = super::guard::check(
+        &connection,
+        &journal,
+        &results_settings,
+        jobs,
+        live,
+        args.report.quiet,
+    )
+    .await?;
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
     {
