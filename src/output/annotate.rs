@@ -8,10 +8,10 @@
 //! file again exactly as the reader did:
 //!
 //! - CSV: the same delimiter, encoding, BOM and `sep=` line; every record's fields are
-//!   copied byte for byte (only quoting may change: a field is quoted when it needs it),
-//!   blank lines are kept so that the row numbers still agree, and the two columns are
-//!   written in the file's own encoding. The record numbering mirrors
-//!   `input::csv_file` (a record spanning several lines is one row).
+//!   copied byte for byte (only quoting may change: a field is quoted when it needs it)
+//!   and the two columns are written in the file's own encoding. Records are numbered by
+//!   the reader's own [`RowNumbers`] (a record spanning several lines is one row); a row
+//!   number the parser has no record for becomes an empty line.
 //! - Spreadsheets (XLSX, XLS, ODS): an XLSX built from the reader's own row iterator
 //!   ([`crate::input::for_each_sheet_row`]), every row at its original row number, with
 //!   the problem cells filled and a note holding the message.
@@ -752,13 +752,78 @@ fn clip(s: &str, max_utf16: usize) -> &str {
     s
 }
 
+/// Writes one input cell, highlighted or not, keeping its kind (text, number, date).
+fn put_cell(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    formats: &Formats,
+    row: u32,
+    col: u16,
+    cell: &CellRef<'_>,
+    highlight: Option<Severity>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::ExcelDateTime;
+    let general = formats.cell(0, highlight);
+    match cell {
+        CellRef::Empty => {
+            if highlight.is_some() {
+                ws.write_blank(row, col, general)?;
+            }
+        }
+        CellRef::Text(t) => {
+            ws.write_string_with_format(row, col, clip(t, XLSX_MAX_CELL), general)?;
+        }
+        CellRef::Number(n) if n.is_finite() => {
+            ws.write_number_with_format(row, col, *n, general)?;
+        }
+        CellRef::Date(d) => {
+            use chrono::Datelike;
+            match u16::try_from(d.year())
+                .ok()
+                .and_then(|y| ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok())
+            {
+                Some(dt) => {
+                    ws.write_datetime_with_format(row, col, dt, formats.cell(1, highlight))?;
+                }
+                None => {
+                    ws.write_string_with_format(row, col, cell.text(), general)?;
+                }
+            }
+        }
+        CellRef::DateTime(d) => {
+            use chrono::{Datelike, Timelike};
+            match u16::try_from(d.year())
+                .ok()
+                .and_then(|y| ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok())
+                .and_then(|dt| {
+                    dt.and_hms(d.hour() as u16, d.minute() as u8, d.second())
+                        .ok()
+                }) {
+                Some(dt) => {
+                    ws.write_datetime_with_format(row, col, dt, formats.cell(2, highlight))?;
+                }
+                None => {
+                    ws.write_string_with_format(row, col, cell.text(), general)?;
+                }
+            }
+        }
+        CellRef::Bool(b) => {
+            ws.write_boolean_with_format(row, col, *b, general)?;
+        }
+        // Spreadsheet errors (`#DIV/0!`) and non-finite numbers, as text.
+        CellRef::Number(_) | CellRef::Error(_) => {
+            ws.write_string_with_format(row, col, cell.text(), general)?;
+        }
+    }
+    Ok(())
+}
+
 fn write_xlsx(
     info: &SourceInfo,
     out: &Path,
     ann: &Annotations<'_>,
     file: &File,
 ) -> Result<(), AnnotateError> {
-    use rust_xlsxwriter::{ExcelDateTime, Note, Workbook, Worksheet, XlsxError};
+    use rust_xlsxwriter::{Note, Workbook, XlsxError};
     let xerr = |e: XlsxError| AnnotateError::Xlsx {
         path: out.to_path_buf(),
         message: e.to_string(),
@@ -786,70 +851,6 @@ fn write_xlsx(
         notes: 0,
     };
     let mut cursor = Cursor::new(ann.problems);
-
-    /// Writes one cell value, highlighted or not.
-    fn put_cell(
-        ws: &mut Worksheet,
-        formats: &Formats,
-        row: u32,
-        col: u16,
-        cell: &CellRef<'_>,
-        highlight: Option<Severity>,
-    ) -> Result<(), XlsxError> {
-        let general = formats.cell(0, highlight);
-        match cell {
-            CellRef::Empty => {
-                if highlight.is_some() {
-                    ws.write_blank(row, col, general)?;
-                }
-            }
-            CellRef::Text(t) => {
-                ws.write_string_with_format(row, col, clip(t, XLSX_MAX_CELL), general)?;
-            }
-            CellRef::Number(n) if n.is_finite() => {
-                ws.write_number_with_format(row, col, *n, general)?;
-            }
-            CellRef::Date(d) => {
-                use chrono::Datelike;
-                match u16::try_from(d.year())
-                    .ok()
-                    .and_then(|y| ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok())
-                {
-                    Some(dt) => {
-                        ws.write_datetime_with_format(row, col, dt, formats.cell(1, highlight))?;
-                    }
-                    None => {
-                        ws.write_string_with_format(row, col, cell.text(), general)?;
-                    }
-                }
-            }
-            CellRef::DateTime(d) => {
-                use chrono::{Datelike, Timelike};
-                match u16::try_from(d.year())
-                    .ok()
-                    .and_then(|y| ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok())
-                    .and_then(|dt| {
-                        dt.and_hms(d.hour() as u16, d.minute() as u8, d.second())
-                            .ok()
-                    }) {
-                    Some(dt) => {
-                        ws.write_datetime_with_format(row, col, dt, formats.cell(2, highlight))?;
-                    }
-                    None => {
-                        ws.write_string_with_format(row, col, cell.text(), general)?;
-                    }
-                }
-            }
-            CellRef::Bool(b) => {
-                ws.write_boolean_with_format(row, col, *b, general)?;
-            }
-            // Spreadsheet errors (`#DIV/0!`) and non-finite numbers, as text.
-            CellRef::Number(_) | CellRef::Error(_) => {
-                ws.write_string_with_format(row, col, cell.text(), general)?;
-            }
-        }
-        Ok(())
-    }
 
     let col16 = |c: usize| -> Result<u16, AnnotateError> {
         u16::try_from(c).map_err(|_| AnnotateError::Xlsx {
