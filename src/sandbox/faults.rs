@@ -66,6 +66,12 @@ pub struct Faults {
     /// `POST /v1/sessions/{id}/pay` answers `{"success": true, "actions": []}`
     /// instead of the Transaction.
     pub two_step_pay_result_shape: bool,
+    /// `GET /v1/transactions/{id}` answered 503 without a body of use; the rule
+    /// is evaluated on the transaction's `merchant_reference`.
+    pub transaction_get_unavailable: FaultRule,
+    /// `POST /v1/transactions/{id}/void` answers 202 Accepted with no body
+    /// (Dintero's asynchronous case). The void still takes effect at once.
+    pub void_async: bool,
 }
 
 impl Default for Faults {
@@ -80,6 +86,8 @@ impl Default for Faults {
             spurious_401: FaultRule::Never,
             fail_status: FaultRule::Never,
             two_step_pay_result_shape: false,
+            transaction_get_unavailable: FaultRule::Never,
+            void_async: false,
         }
     }
 }
@@ -97,6 +105,8 @@ pub enum FaultKind {
     DropAfterCommit,
     /// `slow_after_commit`
     SlowAfterCommit,
+    /// `transaction_get_unavailable` (transaction look-ups, not pay requests)
+    TransactionGetUnavailable,
 }
 
 #[derive(Debug)]
@@ -198,6 +208,11 @@ impl FaultEngine {
         self.faults.two_step_pay_result_shape
     }
 
+    /// Whether `void_async` is on.
+    pub fn void_async(&self) -> bool {
+        self.faults.void_async
+    }
+
     fn rule(&self, kind: FaultKind) -> &FaultRule {
         match kind {
             FaultKind::Spurious401 => &self.faults.spurious_401,
@@ -208,6 +223,7 @@ impl FaultEngine {
                 Some((rule, _)) => rule,
                 None => &FaultRule::Never,
             },
+            FaultKind::TransactionGetUnavailable => &self.faults.transaction_get_unavailable,
         }
     }
 
