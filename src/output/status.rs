@@ -127,8 +127,23 @@ impl Tally {
         }
     }
 
-    fn json(&self) -> Value {
+    /// Still owed in this category: unpaid in full, the unpaid rest of partly paid ones
+    /// (when every paid part is known), nothing for paid and voided; `None` for other
+    /// statuses (refunded, failed, ...), where it is not this tool's to say.
+    pub fn outstanding(&self, category: Category) -> Option<i64> {
+        match category {
+            Category::Unpaid => Some(self.amount),
+            Category::PartlyPaid if self.paid_unknown == 0 => Some(self.amount - self.paid),
+            Category::Paid | Category::Voided => Some(0),
+            _ => None,
+        }
+    }
+
+    fn json(&self, category: Category) -> Value {
+        let outstanding = self.outstanding(category);
         json!({
+            "outstanding": outstanding.map(|o| format_minor(o, EXPONENT)),
+            "outstanding_minor": outstanding,
             "invoices": self.invoices,
             "amount": format_minor(self.amount, EXPONENT),
             "amount_minor": self.amount,
@@ -212,8 +227,8 @@ impl StatusReport {
         if !totals.is_empty() {
             s.push_str("Per currency\n");
             s.push_str(&format!(
-                "  {:<9} {:<12} {:>8} {:>18} {:>18}\n",
-                "currency", "state", "invoices", "amount", "paid"
+                "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
+                "currency", "state", "invoices", "amount", "paid", "outstanding"
             ));
             let mut unknown = 0;
             for (cur, by_cat) in &totals {
@@ -224,15 +239,43 @@ impl StatusReport {
                         format_minor_nordic(t.paid, EXPONENT)
                     };
                     unknown += t.paid_unknown;
+                    let outstanding = t
+                        .outstanding(*cat)
+                        .map_or_else(|| "-".to_string(), |o| format_minor_nordic(o, EXPONENT));
                     s.push_str(&format!(
-                        "  {:<9} {:<12} {:>8} {:>18} {:>18}\n",
+                        "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
                         cur,
                         cat.label(),
                         t.invoices,
                         format_minor_nordic(t.amount, EXPONENT),
-                        paid
+                        paid,
+                        outstanding
                     ));
                 }
+                let owed: Vec<i64> = by_cat
+                    .iter()
+                    .filter_map(|(c, t)| t.outstanding(*c))
+                    .collect();
+                let all_known = by_cat.iter().all(|(c, t)| t.outstanding(*c).is_some());
+                if by_cat.len() > 1 {
+                    let total: i64 = by_cat.values().map(|t| t.amount).sum();
+                    let paid: i64 = by_cat.values().map(|t| t.paid).sum();
+                    let owed_text = if all_known {
+                        format_minor_nordic(owed.iter().sum(), EXPONENT)
+                    } else {
+                        format!("{} +?", format_minor_nordic(owed.iter().sum(), EXPONENT))
+                    };
+                    s.push_str(&format!(
+                        "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
+                        cur,
+                        "all",
+                        by_cat.values().map(|t| t.invoices).sum::<u64>(),
+                        format_minor_nordic(total, EXPONENT),
+                        format_minor_nordic(paid, EXPONENT),
+                        owed_text
+                    ));
+                }
+                s.push('\n');
             }
             let others = self.other_statuses();
             if !others.is_empty() {
@@ -244,7 +287,9 @@ impl StatusReport {
                     "  +? {unknown} invoice(s) do not say how much was paid; their paid part is not included\n"
                 ));
             }
-            s.push('\n');
+            if !others.is_empty() || unknown > 0 {
+                s.push('\n');
+            }
         }
         if failed > 0 {
             s.push_str("Could not be checked (the results file keeps their earlier status)\n");
@@ -285,7 +330,7 @@ impl StatusReport {
                     .map(|c| {
                         (
                             c.key().to_string(),
-                            by_cat.get(c).copied().unwrap_or_default().json(),
+                            by_cat.get(c).copied().unwrap_or_default().json(*c),
                         )
                     })
                     .collect();
@@ -401,6 +446,12 @@ mod tests {
         let j = r.json();
         assert_eq!(j["totals"]["NOK"]["partly_paid"]["paid_minor"], 2_000);
         assert_eq!(j["totals"]["SEK"]["voided"]["invoices"], 0);
+        assert_eq!(j["totals"]["SEK"]["unpaid"]["outstanding_minor"], 300);
+        assert_eq!(
+            j["totals"]["NOK"]["partly_paid"]["outstanding_minor"],
+            Value::Null,
+            "unknown while a paid part is unknown"
+        );
         assert_eq!(j["counts"]["not_checked"], 1);
     }
 }

@@ -284,7 +284,11 @@ pub struct Paced {
 
 impl Paced {
     async fn backoff(&self, attempt: u32) {
-        let base = self.retry.backoff.saturating_mul(1 << attempt.min(6));
+        // 200 ms, 400 ms, 800 ms, ... (at most 32 x), plus up to half again of jitter.
+        let base = self
+            .retry
+            .backoff
+            .saturating_mul(1 << attempt.saturating_sub(1).min(5));
         let jitter = base.mul_f64(fastrand::f64() * 0.5);
         tokio::time::sleep(base + jitter).await;
     }

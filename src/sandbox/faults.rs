@@ -66,9 +66,9 @@ pub struct Faults {
     /// `POST /v1/sessions/{id}/pay` answers `{"success": true, "actions": []}`
     /// instead of the Transaction.
     pub two_step_pay_result_shape: bool,
-    /// `GET /v1/transactions/{id}` answered 503 without a body of use; the rule
-    /// is evaluated on the transaction's `merchant_reference`.
-    pub transaction_get_unavailable: FaultRule,
+    /// Merchant references whose `GET /v1/transactions/{id}` is answered 503, every
+    /// time (a transaction that stays out of reach, unlike the once-per-reference rules).
+    pub transaction_get_unavailable: Vec<String>,
     /// `POST /v1/transactions/{id}/void` answers 202 Accepted with no body
     /// (Dintero's asynchronous case). The void still takes effect at once.
     pub void_async: bool,
@@ -86,7 +86,7 @@ impl Default for Faults {
             spurious_401: FaultRule::Never,
             fail_status: FaultRule::Never,
             two_step_pay_result_shape: false,
-            transaction_get_unavailable: FaultRule::Never,
+            transaction_get_unavailable: Vec::new(),
             void_async: false,
         }
     }
@@ -105,8 +105,6 @@ pub enum FaultKind {
     DropAfterCommit,
     /// `slow_after_commit`
     SlowAfterCommit,
-    /// `transaction_get_unavailable` (transaction look-ups, not pay requests)
-    TransactionGetUnavailable,
 }
 
 #[derive(Debug)]
@@ -208,6 +206,14 @@ impl FaultEngine {
         self.faults.two_step_pay_result_shape
     }
 
+    /// Whether `GET /v1/transactions/{id}` of `reference` is to fail.
+    pub fn transaction_unavailable(&self, reference: &str) -> bool {
+        self.faults
+            .transaction_get_unavailable
+            .iter()
+            .any(|r| r == reference)
+    }
+
     /// Whether `void_async` is on.
     pub fn void_async(&self) -> bool {
         self.faults.void_async
@@ -223,7 +229,6 @@ impl FaultEngine {
                 Some((rule, _)) => rule,
                 None => &FaultRule::Never,
             },
-            FaultKind::TransactionGetUnavailable => &self.faults.transaction_get_unavailable,
         }
     }
 

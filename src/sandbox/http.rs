@@ -529,10 +529,7 @@ async fn get_transaction(
         .transaction(&account, &id)
         .map(|t| (t.merchant_reference.clone(), t.to_json()));
     let (reference, json) = try_response!(found);
-    if shared
-        .faults()
-        .fires(FaultKind::TransactionGetUnavailable, &reference)
-    {
+    if shared.faults().transaction_unavailable(&reference) {
         return error_response(&ApiError::new(
             ApiErrorKind::Unavailable,
             "SERVICE_UNAVAILABLE",
