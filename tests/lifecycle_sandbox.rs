@@ -19,8 +19,16 @@ struct Env {
     results: PathBuf,
 }
 
+/// The binary under test: cargo's, or `KRAVIA_BATCH_BIN` (a copy, when several
+/// worktrees share one target directory and may relink cargo's in the middle of a run).
+fn bin() -> PathBuf {
+    std::env::var_os("KRAVIA_BATCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("kravia-batch"))
+}
+
 fn base_cmd(env: &Env) -> std::process::Command {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kravia-batch"));
+    let mut cmd = std::process::Command::new(bin());
     cmd.env("DINTERO_ACCOUNT_ID", "T12345678")
         .env("DINTERO_CLIENT_ID", "sandbox-client")
         .env("DINTERO_CLIENT_SECRET", SECRET)
@@ -35,10 +43,22 @@ fn base_cmd(env: &Env) -> std::process::Command {
 }
 
 /// Runs a command; returns (exit code, stdout, stderr). Checks that no secret shows.
+/// With `LIFECYCLE_SHOW=1` the command and its output are printed (docs/lifecycle.md's
+/// example sessions come from `example_session`).
 fn run(env: &Env, args: &[&str]) -> (i32, String, String) {
     let out = base_cmd(env).args(args).output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if std::env::var_os("LIFECYCLE_SHOW").is_some() {
+        let dir = env.dir.path().to_string_lossy().into_owned();
+        println!(
+            "$ kravia-batch {}\n{}{}[exit {}]\n",
+            args.join(" ").replace(&dir, "."),
+            stderr.replace(&dir, "."),
+            stdout.replace(&dir, "."),
+            out.status.code().unwrap_or(-1)
+        );
+    }
     for text in [&stdout, &stderr] {
         assert!(!text.contains(SECRET), "the secret shows: {text}");
         assert!(!text.contains("Bearer "), "a bearer token shows: {text}");
@@ -567,4 +587,88 @@ fn download_invoices_writes_each_live_invoice_once() {
         .count();
     assert_eq!(unchanged, 24);
     assert!(requests(&env, "GET", "").len() > gets);
+}
+
+/// The sessions shown in docs/lifecycle.md, in the human format, with their exit codes.
+#[test]
+fn example_session() {
+    let env = imported(Faults::default());
+    env.sb
+        .mark_paid(&tx_id(&env, "2026-11-0001"), None)
+        .expect("paid");
+    env.sb
+        .mark_paid(&tx_id(&env, "2026-11-0003"), Some(100_000))
+        .expect("partly paid");
+    let r = "results.csv";
+    let run_here = |args: &[&str]| {
+        let mut cmd = base_cmd(&env);
+        cmd.current_dir(env.dir.path());
+        let out = cmd.args(args).output().expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+        if std::env::var_os("LIFECYCLE_SHOW").is_some() {
+            println!(
+                "$ kravia-batch {}\n{stderr}{stdout}[exit {}]\n",
+                args.join(" "),
+                out.status.code().unwrap_or(-1)
+            );
+        }
+        out.status.code().unwrap_or(-1)
+    };
+    assert_eq!(
+        run_here(&[
+            "status",
+            r,
+            "--quiet",
+            "--ref",
+            "2026-11-0001,2026-11-0003,2026-11-0004,2026-11-0005"
+        ]),
+        0
+    );
+    assert_eq!(
+        run_here(&[
+            "void",
+            r,
+            "--ref",
+            "2026-11-0001",
+            "--ref",
+            "2026-11-0003",
+            "--ref",
+            "2026-11-0004",
+            "--yes",
+            "--quiet"
+        ]),
+        4
+    );
+    assert_eq!(
+        run_here(&["void", r, "--ref", "2026-11-0004", "--yes", "--quiet"]),
+        0
+    );
+    assert_eq!(run_here(&["void", r, "--ref", "2026-11-0007"]), 2);
+    assert_eq!(run_here(&["capture", r, "--yes", "--quiet"]), 0);
+    assert_eq!(
+        run_here(&[
+            "capture",
+            r,
+            "--ref",
+            "2026-11-0002,2026-11-0008",
+            "--yes",
+            "--quiet"
+        ]),
+        4
+    );
+    assert_eq!(
+        run_here(&[
+            "capture",
+            r,
+            "--ref",
+            "2026-11-0002,2026-11-0003,2026-11-0004",
+            "--download-invoices",
+            "pdf",
+            "--download-only",
+            "--quiet"
+        ]),
+        0
+    );
 }

@@ -117,6 +117,7 @@ async fn run_async(
         account,
         items: prepared.items,
         download_dir: args.download_invoices.clone(),
+        download_only: args.download_only,
         rate_limited: paced.pacer.rate_limited_count(),
     };
     print_report(&report, args.format)

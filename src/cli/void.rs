@@ -97,6 +97,7 @@ async fn run_async(
         account,
         items: prepared.items,
         download_dir: None,
+        download_only: false,
         rate_limited: paced.pacer.rate_limited_count(),
     };
     print_report(&report, args.format)

@@ -206,6 +206,8 @@ pub struct ActionReport {
     pub items: Vec<ActionItem>,
     /// Where PDFs went (`capture --download-invoices`).
     pub download_dir: Option<PathBuf>,
+    /// `capture --download-only`: only the downloads are reported.
+    pub download_only: bool,
     pub rate_limited: u64,
 }
 
@@ -221,15 +223,15 @@ impl ActionReport {
             .count()
     }
 
-    /// 5 when anything is incomplete or pending (run again); 4 when something was
-    /// refused or failed (or not confirmed); 0 otherwise.
+    /// 2 when the user did not confirm (nothing was sent, like a refused command line);
+    /// 5 when anything is incomplete or pending (run again); 4 when something was refused
+    /// or failed; 0 otherwise.
     pub fn exit(&self) -> Exit {
-        if self.count("incomplete") > 0 || self.count("pending") > 0 {
+        if self.count("not_confirmed") > 0 {
+            Exit::Usage
+        } else if self.count("incomplete") > 0 || self.count("pending") > 0 {
             Exit::Incomplete
-        } else if self.count("refused") > 0
-            || self.count("not_confirmed") > 0
-            || self.downloads("failed") > 0
-        {
+        } else if self.count("refused") > 0 || self.downloads("failed") > 0 {
             Exit::SomeFailed
         } else {
             Exit::Ok
@@ -269,7 +271,7 @@ impl ActionReport {
                 .iter()
                 .filter(|i| i.outcome.key() == key)
                 .collect();
-            if items.is_empty() {
+            if items.is_empty() || (self.download_only && key == "skipped") {
                 continue;
             }
             s.push_str(&format!("{label}: {}\n", items.len()));
@@ -289,6 +291,16 @@ impl ActionReport {
                 if let Some(r) = i.outcome.reason() {
                     s.push_str(&format!("\n      {r}"));
                 }
+                if self.command == Command::Void
+                    && i.outcome == ActionOutcome::Done
+                    && let Some(p) = i.paid.filter(|p| *p > 0)
+                {
+                    s.push_str(&format!(
+                        "\n      partly paid: {} paid stays paid, the unpaid {} was cancelled",
+                        format_minor_nordic(p, EXPONENT),
+                        format_minor_nordic(i.amount - p, EXPONENT)
+                    ));
+                }
                 s.push('\n');
             }
         }
@@ -301,10 +313,18 @@ impl ActionReport {
                 self.downloads("skipped"),
                 self.downloads("failed"),
             ));
+            let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
             for i in &self.items {
-                if let Some(DownloadOutcome::Failed(e)) = &i.download {
-                    s.push_str(&format!("  {}  {e}\n", i.reference));
+                match &i.download {
+                    Some(DownloadOutcome::Failed(e)) => {
+                        s.push_str(&format!("  {}  failed: {e}\n", i.reference));
+                    }
+                    Some(DownloadOutcome::Skipped(r)) => *skipped.entry(r).or_default() += 1,
+                    _ => {}
                 }
+            }
+            for (r, n) in skipped {
+                s.push_str(&format!("  {n} skipped: {r}\n"));
             }
         }
         if self.rate_limited > 0 {
@@ -313,16 +333,16 @@ impl ActionReport {
                 self.rate_limited
             ));
         }
-        s.push_str(&format!(
-            "\nResults: {}\nJournal: {}\n",
-            self.results_file.display(),
-            self.journal.display()
-        ));
+        s.push_str(&format!("\nResults: {}\n", self.results_file.display()));
+        if !self.download_only {
+            s.push_str(&format!("Journal: {}\n", self.journal.display()));
+        }
         s.push_str(match self.exit() {
             Exit::Ok => "Result: done.\n",
             Exit::Incomplete => {
                 "Result: incomplete. Run the same command again: it looks at each invoice first and never sends twice blindly.\n"
             }
+            Exit::Usage => "Result: not confirmed; nothing was sent.\n",
             _ => "Result: some invoices were refused or failed; see above.\n",
         });
         s
@@ -381,6 +401,7 @@ impl ActionReport {
             "counts": counts,
             "invoices": invoices,
             "download_dir": self.download_dir.as_ref().map(|d| d.display().to_string()),
+            "download_only": self.download_only,
             "rate_limited": self.rate_limited,
         })
     }
@@ -434,6 +455,7 @@ mod tests {
             account: "T12345678".into(),
             items,
             download_dir: None,
+            download_only: false,
             rate_limited: 0,
         };
         let ok = report(vec![

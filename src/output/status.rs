@@ -220,7 +220,7 @@ impl StatusReport {
             self.account
         ));
         s.push_str(&format!(
-            "Invoices  {} selected: {checked} checked now, {failed} could not be checked, {none} without an invoice\n\n",
+            "Invoices  {} selected: {checked} checked now, {failed} could not be checked, {none} without a transaction\n\n",
             self.invoices.len()
         ));
         let totals = self.totals();

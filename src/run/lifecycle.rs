@@ -1010,6 +1010,20 @@ fn item_for(row_index: usize, row: &ResultRow, tx: Option<&Transaction>) -> Acti
     }
 }
 
+/// Why a row without a transaction id cannot be acted on.
+fn no_transaction(row: &ResultRow) -> String {
+    let hint = match row.status {
+        crate::output::results::ResultStatus::Unknown => {
+            ": the import does not know whether it was created; run the same import again to settle it"
+        }
+        _ => ": no invoice was created",
+    };
+    format!(
+        "the results file has no transaction for it (import status {}){hint}",
+        row.status
+    )
+}
+
 /// Which command prepares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -1057,15 +1071,12 @@ pub async fn prepare(
         let mut item = item_for(i, row, tx.as_ref());
         let mut amount = None;
         item.outcome = match (&f, mode) {
-            (Fetch::NoInvoice, _) => not_for_us(format!(
-                "no invoice was created for this reference (results status {})",
-                row.status
-            )),
+            (Fetch::NoInvoice, _) => not_for_us(no_transaction(row)),
             (Fetch::Failed(e), _) => {
                 ActionOutcome::Incomplete(format!("could not be checked: {e}"))
             }
             (Fetch::Fetched(_), Mode::DownloadOnly) => {
-                ActionOutcome::Skipped("--download-only: no collection started".into())
+                ActionOutcome::Skipped("download only".into())
             }
             (Fetch::Fetched(t), Mode::Void) => {
                 let history = match log {
@@ -1842,6 +1853,48 @@ mod tests {
         drop(j);
         let err = ActionLog::open(&path, "T12345678").expect_err("other account");
         assert!(matches!(err, LifecycleError::OtherAccount { .. }), "{err}");
+    }
+
+    #[test]
+    fn results_file_is_rewritten_in_its_own_dialect() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let row = ResultRow {
+            merchant_reference: "A-1".into(),
+            status: crate::output::results::ResultStatus::Created,
+            transaction_id: Some("T12345678.a".into()),
+            amount: 123_450,
+            currency: "NOK".into(),
+            ..Default::default()
+        };
+        for (name, format, delimiter) in [
+            ("r.csv", ResultsFormat::Csv, b';'),
+            ("c.csv", ResultsFormat::Csv, b','),
+            ("t.csv", ResultsFormat::Csv, b'\t'),
+            ("r.json", ResultsFormat::Json, b';'),
+            ("r.xlsx", ResultsFormat::Xlsx, b';'),
+        ] {
+            let path = dir.path().join(name);
+            write_results(&path, std::slice::from_ref(&row), format, delimiter).expect("write");
+            let mut file = ResultsFile::read(&path).expect("read");
+            assert_eq!(file.format, format, "{name}");
+            if format == ResultsFormat::Csv {
+                assert_eq!(file.delimiter, delimiter, "{name}");
+            }
+            file.rows[0].transaction_status = Some("CAPTURED".into());
+            file.write().expect("rewrite");
+            let again = ResultsFile::read(&path).expect("read again");
+            assert_eq!(again.delimiter, file.delimiter, "{name}");
+            assert_eq!(
+                again.rows[0].transaction_status.as_deref(),
+                Some("CAPTURED")
+            );
+            assert_eq!(again.rows[0].amount, 123_450, "{name}");
+        }
+        let text = std::fs::read_to_string(dir.path().join("r.csv")).expect("csv");
+        assert!(
+            text.contains(";1234,50;"),
+            "decimal comma kept with ';': {text}"
+        );
     }
 
     #[test]
