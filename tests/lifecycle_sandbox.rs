@@ -628,6 +628,18 @@ fn example_session() {
     );
     assert_eq!(
         run_here(&[
+            "status",
+            r,
+            "--quiet",
+            "--ref",
+            "2026-11-0003",
+            "--format",
+            "json"
+        ]),
+        0
+    );
+    assert_eq!(
+        run_here(&[
             "void",
             r,
             "--ref",
@@ -671,4 +683,14 @@ fn example_session() {
         ]),
         0
     );
+    if std::env::var_os("LIFECYCLE_SHOW").is_some() {
+        let text = std::fs::read_to_string(&env.results).expect("results");
+        for line in text.lines().filter(|l| {
+            l.contains("merchant_reference")
+                || l.contains("2026-11-0003")
+                || l.contains("2026-11-0004")
+        }) {
+            println!("{}", line.trim_start_matches('\u{feff}'));
+        }
+    }
 }

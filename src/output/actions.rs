@@ -305,8 +305,11 @@ impl ActionReport {
             }
         }
         if let Some(dir) = &self.download_dir {
+            if !s.ends_with("\n\n") {
+                s.push('\n');
+            }
             s.push_str(&format!(
-                "\nInvoice PDFs in {}: {} written, {} unchanged, {} skipped, {} failed\n",
+                "Invoice PDFs in {}: {} written, {} unchanged, {} skipped, {} failed\n",
                 dir.display(),
                 self.downloads("written"),
                 self.downloads("unchanged"),

@@ -371,7 +371,7 @@ impl StatusReport {
                 "selected": self.invoices.len(),
                 "checked": self.count(|c| *c == Checked::Now),
                 "not_checked": self.count(|c| matches!(c, Checked::Failed(_))),
-                "without_invoice": self.count(|c| *c == Checked::NoInvoice),
+                "without_transaction": self.count(|c| *c == Checked::NoInvoice),
             },
             "totals": totals,
             "invoices": invoices,
