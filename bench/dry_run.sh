@@ -8,12 +8,13 @@
 # Usage: bench/dry_run.sh            (data goes to bench-data/, which git ignores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet --bin kravia-batch --example bench_data --example csv_count
 mkdir -p bench-data
 csv=bench-data/lines-1m.csv
 xlsx=bench-data/lines-100k.xlsx
-[ -s "$csv" ] || target/release/examples/bench_data csv 1000000 "$csv"
-[ -s "$xlsx" ] || target/release/examples/bench_data xlsx 100000 "$xlsx"
+[ -s "$csv" ] || "$target"/release/examples/bench_data csv 1000000 "$csv"
+[ -s "$xlsx" ] || "$target"/release/examples/bench_data xlsx 100000 "$xlsx"
 echo "data: $csv $(($(stat -c %s "$csv") / 1000000)) MB; $xlsx $(($(stat -c %s "$xlsx") / 1000000)) MB"
 
 tmp=$(mktemp)
@@ -32,9 +33,9 @@ best() { # best-of-3 "seconds kilobytes" of a command
   echo "$best_s $best_k"
 }
 
-read -r base_s base_k < <(best target/release/examples/csv_count "$csv")
-read -r dry_s dry_k < <(best target/release/kravia-batch validate "$csv" --quiet --format json)
-read -r x_s x_k < <(best target/release/kravia-batch validate "$xlsx" --quiet --format json)
+read -r base_s base_k < <(best "$target"/release/examples/csv_count "$csv")
+read -r dry_s dry_k < <(best "$target"/release/kravia-batch validate "$csv" --quiet --format json)
+read -r x_s x_k < <(best "$target"/release/kravia-batch validate "$xlsx" --quiet --format json)
 ratio=$(awk "BEGIN{printf \"%.2f\", $dry_s / $base_s}")
 verdict() { awk "BEGIN{exit !($1)}" && echo ok || echo MISSED; }
 printf 'csv count baseline : %6.2f s\n' "$base_s"

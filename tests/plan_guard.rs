@@ -442,3 +442,35 @@ fn a_look_up_that_fails_for_good_stops_the_run_with_exit_3() {
     assert!(run.error().contains("nothing was sent"));
     assert_eq!(s.sends(), 0, "something was sent");
 }
+
+#[test]
+fn guard_local_leaves_duplicates_to_the_server_toggle() {
+    // --guard local with a lost local record: nothing stops the run up front, but every
+    // invoice is refused by the strict-success toggle and recorded as already_exists.
+    let s = Setup::new();
+    let input = s.input("november.csv");
+    assert_eq!(s.import(&input, "a.csv", &[]).code, 0);
+    std::fs::remove_dir_all(s.data_dir()).expect("forget");
+    let lookups_before =
+        s.sb.ledger()
+            .requests
+            .iter()
+            .filter(|r| r.method == "GET")
+            .count();
+    let run = s.import(&input, "d.csv", &["--guard", "local"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run.json, "already_exists"), 25, "{:#}", run.json);
+    assert_eq!(count(&run.json, "created"), 0);
+    let ledger = s.sb.ledger();
+    for t in &ledger.transactions {
+        assert_eq!(
+            ledger.successful_by_reference(&t.merchant_reference).len(),
+            1,
+            "{}",
+            t.merchant_reference
+        );
+    }
+    // One look-up per refused invoice (by the scheduler), none up front by the guard.
+    let lookups = ledger.requests.iter().filter(|r| r.method == "GET").count() - lookups_before;
+    assert_eq!(lookups, 25);
+}

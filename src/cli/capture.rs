@@ -1,13 +1,124 @@
-//! `kravia-batch capture`. (Being built: issue #5.)
+//! `kravia-batch capture`: start collection of invoices the merchant delivers
+//! (`invoice_channel: merchant`), and/or download invoice PDFs. The work is in
+//! [`crate::run::lifecycle`].
 
 use super::Failure;
 use super::args;
+use super::connect::{config_failure, connect};
+use super::void::{confirm, print_report};
+use crate::cli::import::journal_path;
 use crate::config::Loaded;
 use crate::exit::Exit;
+use crate::output::actions::{ActionReport, Command, render_plan};
+use crate::run::lifecycle::{
+    Action, ActionLog, Mode, Paced, ResultsFile, Retry, download_invoices, execute, prepare,
+};
+use anyhow::Context;
+use std::sync::Arc;
 
-pub fn run(_args: &args::CaptureArgs, _loaded: &Loaded) -> Result<Exit, Failure> {
-    Err(Failure::new(
-        Exit::Config,
-        anyhow::anyhow!("capture is not available yet"),
-    ))
+pub fn run(args: &args::CaptureArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+    let file = ResultsFile::read(&args.select.results)
+        .context("cannot read the results file")
+        .map_err(config_failure)?;
+    let selected = file
+        .select(&args.select.refs)
+        .map_err(|unknown| super::status::unknown_refs(&unknown, &file))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(config_failure)?;
+    runtime.block_on(run_async(args, loaded, file, selected))
+}
+
+async fn run_async(
+    args: &args::CaptureArgs,
+    loaded: &Loaded,
+    mut file: ResultsFile,
+    selected: Vec<usize>,
+) -> Result<Exit, Failure> {
+    let connection = connect(loaded, &args.conn, None, false).await?;
+    connection.check_token().await?;
+    let journal = journal_path(&file.path);
+    // --download-only changes nothing at Dintero: no journal needed.
+    let log = if args.download_only {
+        None
+    } else {
+        Some(Arc::new(
+            ActionLog::open(&journal, &connection.account)
+                .context("cannot open the journal")
+                .map_err(config_failure)?,
+        ))
+    };
+    let paced = Paced {
+        client: connection.client.clone(),
+        pacer: connection.pacer.clone(),
+        concurrency: connection.settings.concurrency.value as usize,
+        retry: Retry::default(),
+    };
+    let mode = if args.download_only {
+        Mode::DownloadOnly
+    } else {
+        Mode::Capture
+    };
+    let explicit = args.select.refs.iter().any(|r| !r.trim().is_empty());
+    let mut prepared = prepare(
+        mode,
+        &paced,
+        log.as_ref(),
+        &file,
+        &selected,
+        explicit,
+        chrono::Utc::now(),
+        args.quiet,
+    )
+    .await
+    .map_err(config_failure)?;
+    if let Some(log) = &log
+        && prepared.planned() > 0
+    {
+        let plan = render_plan(Command::Capture, &connection.account, &prepared.items);
+        if confirm(&plan, args.yes, args.quiet)? {
+            execute(Action::Capture, &paced, log, &mut prepared, args.quiet)
+                .await
+                .context("the journal could not record a capture; the results file was not rewritten. Run the same command again: it looks at each invoice first")
+                .map_err(config_failure)?;
+        } else {
+            prepared.decline();
+        }
+    }
+    if let Some(dir) = &args.download_invoices {
+        download_invoices(
+            &paced,
+            &connection.endpoints,
+            &mut prepared,
+            &file,
+            dir,
+            args.quiet,
+        )
+        .await;
+    }
+    let account = connection.account.clone();
+    connection.close().await;
+    prepared.apply(&mut file, chrono::Utc::now());
+    file.write()
+        .with_context(|| {
+            format!(
+                "cannot write the results file {} (the journal {} has what was done)",
+                file.path.display(),
+                journal.display()
+            )
+        })
+        .map_err(config_failure)?;
+    let report = ActionReport {
+        command: Command::Capture,
+        results_file: file.path.clone(),
+        journal,
+        account,
+        items: prepared.items,
+        download_dir: args.download_invoices.clone(),
+        download_only: args.download_only,
+        rate_limited: paced.pacer.rate_limited_count(),
+    };
+    print_report(&report, args.format)
 }

@@ -21,7 +21,7 @@
 //! (exit 3, nothing sent): an unanswered look-up is never taken for "not invoiced".
 
 use super::Failure;
-use super::args::LiveArgs;
+use super::args::{GuardArg, LiveArgs};
 use super::connect::{Connection, config_failure};
 use crate::config::ResultsSettings;
 use crate::dintero::client::Client;
@@ -62,6 +62,7 @@ pub async fn check(
     results: &ResultsSettings,
     jobs: Vec<Job>,
     live: &LiveArgs,
+    quiet: bool,
 ) -> Result<Vec<Job>, Failure> {
     let new: Vec<&str> = jobs
         .iter()
@@ -80,7 +81,12 @@ pub async fn check(
         .filter(|r| !hits.contains_key(**r))
         .map(|r| r.to_string())
         .collect();
-    for (reference, t) in lookup_all(connection, remote).await? {
+    let remote = match live.guard {
+        GuardArg::Full => remote,
+        // The server's strict-success toggle still refuses a second invoice at send time.
+        GuardArg::Local => Vec::new(),
+    };
+    for (reference, t) in lookup_all(connection, remote, quiet).await? {
         hits.insert(reference, Hit::Remote(Box::new(t)));
     }
     if hits.is_empty() {
@@ -146,6 +152,7 @@ enum LookupFailure {
 async fn lookup_all(
     connection: &Connection,
     refs: Vec<String>,
+    quiet: bool,
 ) -> Result<Vec<(String, Transaction)>, Failure> {
     if refs.is_empty() {
         return Ok(Vec::new());
@@ -159,7 +166,7 @@ async fn lookup_all(
     let progress = Arc::new(Mutex::new(Progress::new(
         "checking at Dintero",
         Units::Items("invoices"),
-        false,
+        quiet,
     )));
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..workers {

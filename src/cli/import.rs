@@ -202,7 +202,15 @@ async fn run_live(
     if !jobs.is_empty() {
         connection.check_token().await?;
     }
-    let jobs = super::guard::check(&connection, &journal, &results_settings, jobs, live).await?;
+    let jobs = super::guard::check(
+        &connection,
+        &journal,
+        &results_settings,
+        jobs,
+        live,
+        args.report.quiet,
+    )
+    .await?;
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
     {
@@ -315,6 +323,7 @@ async fn run_live(
         pacer.rate_limited_count(),
         waiting,
     );
+    outcome.handled = total;
     outcome.reconcile(&p.validation.totals);
     let exit = outcome.exit();
     if json_out {
@@ -486,6 +495,8 @@ struct RunOutcome {
     rate_limited: u64,
     /// Valid invoices not sent yet (pending, or interrupted in flight).
     waiting: u64,
+    /// Invoices this run had to send or settle (0: an earlier run did everything).
+    handled: u64,
     /// Per currency: the valid invoices' total in the results, and the dry run's.
     reconciled: Vec<(String, i64, i64)>,
 }
@@ -531,6 +542,7 @@ impl RunOutcome {
             interrupted,
             rate_limited,
             waiting,
+            handled: 0,
             reconciled: Vec::new(),
         }
     }
@@ -604,6 +616,11 @@ impl RunOutcome {
                 self.rate_limited
             ));
         }
+        if self.handled == 0 {
+            s.push_str(
+                "This run sent nothing: every invoice was settled by an earlier run (see its journal).\n",
+            );
+        }
         s.push_str(&format!("\nResults: {}\n", results.display()));
         match self.exit() {
             Exit::Ok => s.push_str("Result: every invoice exists at Kravia.\n"),
@@ -634,6 +651,7 @@ impl RunOutcome {
             "interrupted": self.interrupted,
             "reconciled": self.reconciled.iter().all(|(_, a, b)| a == b),
             "rate_limited": self.rate_limited,
+            "handled_this_run": self.handled,
         })
     }
 }

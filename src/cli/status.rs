@@ -1,13 +1,83 @@
-//! `kravia-batch status`. (Being built: issue #5.)
+//! `kravia-batch status`: the current status of every invoice in a results file, recorded
+//! in the file and summed up per currency. The work is in [`crate::run::lifecycle`].
 
 use super::Failure;
-use super::args;
+use super::args::{self, FormatArg};
+use super::connect::{config_failure, connect};
 use crate::config::Loaded;
 use crate::exit::Exit;
+use crate::run::lifecycle::{Paced, ResultsFile, Retry, run_status};
+use anyhow::{Context, anyhow};
 
-pub fn run(_args: &args::StatusArgs, _loaded: &Loaded) -> Result<Exit, Failure> {
-    Err(Failure::new(
-        Exit::Config,
-        anyhow::anyhow!("status is not available yet"),
-    ))
+pub fn run(args: &args::StatusArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+    let file = ResultsFile::read(&args.select.results)
+        .context("cannot read the results file")
+        .map_err(config_failure)?;
+    let selected = file
+        .select(&args.select.refs)
+        .map_err(|unknown| unknown_refs(&unknown, &file))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(config_failure)?;
+    runtime.block_on(run_async(args, loaded, file, selected))
+}
+
+async fn run_async(
+    args: &args::StatusArgs,
+    loaded: &Loaded,
+    mut file: ResultsFile,
+    selected: Vec<usize>,
+) -> Result<Exit, Failure> {
+    let connection = connect(loaded, &args.conn, None, false).await?;
+    connection.check_token().await?;
+    let paced = Paced {
+        client: connection.client.clone(),
+        pacer: connection.pacer.clone(),
+        concurrency: connection.settings.concurrency.value as usize,
+        retry: Retry::default(),
+    };
+    let now = chrono::Utc::now();
+    let report = run_status(
+        &paced,
+        &mut file,
+        &selected,
+        &connection.account,
+        now,
+        args.quiet,
+    )
+    .await;
+    connection.close().await;
+    // Rows that could not be fetched keep their old values; the rest is what was learned.
+    file.write()
+        .with_context(|| {
+            format!(
+                "cannot write the results file {}; nothing else was changed",
+                file.path.display()
+            )
+        })
+        .map_err(config_failure)?;
+    let exit = report.exit();
+    if args.format == FormatArg::Json {
+        let mut j = report.json();
+        j["exit_code"] = exit.code().into();
+        println!("{j:#}");
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(exit)
+}
+
+/// `--ref` values that name no row: nothing is done.
+pub(super) fn unknown_refs(unknown: &[String], file: &ResultsFile) -> Failure {
+    Failure::new(
+        Exit::Usage,
+        anyhow!(
+            "{} reference(s) not in {}: {}. Nothing was done.",
+            unknown.len(),
+            file.path.display(),
+            unknown.join(", ")
+        ),
+    )
 }

@@ -1,13 +1,141 @@
-//! `kravia-batch void`. (Being built: issue #5.)
+//! `kravia-batch void`: cancel invoices, after checking each one's current status and
+//! asking for confirmation. The work is in [`crate::run::lifecycle`].
 
 use super::Failure;
-use super::args;
+use super::args::{self, FormatArg};
+use super::connect::{config_failure, connect};
+use crate::cli::import::journal_path;
 use crate::config::Loaded;
 use crate::exit::Exit;
+use crate::output::actions::{ActionReport, Command, render_plan};
+use crate::run::lifecycle::{Action, ActionLog, Mode, Paced, ResultsFile, Retry, execute, prepare};
+use anyhow::{Context, anyhow};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 
-pub fn run(_args: &args::VoidArgs, _loaded: &Loaded) -> Result<Exit, Failure> {
-    Err(Failure::new(
-        Exit::Config,
-        anyhow::anyhow!("void is not available yet"),
-    ))
+pub fn run(args: &args::VoidArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+    if args.select.refs.iter().all(|r| r.trim().is_empty()) && !args.all_unpaid {
+        return Err(Failure::new(
+            Exit::Usage,
+            anyhow!("say which invoices to cancel: --ref REF (repeatable) or --all-unpaid"),
+        ));
+    }
+    let file = ResultsFile::read(&args.select.results)
+        .context("cannot read the results file")
+        .map_err(config_failure)?;
+    let selected = file
+        .select(&args.select.refs)
+        .map_err(|unknown| super::status::unknown_refs(&unknown, &file))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(config_failure)?;
+    runtime.block_on(run_async(args, loaded, file, selected))
+}
+
+async fn run_async(
+    args: &args::VoidArgs,
+    loaded: &Loaded,
+    mut file: ResultsFile,
+    selected: Vec<usize>,
+) -> Result<Exit, Failure> {
+    let connection = connect(loaded, &args.conn, None, false).await?;
+    connection.check_token().await?;
+    let journal = journal_path(&file.path);
+    let log = Arc::new(
+        ActionLog::open(&journal, &connection.account)
+            .context("cannot open the journal")
+            .map_err(config_failure)?,
+    );
+    let paced = Paced {
+        client: connection.client.clone(),
+        pacer: connection.pacer.clone(),
+        concurrency: connection.settings.concurrency.value as usize,
+        retry: Retry::default(),
+    };
+    let explicit = !args.all_unpaid;
+    let mut prepared = prepare(
+        Mode::Void,
+        &paced,
+        Some(&log),
+        &file,
+        &selected,
+        explicit,
+        chrono::Utc::now(),
+        args.quiet,
+    )
+    .await
+    .map_err(config_failure)?;
+    if prepared.planned() > 0 {
+        let plan = render_plan(Command::Void, &connection.account, &prepared.items);
+        if confirm(&plan, args.yes, args.quiet)? {
+            execute(Action::Void, &paced, &log, &mut prepared, args.quiet)
+                .await
+                .context("the journal could not record a void; the results file was not rewritten. Run the same command again: it looks at each invoice first")
+                .map_err(config_failure)?;
+        } else {
+            prepared.decline();
+        }
+    }
+    let account = connection.account.clone();
+    connection.close().await;
+    prepared.apply(&mut file, chrono::Utc::now());
+    file.write()
+        .with_context(|| {
+            format!(
+                "cannot write the results file {} (the journal {} has what was done)",
+                file.path.display(),
+                journal.display()
+            )
+        })
+        .map_err(config_failure)?;
+    let report = ActionReport {
+        command: Command::Void,
+        results_file: file.path.clone(),
+        journal,
+        account,
+        items: prepared.items,
+        download_dir: None,
+        download_only: false,
+        rate_limited: paced.pacer.rate_limited_count(),
+    };
+    print_report(&report, args.format)
+}
+
+pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<Exit, Failure> {
+    let exit = report.exit();
+    if format == FormatArg::Json {
+        let mut j = report.json();
+        j["exit_code"] = exit.code().into();
+        println!("{j:#}");
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(exit)
+}
+
+/// Shows the plan on stderr and asks for `yes` on a terminal; `--yes` skips the question.
+/// Without a terminal and without `--yes`: refused (exit 2), nothing sent.
+pub(super) fn confirm(plan: &str, yes: bool, quiet: bool) -> Result<bool, Failure> {
+    if yes {
+        if !quiet {
+            eprint!("{plan}");
+        }
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        eprint!("{plan}");
+        return Err(Failure::new(
+            Exit::Usage,
+            anyhow!(
+                "no terminal to confirm on: pass --yes to confirm the list above. Nothing was sent."
+            ),
+        ));
+    }
+    eprint!("{plan}Type yes to go ahead: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
 }

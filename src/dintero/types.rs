@@ -12,6 +12,15 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+/// An integer, or `None` for anything else (missing, `null`, a string, a fraction): an
+/// unexpected amount must not fail the parse of the whole transaction.
+fn lenient_i64<'de, D>(d: D) -> Result<Option<i64>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Option::<Value>::deserialize(d)?.and_then(|v| v.as_i64()))
+}
+
 /// `null` or missing both give the type's default.
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
@@ -25,6 +34,9 @@ where
 pub const META_INVOICE_NUMBER: &str = "kravia:invoice_number";
 /// `metadata["kravia:invoice_url"]`
 pub const META_INVOICE_URL: &str = "kravia:invoice_url";
+/// `metadata["kravia:invoice_channel"]`: who delivers the invoice. Not in Dintero's
+/// documented Transaction (the sandbox sends it); read when present, never required.
+pub const META_INVOICE_CHANNEL: &str = "kravia:invoice_channel";
 /// The retry code that forbids automatic retries.
 pub const DO_NOT_RETRY: &str = "DO_NOT_RETRY";
 
@@ -135,6 +147,10 @@ pub struct Event {
     /// RFC 3339 timestamp.
     #[serde(default)]
     pub created_at: Option<String>,
+    /// Amount the event concerns (minor units), e.g. what a CAPTURE received. Read
+    /// leniently: anything but an integer is `None`.
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub amount: Option<i64>,
     /// `kravia:invoice_number`, `kravia:invoice_date`, ...
     #[serde(default, deserialize_with = "null_default")]
     pub metadata: HashMap<String, Value>,
@@ -199,6 +215,11 @@ impl Transaction {
     /// URL of the invoice PDF.
     pub fn invoice_url(&self) -> Option<&str> {
         self.kravia_meta(META_INVOICE_URL)
+    }
+
+    /// `kravia:invoice_channel` (`kravia` or `merchant`), when the transaction states it.
+    pub fn invoice_channel(&self) -> Option<&str> {
+        self.kravia_meta(META_INVOICE_CHANNEL)
     }
 
     /// AUTHORIZED, CAPTURED or PARTIALLY_CAPTURED: an invoice exists.

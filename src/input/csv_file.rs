@@ -255,10 +255,7 @@ impl CsvBody {
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<CsvRow>>();
         let (blank_rows, state) = std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
-                // Spreadsheet row numbering: the header is row 1; a quoted value spanning
-                // several lines is still one row; blank lines are rows too.
-                let mut embedded: u64 = 0;
-                let mut next_line = header_line + 1;
+                let mut numbers = RowNumbers::new(header_line);
                 let mut blank_rows = 0u64;
                 loop {
                     let mut rows = empty_rx.try_recv().unwrap_or_default();
@@ -277,7 +274,7 @@ impl CsvBody {
                         let more = match reader.read_byte_record(&mut slot.rec) {
                             Ok(m) => m,
                             Err(e) => {
-                                let row = (next_line - header_line - embedded + 1) as u32;
+                                let row = numbers.failed();
                                 let _ = full_tx.send(Err(InputError::Csv {
                                     path: path.clone(),
                                     row,
@@ -290,15 +287,11 @@ impl CsvBody {
                             ended = true;
                             break;
                         }
-                        let line = slot.rec.position().map_or(next_line, |p| p.line());
-                        blank_rows += line.saturating_sub(next_line);
-                        let row = (line - header_line + 1).saturating_sub(embedded) as u32;
-                        // Lines the record spans beyond its first: where the parser stands
-                        // now, less the terminator (a final record without one may be
-                        // undercounted, which no later row depends on).
-                        let inner = reader.position().line().saturating_sub(line + 1);
-                        embedded += inner;
-                        next_line = line + 1 + inner;
+                        let (row, skipped) = numbers.next(
+                            slot.rec.position().map(|p| p.line()),
+                            reader.position().line(),
+                        );
+                        blank_rows += skipped;
                         slot.row = row;
                         if slot
                             .rec
@@ -362,6 +355,51 @@ impl CsvBody {
         info.blank_rows = blank_rows;
         info.encoding = Some(state.describe().to_string());
         Ok(info)
+    }
+}
+
+/// Row numbers of the records after the header, as problems name them: the header is
+/// row 1; a quoted value spanning several lines is still one row. Shared with the
+/// annotated copy ([`crate::output::annotate`]), whose rows must be exactly these.
+///
+/// Known limits (the csv parser takes a record's position before it skips the line
+/// ends in front of it): empty lines are not counted as rows, and in a file with CRLF
+/// line ends the first data row is numbered 1, like the header, and every later one
+/// one less than the line it is on.
+pub struct RowNumbers {
+    header_line: u64,
+    embedded: u64,
+    next_line: u64,
+}
+
+impl RowNumbers {
+    /// `header_line`: the parser's line of the header record.
+    pub fn new(header_line: u64) -> RowNumbers {
+        RowNumbers {
+            header_line,
+            embedded: 0,
+            next_line: header_line + 1,
+        }
+    }
+
+    /// The row of the record just read, and the blank lines skipped before it.
+    /// `record_line`: the record's position line; `parser_line`: the parser's line now.
+    pub fn next(&mut self, record_line: Option<u64>, parser_line: u64) -> (u32, u64) {
+        let line = record_line.unwrap_or(self.next_line);
+        let skipped = line.saturating_sub(self.next_line);
+        let row = (line.saturating_sub(self.header_line) + 1).saturating_sub(self.embedded) as u32;
+        // Lines the record spans beyond its first: where the parser stands now, less the
+        // terminator (a final record without one may be undercounted, which no later
+        // row depends on).
+        let inner = parser_line.saturating_sub(line + 1);
+        self.embedded += inner;
+        self.next_line = line + 1 + inner;
+        (row, skipped)
+    }
+
+    /// The row of a record the parser failed on.
+    pub fn failed(&self) -> u32 {
+        (self.next_line.saturating_sub(self.header_line) + 1).saturating_sub(self.embedded) as u32
     }
 }
 

@@ -153,6 +153,25 @@ pub fn open(
     Ok((headers, info, body))
 }
 
+/// Calls `f(row, cells)` with every non-empty row of `sheet`, from the sheet's first
+/// row, exactly as the reader hands them to the validator (same cell values, same row
+/// numbers), until `f` returns false. For writers that copy the sheet (the annotated
+/// copy), so that their rows cannot drift from the rows problems name.
+pub fn for_each_row_of(
+    path: &Path,
+    sheet: &str,
+    mut f: impl FnMut(u32, &[CellRef<'_>]) -> bool,
+) -> Result<(), InputError> {
+    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    let mut body = ExcelBody {
+        workbook,
+        sheet: sheet.to_string(),
+        header_row: 0,
+        path: path.to_path_buf(),
+    };
+    body.for_each_row(|row| f(row.row, &row.cells))
+}
+
 impl ExcelBody {
     /// Calls `f` with each row in order (row numbers as Excel shows them), until it
     /// returns false.

@@ -9,7 +9,9 @@ mod csv_file;
 mod encoding;
 mod excel;
 
+pub use csv_file::RowNumbers;
 pub use encoding::{Enc, EncodingState};
+pub use excel::for_each_row_of as for_each_sheet_row;
 
 use crate::problem::Problem;
 use chrono::{NaiveDate, NaiveDateTime};

@@ -3,9 +3,12 @@
 //! Files are written atomically (a temporary file in the same folder, then a rename), so
 //! a crash never leaves half a report or results file where a wrapper script looks.
 
+pub mod actions;
+pub mod annotate;
 pub mod progress;
 pub mod report;
 pub mod results;
+pub mod status;
 pub mod summary;
 
 use std::io::{BufWriter, Write};

@@ -233,6 +233,14 @@ pub fn read_results(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
     }
 }
 
+/// The delimiter of a CSV results file as [`read_results`] sees it (`;`, `,` or tab), so
+/// a command that rewrites the file keeps its dialect.
+pub fn results_csv_delimiter(path: &Path) -> Result<u8, ResultsError> {
+    let raw = std::fs::read(path).map_err(|e| ResultsError::io(path, e))?;
+    let text = decode_csv_text(path, &raw)?;
+    Ok(sniff_delimiter(text.as_bytes()))
+}
+
 // ---------------------------------------------------------------------------------------
 // Amounts
 

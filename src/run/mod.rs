@@ -2,6 +2,7 @@
 //! invoice exactly once.
 
 pub mod journal;
+pub mod lifecycle;
 pub mod pacing;
 pub mod registry;
 pub mod scheduler;

@@ -66,6 +66,12 @@ pub struct Faults {
     /// `POST /v1/sessions/{id}/pay` answers `{"success": true, "actions": []}`
     /// instead of the Transaction.
     pub two_step_pay_result_shape: bool,
+    /// Merchant references whose `GET /v1/transactions/{id}` is answered 503, every
+    /// time (a transaction that stays out of reach, unlike the once-per-reference rules).
+    pub transaction_get_unavailable: Vec<String>,
+    /// `POST /v1/transactions/{id}/void` answers 202 Accepted with no body
+    /// (Dintero's asynchronous case). The void still takes effect at once.
+    pub void_async: bool,
 }
 
 impl Default for Faults {
@@ -80,6 +86,8 @@ impl Default for Faults {
             spurious_401: FaultRule::Never,
             fail_status: FaultRule::Never,
             two_step_pay_result_shape: false,
+            transaction_get_unavailable: Vec::new(),
+            void_async: false,
         }
     }
 }
@@ -196,6 +204,19 @@ impl FaultEngine {
     /// Whether `two_step_pay_result_shape` is on.
     pub fn pay_result_shape(&self) -> bool {
         self.faults.two_step_pay_result_shape
+    }
+
+    /// Whether `GET /v1/transactions/{id}` of `reference` is to fail.
+    pub fn transaction_unavailable(&self, reference: &str) -> bool {
+        self.faults
+            .transaction_get_unavailable
+            .iter()
+            .any(|r| r == reference)
+    }
+
+    /// Whether `void_async` is on.
+    pub fn void_async(&self) -> bool {
+        self.faults.void_async
     }
 
     fn rule(&self, kind: FaultKind) -> &FaultRule {

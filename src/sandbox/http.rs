@@ -527,8 +527,16 @@ async fn get_transaction(
     let found = shared
         .state()
         .transaction(&account, &id)
-        .map(|t| t.to_json());
-    json_response(StatusCode::OK, &try_response!(found))
+        .map(|t| (t.merchant_reference.clone(), t.to_json()));
+    let (reference, json) = try_response!(found);
+    if shared.faults().transaction_unavailable(&reference) {
+        return error_response(&ApiError::new(
+            ApiErrorKind::Unavailable,
+            "SERVICE_UNAVAILABLE",
+            "sandbox fault: transaction_get_unavailable",
+        ));
+    }
+    json_response(StatusCode::OK, &json)
 }
 
 async fn void_transaction(
@@ -537,8 +545,12 @@ async fn void_transaction(
     headers: HeaderMap,
 ) -> Response {
     let account = try_response!(gate(&shared, &headers).await);
-    let voided = shared.state().void(&account, &id, Utc::now());
-    json_response(StatusCode::OK, &try_response!(voided).to_json())
+    let voided = try_response!(shared.state().void(&account, &id, Utc::now()));
+    if shared.faults().void_async() {
+        // Dintero's asynchronous answer: accepted, nothing to read yet.
+        return StatusCode::ACCEPTED.into_response();
+    }
+    json_response(StatusCode::OK, &voided.to_json())
 }
 
 async fn capture_transaction(
