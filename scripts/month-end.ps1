@@ -559,8 +559,12 @@ Show-Result $rj
 Say ''
 switch ($code) {
     0 {
-        Say "DONE: every invoice of $base is at Kravia."
-        Say "Keep the results file with the month's papers."
+        if ($rehearsal) {
+            Say "REHEARSAL DONE: the simulated Kravia accepted every invoice of $base."
+        } else {
+            Say "DONE: every invoice of $base is at Kravia."
+            Say "Keep the results file with the month's papers."
+        }
     }
     4 {
         Say 'PARTLY DONE: some invoices were not created. The results file says why, for each one'
@@ -607,6 +611,6 @@ switch ($code) {
     }
 }
 if ($rehearsal) {
-    Say '(This was a rehearsal: nothing real was sent.)'
+    Say '(This was a rehearsal: nothing real was sent. Without --sandbox the same steps send for real.)'
 }
 exit $code

@@ -565,8 +565,12 @@ py result-text "$run_json"
 say ""
 case "$code" in
 0)
-    say "DONE: every invoice of $base is at Kravia."
-    say "Keep the results file with the month's papers."
+    if [ "$rehearsal" = yes ]; then
+        say "REHEARSAL DONE: the simulated Kravia accepted every invoice of $base."
+    else
+        say "DONE: every invoice of $base is at Kravia."
+        say "Keep the results file with the month's papers."
+    fi
     ;;
 4)
     say "PARTLY DONE: some invoices were not created. The results file says why, for each one"
@@ -613,6 +617,6 @@ case "$code" in
     ;;
 esac
 if [ "$rehearsal" = yes ]; then
-    say "(This was a rehearsal: nothing real was sent.)"
+    say "(This was a rehearsal: nothing real was sent. Without --sandbox the same steps send for real.)"
 fi
 exit "$code"

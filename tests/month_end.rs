@@ -439,7 +439,8 @@ fn a_rehearsal_keeps_apart_from_the_real_run() {
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("REHEARSAL: the invoices go to a simulated Kravia")
-            && out.contains("(This was a rehearsal: nothing real was sent.)"),
+            && out.contains("REHEARSAL DONE: the simulated Kravia accepted every invoice")
+            && out.contains("(This was a rehearsal: nothing real was sent."),
         "{out}"
     );
     assert!(month.beside("november.rehearsal.results.csv").is_file());
