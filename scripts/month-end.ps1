@@ -431,8 +431,8 @@ Say ''
 switch ($code) {
     0 { }
     1 {
-        Say 'NOTHING WAS SENT: the file has errors.'
         if ($kind -eq 'summary') {
+            Say 'NOTHING WAS SENT: the file has errors.'
             if (Test-Path -LiteralPath $annotated -PathType Leaf) {
                 $shownFile = $annotated
                 Say 'A checked copy of your file, with a status and a message on every row, is here:'
@@ -452,6 +452,7 @@ switch ($code) {
             Say '     or correct them in the accounting system and export the file again.'
             Say '  2. Run this again.'
         } else {
+            Say 'NOTHING WAS SENT: the file cannot be read.'
             Say 'What to do: export the invoices again from the accounting system (as CSV UTF-8'
             Say 'or as an Excel workbook), then run this again. If the message speaks of a column,'
             Say "the export's columns need to be mapped: ask whoever set up kravia-batch."

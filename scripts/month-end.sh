@@ -443,8 +443,8 @@ say ""
 case "$code" in
 0) ;;
 1)
-    say "NOTHING WAS SENT: the file has errors."
     if [ "$fact_kind" = "summary" ]; then
+        say "NOTHING WAS SENT: the file has errors."
         shown=
         if [ -f "$annotated" ]; then
             shown=$annotated
@@ -465,6 +465,7 @@ case "$code" in
         say "     or correct them in the accounting system and export the file again."
         say "  2. Run this again."
     else
+        say "NOTHING WAS SENT: the file cannot be read."
         say "What to do: export the invoices again from the accounting system (as CSV UTF-8"
         say "or as an Excel workbook), then run this again. If the message speaks of a column,"
         say "the export's columns need to be mapped: ask whoever set up kravia-batch."
