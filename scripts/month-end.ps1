@@ -381,6 +381,8 @@ $resuming = $false
 if ($null -ne $previous) {
     $when = 'earlier'
     if ($previous.started_at) { $when = $previous.started_at }
+    # PowerShell 7 reads a date-like JSON string as a date.
+    if ($when -is [datetime]) { $when = $when.ToString('yyyy-MM-dd HH:mm') }
     $prevCode = $previous.exit_code
     if ($null -eq $prevCode) {
         $resuming = $true
