@@ -76,7 +76,7 @@ fi
 
 # Files written next to the export; full paths, so that every path shown can be found.
 base=$(basename -- "$input")
-dir=$(cd -- "$(dirname -- "$input")" && pwd)
+dir=$(CDPATH='' cd -- "$(dirname -- "$input")" && pwd)
 input="$dir/$base"
 case "$base" in
 *.*) stem=${base%.*} ext=${base##*.} ;;
@@ -376,7 +376,7 @@ open_file() {
     *) return 1 ;;
     esac
     case "$(uname -s)" in
-    Darwin) open -- "$1" >/dev/null 2>&1 ;;
+    Darwin) open "$1" >/dev/null 2>&1 ;; # an absolute path: never read as an option
     *)
         command -v xdg-open >/dev/null 2>&1 || return 1
         # xdg-open may wait for the program it starts: leave it running in the background.
