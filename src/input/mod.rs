@@ -8,10 +8,11 @@
 mod csv_file;
 mod encoding;
 mod excel;
+mod lines;
 
-pub use csv_file::RowNumbers;
 pub use encoding::{Enc, EncodingState};
 pub use excel::for_each_row_of as for_each_sheet_row;
+pub use lines::{LineCounter, RowNumbers};
 
 use crate::problem::Problem;
 use chrono::{NaiveDate, NaiveDateTime};
