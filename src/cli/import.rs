@@ -51,6 +51,23 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         super::plan::check(&prepared, plan)?;
     }
     let v = &prepared.validation;
+    // --skip-invalid sends whole valid invoices only. A row in error that names no
+    // invoice (no readable merchant_reference) may be a line of any of them: then no
+    // invoice can be called complete, and nothing is sent.
+    let loose: Vec<String> = v
+        .problems
+        .iter()
+        .filter(|p| p.is_error() && p.reference.is_none())
+        .filter_map(|p| p.row.map(|r| r.to_string()))
+        .collect();
+    if live.skip_invalid && !loose.is_empty() {
+        super::validate::print_outcome(&prepared, &args.report)?;
+        eprintln!(
+            "Nothing was sent: row(s) {} have errors and name no invoice (no readable merchant_reference), so any invoice could be missing a line. Fix those rows and run again.",
+            loose.join(", ")
+        );
+        return Ok(Exit::InputErrors);
+    }
     if v.errors() > 0 && !live.skip_invalid {
         // Nothing is sent when the file has any error: show the same report as the dry run.
         super::validate::print_outcome(&prepared, &args.report)?;

@@ -256,6 +256,7 @@ impl CsvBody {
             total_bytes,
             path,
         } = self;
+        let reference_column = sink.reference_column();
         let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(1);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<CsvRow>>();
         let (blank_rows, state) = std::thread::scope(|scope| {
@@ -306,13 +307,13 @@ impl CsvBody {
                         if let Some(p) =
                             check_width(&slot.rec, row, header_width, empty_header_from)
                         {
-                            problems.push(p);
+                            problems.push(tie(p, &slot.rec, reference_column));
                             continue;
                         }
                         match state.check(&slot.rec, row) {
                             Ok(enc) => slot.enc = enc,
                             Err(p) => {
-                                problems.push(p);
+                                problems.push(tie(p, &slot.rec, reference_column));
                                 continue;
                             }
                         }
@@ -358,6 +359,19 @@ impl CsvBody {
         info.encoding = Some(state.describe().to_string());
         Ok(info)
     }
+}
+
+/// Ties an unreadable row's problem to the invoice its reference cell names (read
+/// leniently: a bad byte elsewhere in the row does not hide the reference).
+fn tie(p: Problem, rec: &ByteRecord, reference_column: Option<usize>) -> Problem {
+    let Some(cell) = reference_column.and_then(|c| rec.get(c)) else {
+        return p;
+    };
+    let text = match std::str::from_utf8(cell) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => Enc::Windows1252.decode(cell),
+    };
+    p.with_reference(text.trim())
 }
 
 /// A row with more cells than the header (other than empty trailing ones), or fewer

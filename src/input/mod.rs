@@ -75,6 +75,11 @@ pub trait ChunkSink {
     fn chunk<R: RowCells>(&mut self, rows: &[R], problems: Vec<Problem>);
     /// Called after each chunk with the bytes (or rows) done and the total, for progress.
     fn progress(&mut self, _done: u64, _total: u64) {}
+    /// The column holding each row's invoice reference, so that a row the reader cannot
+    /// read is still tied to its invoice (which must then not be sent without it).
+    fn reference_column(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// What kind of file it is.
