@@ -12,7 +12,9 @@ use crate::exit::Exit;
 use crate::model::money::format_minor_nordic;
 use crate::model::{Currency, Invoice};
 use crate::output::progress::{Progress, Units};
-use crate::output::results::{ResultRow, ResultStatus, default_results_path, write_results};
+use crate::output::results::{
+    ResultRow, ResultStatus, default_results_path, read_results, write_results,
+};
 use crate::run::journal::{
     InvoiceEntry, Journal, META_ACCOUNT_ID, META_INPUT_PATH, META_INPUT_SHA256, Recorded, Status,
 };
@@ -305,6 +307,7 @@ async fn run_live(
             }
         })
         .collect();
+    let results = keep_status_columns(results, &results_path);
     write_results(
         &results_path,
         &results,
@@ -354,6 +357,39 @@ async fn run_live(
         );
     }
     Ok(exit)
+}
+
+/// The journal knows an invoice's status at creation; `status`, `void` and `capture` keep
+/// it current in the results file. A later run of the import (a resume) rebuilds the file
+/// from the journal, and must not throw those columns away: they are carried over for
+/// every row whose transaction is the same.
+fn keep_status_columns(mut rows: Vec<ResultRow>, path: &Path) -> Vec<ResultRow> {
+    if !path.exists() {
+        return rows;
+    }
+    let old = match read_results(path) {
+        Ok(old) => old,
+        Err(e) => {
+            eprintln!("warning: {e}; its status columns are rebuilt from the journal");
+            return rows;
+        }
+    };
+    let old: HashMap<String, ResultRow> = old
+        .into_iter()
+        .map(|r| (r.merchant_reference.clone(), r))
+        .collect();
+    for row in &mut rows {
+        if let Some(o) = old.get(&row.merchant_reference)
+            && o.status_checked_at.is_some()
+            && o.transaction_id.is_some()
+            && o.transaction_id == row.transaction_id
+        {
+            row.transaction_status = o.transaction_status.clone();
+            row.status_checked_at = o.status_checked_at.clone();
+            row.status_changed_at = o.status_changed_at.clone();
+        }
+    }
+    rows
 }
 
 /// SHA-256 of a file, read in blocks.
