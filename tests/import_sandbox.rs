@@ -787,3 +787,52 @@ fn two_step_kill_9_between_the_steps_then_the_same_command_finishes() {
         );
     }
 }
+
+#[test]
+fn skip_invalid_never_sends_an_invoice_missing_an_unreadable_row() {
+    // Row 4 (a line of 2026-11-0101) has a cell too many: its invoice is incomplete, so
+    // --skip-invalid sends the other five and lists 0101 as not sent.
+    let sb = sandbox(Faults::default());
+    let (_dir, results_path) = tmp();
+    let out = import_cmd(
+        &sb,
+        Path::new("tests/data/06-inconsistent-field-count.csv"),
+        &results_path,
+        &["--skip-invalid"],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ledger = sb.ledger();
+    assert!(ledger.transactions_by_reference("2026-11-0101").is_empty());
+    assert_eq!(ledger.transactions.len(), 5);
+    assert_eq!(results(&results_path)["2026-11-0101"]["status"], "not_sent");
+}
+
+#[test]
+fn skip_invalid_sends_nothing_when_a_row_in_error_names_no_invoice() {
+    // A line whose merchant_reference is empty could belong to any invoice.
+    let sb = sandbox(Faults::default());
+    let (dir, results_path) = tmp();
+    let text = std::fs::read_to_string(SAMPLE).expect("sample");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let cut = lines[3].find(',').expect("comma");
+    lines[3] = lines[3][cut..].to_string();
+    let broken = dir.path().join("month.csv");
+    std::fs::write(&broken, lines.join("\n") + "\n").expect("write");
+    let out = import_cmd(&sb, &broken, &results_path, &["--skip-invalid"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("row(s) 4 have errors and name no invoice"),
+        "{stderr}"
+    );
+    assert!(sb.ledger().requests.is_empty(), "something was sent");
+}

@@ -19,12 +19,9 @@ struct Env {
     results: PathBuf,
 }
 
-/// The binary under test: cargo's, or `KRAVIA_BATCH_BIN` (a copy, when several
-/// worktrees share one target directory and may relink cargo's in the middle of a run).
+/// The binary under test.
 fn bin() -> PathBuf {
-    std::env::var_os("KRAVIA_BATCH_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("kravia-batch"))
+    assert_cmd::cargo::cargo_bin("kravia-batch")
 }
 
 fn base_cmd(env: &Env) -> std::process::Command {
@@ -692,5 +689,41 @@ fn example_session() {
         }) {
             println!("{}", line.trim_start_matches('\u{feff}'));
         }
+    }
+}
+
+#[test]
+fn a_resumed_import_keeps_the_status_columns() {
+    let env = imported(Faults::default());
+    env.sb
+        .mark_paid(&tx_id(&env, "2026-11-0001"), None)
+        .expect("paid");
+    let r = results_arg(&env);
+    let (code, _) = run_json(&env, &["status", &r]);
+    assert_eq!(code, 0);
+    let before = rows(&env.results)["2026-11-0001"].clone();
+    assert_eq!(before["transaction_status"], "CAPTURED");
+    // The import's command again (a resume that sends nothing) rebuilds the file from
+    // its journal: what status learned stays.
+    let (code, json) = run_json(
+        &env,
+        &[
+            "import",
+            SAMPLE,
+            "--results",
+            &r,
+            "--invoice-channel",
+            "merchant",
+        ],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["handled_this_run"], 0);
+    let after = rows(&env.results)["2026-11-0001"].clone();
+    for column in [
+        "transaction_status",
+        "status_checked_at",
+        "status_changed_at",
+    ] {
+        assert_eq!(after[column], before[column], "{column}");
     }
 }

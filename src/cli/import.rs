@@ -12,7 +12,9 @@ use crate::exit::Exit;
 use crate::model::money::format_minor_nordic;
 use crate::model::{Currency, Invoice};
 use crate::output::progress::{Progress, Units};
-use crate::output::results::{ResultRow, ResultStatus, default_results_path, write_results};
+use crate::output::results::{
+    ResultRow, ResultStatus, default_results_path, read_results, write_results,
+};
 use crate::run::journal::{
     InvoiceEntry, Journal, META_ACCOUNT_ID, META_INPUT_PATH, META_INPUT_SHA256, Recorded, Status,
 };
@@ -51,6 +53,23 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         super::plan::check(&prepared, plan)?;
     }
     let v = &prepared.validation;
+    // --skip-invalid sends whole valid invoices only. A row in error that names no
+    // invoice (no readable merchant_reference) may be a line of any of them: then no
+    // invoice can be called complete, and nothing is sent.
+    let loose: Vec<String> = v
+        .problems
+        .iter()
+        .filter(|p| p.is_error() && p.reference.is_none())
+        .filter_map(|p| p.row.map(|r| r.to_string()))
+        .collect();
+    if live.skip_invalid && !loose.is_empty() {
+        super::validate::print_outcome(&prepared, &args.report)?;
+        eprintln!(
+            "Nothing was sent: row(s) {} have errors and name no invoice (no readable merchant_reference), so any invoice could be missing a line. Fix those rows and run again.",
+            loose.join(", ")
+        );
+        return Ok(Exit::InputErrors);
+    }
     if v.errors() > 0 && !live.skip_invalid {
         // Nothing is sent when the file has any error: show the same report as the dry run.
         super::validate::print_outcome(&prepared, &args.report)?;
@@ -288,6 +307,7 @@ async fn run_live(
             }
         })
         .collect();
+    let results = keep_status_columns(results, &results_path);
     write_results(
         &results_path,
         &results,
@@ -337,6 +357,39 @@ async fn run_live(
         );
     }
     Ok(exit)
+}
+
+/// The journal knows an invoice's status at creation; `status`, `void` and `capture` keep
+/// it current in the results file. A later run of the import (a resume) rebuilds the file
+/// from the journal, and must not throw those columns away: they are carried over for
+/// every row whose transaction is the same.
+fn keep_status_columns(mut rows: Vec<ResultRow>, path: &Path) -> Vec<ResultRow> {
+    if !path.exists() {
+        return rows;
+    }
+    let old = match read_results(path) {
+        Ok(old) => old,
+        Err(e) => {
+            eprintln!("warning: {e}; its status columns are rebuilt from the journal");
+            return rows;
+        }
+    };
+    let old: HashMap<String, ResultRow> = old
+        .into_iter()
+        .map(|r| (r.merchant_reference.clone(), r))
+        .collect();
+    for row in &mut rows {
+        if let Some(o) = old.get(&row.merchant_reference)
+            && o.status_checked_at.is_some()
+            && o.transaction_id.is_some()
+            && o.transaction_id == row.transaction_id
+        {
+            row.transaction_status = o.transaction_status.clone();
+            row.status_checked_at = o.status_checked_at.clone();
+            row.status_changed_at = o.status_changed_at.clone();
+        }
+    }
+    rows
 }
 
 /// SHA-256 of a file, read in blocks.

@@ -6,6 +6,7 @@
 //! steady state allocates nothing per row.
 
 use super::encoding::{Enc, EncodingState};
+use super::lines::{LineCounter, RowNumbers};
 use super::{
     CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
@@ -43,9 +44,9 @@ impl RowCells for CsvRow {
 
 /// The rest of an opened CSV file.
 pub struct CsvBody {
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<LineCounter<BufReader<File>>>,
     state: EncodingState,
-    header_line: u64,
+    numbers: RowNumbers,
     header_width: usize,
     empty_header_from: usize,
     total_bytes: u64,
@@ -120,7 +121,10 @@ pub fn open(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
-        .from_reader(BufReader::with_capacity(256 * 1024, file));
+        .from_reader(LineCounter::new(
+            BufReader::with_capacity(256 * 1024, file),
+            0,
+        ));
 
     // The first record with any non-empty cell is the header.
     let mut rec = ByteRecord::new();
@@ -141,7 +145,8 @@ pub fn open(
             break;
         }
     }
-    let header_line = rec.position().map_or(1, |p| p.line());
+    let header_end = reader.position().byte();
+    let numbers = RowNumbers::new(reader.get_mut(), header_end);
     let enc = state.check(&rec, 1).map_err(|p| InputError::Header {
         path: path.to_path_buf(),
         row: 1,
@@ -170,7 +175,7 @@ pub fn open(
         CsvBody {
             reader,
             state,
-            header_line,
+            numbers,
             header_width,
             empty_header_from,
             total_bytes,
@@ -245,17 +250,17 @@ impl CsvBody {
         let CsvBody {
             mut reader,
             mut state,
-            header_line,
+            mut numbers,
             header_width,
             empty_header_from,
             total_bytes,
             path,
         } = self;
+        let reference_column = sink.reference_column();
         let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(1);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<CsvRow>>();
         let (blank_rows, state) = std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
-                let mut numbers = RowNumbers::new(header_line);
                 let mut blank_rows = 0u64;
                 loop {
                     let mut rows = empty_rx.try_recv().unwrap_or_default();
@@ -287,10 +292,8 @@ impl CsvBody {
                             ended = true;
                             break;
                         }
-                        let (row, skipped) = numbers.next(
-                            slot.rec.position().map(|p| p.line()),
-                            reader.position().line(),
-                        );
+                        let end = reader.position().byte();
+                        let (row, skipped) = numbers.next(reader.get_mut(), end);
                         blank_rows += skipped;
                         slot.row = row;
                         if slot
@@ -304,13 +307,13 @@ impl CsvBody {
                         if let Some(p) =
                             check_width(&slot.rec, row, header_width, empty_header_from)
                         {
-                            problems.push(p);
+                            problems.push(tie(p, &slot.rec, reference_column));
                             continue;
                         }
                         match state.check(&slot.rec, row) {
                             Ok(enc) => slot.enc = enc,
                             Err(p) => {
-                                problems.push(p);
+                                problems.push(tie(p, &slot.rec, reference_column));
                                 continue;
                             }
                         }
@@ -358,49 +361,17 @@ impl CsvBody {
     }
 }
 
-/// Row numbers of the records after the header, as problems name them: the header is
-/// row 1; a quoted value spanning several lines is still one row. Shared with the
-/// annotated copy ([`crate::output::annotate`]), whose rows must be exactly these.
-///
-/// Known limits (the csv parser takes a record's position before it skips the line
-/// ends in front of it): empty lines are not counted as rows, and in a file with CRLF
-/// line ends the first data row is numbered 1, like the header, and every later one
-/// one less than the line it is on.
-pub struct RowNumbers {
-    header_line: u64,
-    embedded: u64,
-    next_line: u64,
-}
-
-impl RowNumbers {
-    /// `header_line`: the parser's line of the header record.
-    pub fn new(header_line: u64) -> RowNumbers {
-        RowNumbers {
-            header_line,
-            embedded: 0,
-            next_line: header_line + 1,
-        }
-    }
-
-    /// The row of the record just read, and the blank lines skipped before it.
-    /// `record_line`: the record's position line; `parser_line`: the parser's line now.
-    pub fn next(&mut self, record_line: Option<u64>, parser_line: u64) -> (u32, u64) {
-        let line = record_line.unwrap_or(self.next_line);
-        let skipped = line.saturating_sub(self.next_line);
-        let row = (line.saturating_sub(self.header_line) + 1).saturating_sub(self.embedded) as u32;
-        // Lines the record spans beyond its first: where the parser stands now, less the
-        // terminator (a final record without one may be undercounted, which no later
-        // row depends on).
-        let inner = parser_line.saturating_sub(line + 1);
-        self.embedded += inner;
-        self.next_line = line + 1 + inner;
-        (row, skipped)
-    }
-
-    /// The row of a record the parser failed on.
-    pub fn failed(&self) -> u32 {
-        (self.next_line.saturating_sub(self.header_line) + 1).saturating_sub(self.embedded) as u32
-    }
+/// Ties an unreadable row's problem to the invoice its reference cell names (read
+/// leniently: a bad byte elsewhere in the row does not hide the reference).
+fn tie(p: Problem, rec: &ByteRecord, reference_column: Option<usize>) -> Problem {
+    let Some(cell) = reference_column.and_then(|c| rec.get(c)) else {
+        return p;
+    };
+    let text = match std::str::from_utf8(cell) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => Enc::Windows1252.decode(cell),
+    };
+    p.with_reference(text.trim())
 }
 
 /// A row with more cells than the header (other than empty trailing ones), or fewer

@@ -8,10 +8,11 @@
 mod csv_file;
 mod encoding;
 mod excel;
+mod lines;
 
-pub use csv_file::RowNumbers;
 pub use encoding::{Enc, EncodingState};
 pub use excel::for_each_row_of as for_each_sheet_row;
+pub use lines::{LineCounter, RowNumbers};
 
 use crate::problem::Problem;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -74,6 +75,11 @@ pub trait ChunkSink {
     fn chunk<R: RowCells>(&mut self, rows: &[R], problems: Vec<Problem>);
     /// Called after each chunk with the bytes (or rows) done and the total, for progress.
     fn progress(&mut self, _done: u64, _total: u64) {}
+    /// The column holding each row's invoice reference, so that a row the reader cannot
+    /// read is still tied to its invoice (which must then not be sent without it).
+    fn reference_column(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// What kind of file it is.

@@ -25,7 +25,9 @@
 //! validation holds already. The file appears atomically (temporary file in the same
 //! folder, then a rename), and never replaces the input.
 
-use crate::input::{CellRef, Enc, Format, InputError, RowNumbers, SourceInfo, for_each_sheet_row};
+use crate::input::{
+    CellRef, Enc, Format, InputError, LineCounter, RowNumbers, SourceInfo, for_each_sheet_row,
+};
 use crate::mapping::column_letter;
 use crate::problem::{ColumnNames, Problem, Severity};
 use crate::validate::Validation;
@@ -567,7 +569,10 @@ fn write_csv(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
-        .from_reader(std::io::BufReader::with_capacity(256 * 1024, input));
+        .from_reader(LineCounter::new(
+            std::io::BufReader::with_capacity(256 * 1024, input),
+            0,
+        ));
     let mut w = BufWriter::with_capacity(256 * 1024, file);
 
     if bom {
@@ -597,7 +602,7 @@ fn write_csv(
             break;
         }
     }
-    let header_line = rec.position().map_or(1, |p| p.line());
+    let header_end = reader.position().byte();
     let layout = Layout::new(rec.len(), ends_with_annotation(rec.iter()));
     let put = |w: &mut BufWriter<&File>,
                rec: &csv::ByteRecord,
@@ -628,7 +633,7 @@ fn write_csv(
 
     // Row numbers exactly as the reader gives them (the same code numbers them).
     let mut cursor = Cursor::new(ann.problems);
-    let mut numbers = RowNumbers::new(header_line);
+    let mut numbers = RowNumbers::new(reader.get_mut(), header_end);
     // The last data row written (the header is row 1).
     let mut last: Option<u32> = None;
     loop {
@@ -638,7 +643,8 @@ fn write_csv(
         if !more {
             break;
         }
-        let (row, _) = numbers.next(rec.position().map(|p| p.line()), reader.position().line());
+        let end = reader.position().byte();
+        let (row, _) = numbers.next(reader.get_mut(), end);
         let problems = if last.is_some_and(|l| row <= l) {
             // Two records with one number (the reader's numbering with mixed line
             // ends): harmless unless the number carries problems, which could then be

@@ -137,6 +137,8 @@ pub struct Validator<'m> {
     /// Reused buffer for assembling packed heads.
     scratch: Vec<u8>,
     progress: Option<Box<dyn FnMut(u64, u64) + 'm>>,
+    /// References of invoices with a row the reader could not read.
+    unreadable: std::collections::HashSet<String>,
 }
 
 impl<'m> Validator<'m> {
@@ -149,6 +151,7 @@ impl<'m> Validator<'m> {
             .collect();
         Validator {
             invoice_cols,
+            unreadable: Default::default(),
             scratch: Vec::new(),
             convention: settings.decimal,
             settings,
@@ -389,6 +392,7 @@ impl<'m> Validator<'m> {
             accs,
             lines,
             convention,
+            unreadable,
             ..
         } = self;
         let invoice_count = accs.len() as u64;
@@ -408,7 +412,23 @@ impl<'m> Validator<'m> {
             .into_par_iter()
             .fold(empty, |mut p, acc| {
                 let first_row = acc.first_row;
-                let f = invoice::finalize(acc, &settings);
+                let tainted = unreadable.contains(acc.reference());
+                let lines = acc.lines;
+                let reference = tainted.then(|| acc.reference().to_string());
+                let mut f = invoice::finalize(acc, &settings);
+                if let Some(reference) = reference
+                    && f.rejected.is_none()
+                {
+                    // Valid as far as its readable rows go, but a row of it is missing.
+                    f.facts = None;
+                    f.invoice = None;
+                    f.rejected = Some(invoice::Rejected {
+                        merchant_reference: reference,
+                        first_row,
+                        lines,
+                        error: "a row of this invoice could not be read (see its error); it is incomplete without it".into(),
+                    });
+                }
                 p.problems.extend(f.problems);
                 if let Some(facts) = &f.facts {
                     p.totals.add(&totals::InvoiceFacts {
@@ -455,9 +475,19 @@ impl<'m> Validator<'m> {
 }
 
 impl ChunkSink for Validator<'_> {
+    fn reference_column(&self) -> Option<usize> {
+        self.settings.map.column(Field::MerchantReference)
+    }
+
     fn chunk<R: RowCells>(&mut self, rows: &[R], problems: Vec<Problem>) {
-        // Rows the reader could not read still count as lines with errors.
+        // Rows the reader could not read still count as lines with errors, and their
+        // invoices are incomplete: never valid, whatever their other rows say.
         self.lines += problems.iter().filter(|p| p.row.is_some()).count() as u64;
+        for p in problems.iter().filter(|p| p.is_error()) {
+            if let Some(r) = &p.reference {
+                self.unreadable.insert(r.clone());
+            }
+        }
         self.problems.extend(problems);
         let convention = match self.convention {
             Some(c) => c,
