@@ -836,3 +836,51 @@ fn skip_invalid_sends_nothing_when_a_row_in_error_names_no_invoice() {
     );
     assert!(sb.ledger().requests.is_empty(), "something was sent");
 }
+
+#[test]
+fn ctrl_c_while_the_guard_checks_sends_nothing_and_exits_5() {
+    let sb = sandbox(Faults {
+        latency: Duration::from_millis(50),
+        ..Faults::default()
+    });
+    let (_dir, results_path) = tmp();
+    let child = std_cmd(
+        &sb,
+        Path::new(SAMPLE),
+        &results_path,
+        &["--rate", "8", "--concurrency", "2"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    // Wait for the guard's first look-ups (GET /v1/transactions), then interrupt.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sb.ledger().requests_to("GET", "/v1/transactions").len() < 3
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["exit_code"], 5);
+    assert!(
+        sb.ledger()
+            .requests
+            .iter()
+            .all(|r| r.method != "POST" || r.path.contains("auth")),
+        "something was sent"
+    );
+    // The same command then runs to the end.
+    let (code, json) = import(&sb, &results_path, &[]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_exactly_once(&sb, &results_path);
+}

@@ -221,15 +221,25 @@ async fn run_live(
     if !jobs.is_empty() {
         connection.check_token().await?;
     }
-    let jobs = super::guard::check(
-        &connection,
-        &journal,
-        &results_settings,
-        jobs,
-        live,
-        args.report.quiet,
-    )
-    .await?;
+    // Ctrl-C while checking: the look-ups are only reads, so they are dropped and the run
+    // ends as incomplete with nothing sent.
+    let guarded = tokio::select! {
+        checked = super::guard::check(
+            &connection,
+            &journal,
+            &results_settings,
+            jobs,
+            live,
+            args.report.quiet,
+        ) => checked?,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Failure::new(
+                Exit::Incomplete,
+                anyhow!("interrupted while checking for invoices sent before; nothing was sent. Run the same command again"),
+            ));
+        }
+    };
+    let jobs = guarded;
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
     {

@@ -115,11 +115,18 @@ fn new_bar(what: &str, units: Units, total: u64) -> ProgressBar {
         (Units::Bytes, true) => "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})".to_string(),
         (Units::Bytes, false) => "{msg} {bytes}".to_string(),
         (Units::Items(name), true) => {
-            format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {name} {{per_sec}} ETA {{eta}}")
+            format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {name} {{rate}} ETA {{eta}}")
         }
-        (Units::Items(name), false) => format!("{{msg}} {{pos}} {name} ({{per_sec}})"),
+        (Units::Items(name), false) => format!("{{msg}} {{pos}} {name} ({{rate}})"),
     };
     if let Ok(s) = ProgressStyle::with_template(&template) {
+        // Whole items per second: indicatif's own `per_sec` prints four decimals.
+        let s = s.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
         b.set_style(s.progress_chars("=> "));
     }
     b.set_message(what.to_string());
