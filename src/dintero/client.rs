@@ -338,10 +338,11 @@ impl Client {
             .await
             .map_err(|e| ApiError::from_transport(label.clone(), None, e))?;
         let status = response.status();
-        let headers = response.headers().clone();
+        // Only an error answer needs its headers (Retry-After).
+        let headers = (!status.is_success()).then(|| response.headers().clone());
         tracing::debug!(request = %label, status = status.as_u16(), "dintero");
         let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
+            Ok(b) => Vec::from(b),
             // The status already decides an error response's outcome.
             Err(_) if !status.is_success() => Vec::new(),
             Err(e) => return Err(ApiError::from_transport(label, Some(status.as_u16()), e)),
@@ -353,7 +354,12 @@ impl Client {
                 label,
             })
         } else {
-            Err(ApiError::from_response(label, status, &headers, &body))
+            Err(ApiError::from_response(
+                label,
+                status,
+                &headers.unwrap_or_default(),
+                &body,
+            ))
         }
     }
 

@@ -65,7 +65,7 @@ pub const MAX_BATCH: usize = 1024;
 /// How long the writer waits for more records after the first of a batch: a busy run
 /// (hundreds of requests a second) then shares each fsync among many records, at the cost
 /// of a few milliseconds before a request leaves.
-pub const LINGER: std::time::Duration = std::time::Duration::from_millis(8);
+pub const LINGER: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// How long a connection waits for another one's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -99,7 +99,6 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT,
     at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_reference ON events (reference);
 "#;
 
 /// Errors of the journal.
@@ -798,24 +797,26 @@ fn apply(tx: &Transaction<'_>, op: &Op, at: &str) -> rusqlite::Result<Result<(),
     };
     match op {
         Op::Intent { reference, detail } => {
-            let status: Option<String> = tx
-                .prepare_cached("SELECT status FROM invoices WHERE reference = ?1")?
-                .query_row([reference], |row| row.get(0))
-                .optional()?;
-            match status.as_deref().map(Status::parse) {
-                None => return Ok(Err(not_registered("intent", reference))),
-                Some(Some(status @ (Status::Created | Status::AlreadyExists))) => {
-                    return Ok(Err(JournalError::Refused(format!(
+            // One statement on the common path; the reason for a refusal is looked up
+            // only when nothing was updated.
+            let updated = tx
+                .prepare_cached(
+                    "UPDATE invoices SET status = ?2, attempts = attempts + 1, updated_at = ?3
+                     WHERE reference = ?1 AND status NOT IN ('created', 'already_exists')",
+                )?
+                .execute(params![reference, Status::Sending.as_str(), at])?;
+            if updated == 0 {
+                let status: Option<String> = tx
+                    .prepare_cached("SELECT status FROM invoices WHERE reference = ?1")?
+                    .query_row([reference], |row| row.get(0))
+                    .optional()?;
+                return Ok(Err(match status {
+                    None => not_registered("intent", reference),
+                    Some(status) => JournalError::Refused(format!(
                         "intent for {reference:?}: the invoice is recorded as {status}; sending it again would duplicate it"
-                    ))));
-                }
-                Some(_) => {}
+                    )),
+                }));
             }
-            tx.prepare_cached(
-                "UPDATE invoices SET status = ?2, attempts = attempts + 1, updated_at = ?3
-                 WHERE reference = ?1",
-            )?
-            .execute(params![reference, Status::Sending.as_str(), at])?;
             event(reference, "intent", detail)?;
         }
         Op::Outcome {
