@@ -120,6 +120,36 @@ fn assert_exactly_once(sb: &BlockingSandbox, results_path: &Path) {
     }
 }
 
+/// Starts the sample's import against a sandbox answering after 50 ms, at 8 invoices a
+/// second, waits until `ready` holds for the sandbox's ledger, then sends SIGINT (as
+/// Ctrl-C does) and returns what the process printed.
+fn interrupted_run(
+    sb: &BlockingSandbox,
+    results_path: &Path,
+    ready: impl Fn(&kravia_batch::sandbox::Ledger) -> bool,
+) -> std::process::Output {
+    let child = std_cmd(
+        sb,
+        Path::new(SAMPLE),
+        results_path,
+        &["--rate", "8", "--concurrency", "2"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !ready(&sb.ledger()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    child.wait_with_output().expect("wait")
+}
+
 fn tmp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
     let results = dir.path().join("results.csv");
@@ -434,26 +464,7 @@ fn ctrl_c_stops_cleanly_with_exit_5_and_the_same_command_resumes() {
         ..Faults::default()
     });
     let (_dir, results_path) = tmp();
-    let child = std_cmd(
-        &sb,
-        Path::new(SAMPLE),
-        &results_path,
-        &["--rate", "8", "--concurrency", "2"],
-    )
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped())
-    .spawn()
-    .expect("spawn");
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while sb.ledger().transactions.len() < 5 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let out = child.wait_with_output().expect("wait");
+    let out = interrupted_run(&sb, &results_path, |l| l.transactions.len() >= 5);
     assert_eq!(
         out.status.code(),
         Some(5),
@@ -844,29 +855,10 @@ fn ctrl_c_while_the_guard_checks_sends_nothing_and_exits_5() {
         ..Faults::default()
     });
     let (_dir, results_path) = tmp();
-    let child = std_cmd(
-        &sb,
-        Path::new(SAMPLE),
-        &results_path,
-        &["--rate", "8", "--concurrency", "2"],
-    )
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped())
-    .spawn()
-    .expect("spawn");
-    // Wait for the guard's first look-ups (GET /v1/transactions), then interrupt.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while sb.ledger().requests_to("GET", "/v1/transactions").len() < 3
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let out = child.wait_with_output().expect("wait");
+    // Interrupt during the guard's first look-ups (GET /v1/transactions).
+    let out = interrupted_run(&sb, &results_path, |l| {
+        l.requests_to("GET", "/v1/transactions").len() >= 3
+    });
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("nothing was sent"), "{stderr}");

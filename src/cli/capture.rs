@@ -17,18 +17,8 @@ use anyhow::Context;
 use std::sync::Arc;
 
 pub fn run(args: &args::CaptureArgs, loaded: &Loaded) -> Result<Exit, Failure> {
-    let file = ResultsFile::read(&args.select.results)
-        .context("cannot read the results file")
-        .map_err(config_failure)?;
-    let selected = file
-        .select(&args.select.refs)
-        .map_err(|unknown| super::status::unknown_refs(&unknown, &file))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(config_failure)?;
-    runtime.block_on(run_async(args, loaded, file, selected))
+    let (file, selected) = super::status::open_selection(&args.select)?;
+    super::connect::runtime()?.block_on(run_async(args, loaded, file, selected))
 }
 
 async fn run_async(

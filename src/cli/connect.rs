@@ -28,6 +28,17 @@ pub fn config_failure(e: impl Into<anyhow::Error>) -> Failure {
     Failure::new(Exit::Config, e.into())
 }
 
+/// The async runtime of a command. One thread: the work is waiting on the network, and a
+/// single thread saves the cross-thread wake-ups of a work-stealing pool (measured with
+/// bench/live_run.sh).
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(config_failure)
+}
+
 /// A command's link to Dintero.
 pub struct Connection {
     pub client: Client,

@@ -78,13 +78,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         );
         return Ok(Exit::InputErrors);
     }
-    // One thread is plenty for a few thousand requests a second, and it saves the
-    // cross-thread wake-ups of a work-stealing pool (measured: bench/live_run.sh).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(config_failure)?;
+    let runtime = super::connect::runtime()?;
     runtime.block_on(run_live(&prepared, args, live, loaded))
 }
 

@@ -3,25 +3,29 @@
 
 use super::Failure;
 use super::args::{self, FormatArg};
-use super::connect::{config_failure, connect};
+use super::connect::{config_failure, connect, runtime};
 use crate::config::Loaded;
 use crate::exit::Exit;
 use crate::run::lifecycle::{Paced, ResultsFile, Retry, run_status};
 use anyhow::{Context, anyhow};
 
 pub fn run(args: &args::StatusArgs, loaded: &Loaded) -> Result<Exit, Failure> {
-    let file = ResultsFile::read(&args.select.results)
+    let (file, selected) = open_selection(&args.select)?;
+    runtime()?.block_on(run_async(args, loaded, file, selected))
+}
+
+/// The results file of `status`, `void` or `capture`, and the rows `--ref` selects (all
+/// without it). An unknown reference stops the command before anything is fetched.
+pub(super) fn open_selection(
+    select: &args::SelectArgs,
+) -> Result<(ResultsFile, Vec<usize>), Failure> {
+    let file = ResultsFile::read(&select.results)
         .context("cannot read the results file")
         .map_err(config_failure)?;
     let selected = file
-        .select(&args.select.refs)
+        .select(&select.refs)
         .map_err(|unknown| unknown_refs(&unknown, &file))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(config_failure)?;
-    runtime.block_on(run_async(args, loaded, file, selected))
+    Ok((file, selected))
 }
 
 async fn run_async(

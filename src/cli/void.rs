@@ -20,18 +20,8 @@ pub fn run(args: &args::VoidArgs, loaded: &Loaded) -> Result<Exit, Failure> {
             anyhow!("say which invoices to cancel: --ref REF (repeatable) or --all-unpaid"),
         ));
     }
-    let file = ResultsFile::read(&args.select.results)
-        .context("cannot read the results file")
-        .map_err(config_failure)?;
-    let selected = file
-        .select(&args.select.refs)
-        .map_err(|unknown| super::status::unknown_refs(&unknown, &file))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(config_failure)?;
-    runtime.block_on(run_async(args, loaded, file, selected))
+    let (file, selected) = super::status::open_selection(&args.select)?;
+    super::connect::runtime()?.block_on(run_async(args, loaded, file, selected))
 }
 
 async fn run_async(

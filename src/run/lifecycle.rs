@@ -296,47 +296,28 @@ impl Paced {
     /// A request that is safe to repeat (a GET): paced, and retried on 429 (after the
     /// shared pause), on failures to connect, timeouts, 5xx and unreadable bodies, with
     /// backoff. 4xx and 401 are returned at once.
-    pub async fn safe<T, F, Fut>(&self, mut call: F) -> Result<T, ApiError>
+    pub async fn safe<T, F, Fut>(&self, call: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        let (mut attempt, mut limited) = (0u32, 0u32);
-        loop {
-            let permit = self.pacer.acquire().await;
-            let result = call().await;
-            drop(permit);
-            let e = match result {
-                Ok(v) => {
-                    self.pacer.succeeded();
-                    return Ok(v);
-                }
-                Err(e) => e,
-            };
-            match e.outcome {
-                Outcome::RateLimited { retry_after } => {
-                    self.pacer.rate_limited(retry_after);
-                    limited += 1;
-                    if limited >= self.retry.max_rate_limited {
-                        return Err(e);
-                    }
-                }
-                Outcome::NotSent | Outcome::Unknown | Outcome::Decode => {
-                    attempt += 1;
-                    if attempt >= self.retry.max_attempts {
-                        return Err(e);
-                    }
-                    self.backoff(attempt).await;
-                }
-                Outcome::Rejected | Outcome::Unauthorized => return Err(e),
-            }
-        }
+        self.paced(call, true).await
     }
 
     /// A request that changes something (void, capture): paced, and resent only when it
     /// provably was not processed (429, connection refused). Every other failure is
     /// returned: the caller looks at the transaction before anything else.
-    pub async fn once<T, F, Fut>(&self, mut call: F) -> Result<T, ApiError>
+    pub async fn once<T, F, Fut>(&self, call: F) -> Result<T, ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        self.paced(call, false).await
+    }
+
+    /// `repeatable`: whether an answer that may have been processed (timeout, 5xx,
+    /// unreadable) may be sent again.
+    async fn paced<T, F, Fut>(&self, mut call: F, repeatable: bool) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
@@ -361,14 +342,16 @@ impl Paced {
                         return Err(e);
                     }
                 }
-                Outcome::NotSent => {
-                    attempt += 1;
-                    if attempt >= self.retry.max_attempts {
-                        return Err(e);
-                    }
-                    self.backoff(attempt).await;
-                }
+                Outcome::NotSent => {}
+                Outcome::Unknown | Outcome::Decode if repeatable => {}
                 _ => return Err(e),
+            }
+            if !matches!(e.outcome, Outcome::RateLimited { .. }) {
+                attempt += 1;
+                if attempt >= self.retry.max_attempts {
+                    return Err(e);
+                }
+                self.backoff(attempt).await;
             }
         }
     }
