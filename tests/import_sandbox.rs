@@ -3,6 +3,8 @@
 //! ends with every invoice created exactly once and the results file agreeing with the
 //! sandbox's ledger.
 
+mod common;
+
 use assert_cmd::Command;
 use kravia_batch::sandbox::{BlockingSandbox, FaultRule, Faults, SandboxConfig, start_blocking};
 use serde_json::Value;
@@ -74,25 +76,8 @@ fn import(sb: &BlockingSandbox, results: &Path, extra: &[&str]) -> (i32, Value) 
     (out.status.code().unwrap_or(-1), json)
 }
 
-/// The results file as reference -> row (a map of column -> value).
 fn results(path: &Path) -> HashMap<String, HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).expect("results");
-    let text = text.trim_start_matches('\u{feff}');
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(b',')
-        .from_reader(text.as_bytes());
-    let headers = r.headers().expect("headers").clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("record");
-            let row: HashMap<String, String> = headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect();
-            (row["merchant_reference"].clone(), row)
-        })
-        .collect()
+    common::results_map(path)
 }
 
 /// Every invoice of the sample exists exactly once, and the results file names it.

@@ -3,6 +3,8 @@
 //! each command's output, exit code, results file and the sandbox's ledger must agree.
 //! No output of any command may show the client secret or a bearer token.
 
+mod common;
+
 use kravia_batch::run::lifecycle::{Action, ActionLog};
 use kravia_batch::sandbox::{BlockingSandbox, Faults, SandboxConfig, start_blocking};
 use serde_json::Value;
@@ -105,25 +107,8 @@ fn results_arg(env: &Env) -> String {
     env.results.to_str().expect("utf-8 path").to_string()
 }
 
-/// The results file as reference -> column -> value.
 fn rows(path: &Path) -> HashMap<String, HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).expect("results");
-    let text = text.trim_start_matches('\u{feff}');
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(b',')
-        .from_reader(text.as_bytes());
-    let headers = r.headers().expect("headers").clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("record");
-            let row: HashMap<String, String> = headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect();
-            (row["merchant_reference"].clone(), row)
-        })
-        .collect()
+    common::results_map(path)
 }
 
 fn tx_id(env: &Env, reference: &str) -> String {
