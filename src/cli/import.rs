@@ -397,7 +397,7 @@ fn keep_status_columns(mut rows: Vec<ResultRow>, path: &Path) -> Vec<ResultRow> 
 }
 
 /// SHA-256 of a file, read in blocks.
-fn file_sha256(path: &Path) -> std::io::Result<String> {
+pub(super) fn file_sha256(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();

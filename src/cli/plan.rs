@@ -16,9 +16,7 @@ use crate::exit::Exit;
 use crate::plan::{FileRef, Plan, Source, diff};
 use anyhow::{Context, anyhow};
 use chrono::{SecondsFormat, Utc};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 /// Writes the plan of a validated file.
@@ -149,7 +147,7 @@ fn defaults(p: &Prepared) -> BTreeMap<String, String> {
 
 /// A file's path (as given) and SHA-256.
 fn file_ref(path: &Path) -> Result<FileRef, Failure> {
-    let sha256 = sha256_of(path)
+    let sha256 = super::import::file_sha256(path)
         .with_context(|| format!("cannot read {}", path.display()))
         .map_err(|e| Failure::new(Exit::Config, e))?;
     Ok(FileRef {
@@ -158,14 +156,3 @@ fn file_ref(path: &Path) -> Result<FileRef, Failure> {
     })
 }
 
-fn sha256_of(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        match file.read(&mut buf)? {
-            0 => return Ok(hex::encode(hasher.finalize())),
-            n => hasher.update(&buf[..n]),
-        }
-    }
-}
