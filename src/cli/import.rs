@@ -78,6 +78,8 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         );
         return Ok(Exit::InputErrors);
     }
+    // --report, --annotate, --emit-payloads: the same files as the dry run's.
+    super::validate::write_side_files(&prepared, &args.report)?;
     let runtime = super::connect::runtime()?;
     runtime.block_on(run_live(&prepared, args, live, loaded))
 }

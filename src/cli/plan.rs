@@ -155,4 +155,3 @@ fn file_ref(path: &Path) -> Result<FileRef, Failure> {
         sha256,
     })
 }
-

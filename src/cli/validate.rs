@@ -144,9 +144,9 @@ pub fn run(
     print_outcome(&p, report)
 }
 
-/// Writes the report and payload files asked for and prints the summary; returns the
-/// dry run's exit code.
-pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure> {
+/// Writes the error report, the annotated copy and the payloads asked for (the dry run
+/// and the live import alike).
+pub fn write_side_files(p: &Prepared, report: &ReportArgs) -> Result<(), Failure> {
     let v = &p.validation;
     if let Some(path) = &report.report {
         write_report(path, &v.problems, &p.names, p.output_delimiter())
@@ -161,6 +161,14 @@ pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure>
             .with_context(|| format!("cannot write the payloads {}", path.display()))
             .map_err(|e| Failure::new(Exit::Config, e))?;
     }
+    Ok(())
+}
+
+/// Writes the report and payload files asked for and prints the summary; returns the
+/// dry run's exit code.
+pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure> {
+    let v = &p.validation;
+    write_side_files(p, report)?;
     let exit = if v.errors() > 0 {
         Exit::InputErrors
     } else {
