@@ -861,3 +861,37 @@ fn ctrl_c_while_the_guard_checks_sends_nothing_and_exits_5() {
     assert_eq!(code, 0, "{json:#}");
     assert_exactly_once(&sb, &results_path);
 }
+
+#[test]
+fn a_live_import_writes_the_report_annotated_copy_and_payloads_asked_for() {
+    let sb = sandbox(Faults::default());
+    let (dir, results_path) = tmp();
+    let (annotated, report, payloads) = (
+        dir.path().join("checked.csv"),
+        dir.path().join("errors.csv"),
+        dir.path().join("payloads.jsonl"),
+    );
+    let (code, json) = import(
+        &sb,
+        &results_path,
+        &[
+            "--annotate",
+            annotated.to_str().expect("utf-8"),
+            "--report",
+            report.to_str().expect("utf-8"),
+            "--emit-payloads",
+            payloads.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    let copy = std::fs::read_to_string(&annotated).expect("annotated copy");
+    assert_eq!(copy.lines().filter(|l| l.ends_with(",ok,")).count(), 60);
+    assert!(report.is_file());
+    assert_eq!(
+        std::fs::read_to_string(&payloads)
+            .expect("payloads")
+            .lines()
+            .count(),
+        25
+    );
+}
