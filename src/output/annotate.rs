@@ -393,16 +393,7 @@ fn atomically(
         path: out.to_path_buf(),
         source,
     };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".annotate-");
-    // A temporary file is private (0600); the copy is an ordinary file, for the umask to
-    // narrow as it does for any other.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let tmp = builder.tempfile_in(folder(out)).map_err(io)?;
+    let tmp = super::temp_file_in(folder(out)).map_err(io)?;
     fill(tmp.as_file())?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(out).map_err(|e| io(e.error))?;

@@ -14,6 +14,20 @@ pub mod summary;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+/// A temporary file in `dir` that becomes an ordinary file when renamed into place:
+/// tempfile makes its files private (0600), but a report, results file or invoice PDF
+/// should get the permissions any other file the user saves gets (0666 less the umask).
+pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".kravia-batch-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// Writes a file through `fill`, then renames it into place.
 pub fn atomic_write(
     path: &Path,
@@ -23,7 +37,7 @@ pub fn atomic_write(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let tmp = temp_file_in(dir)?;
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w)?;

@@ -694,7 +694,7 @@ fn write_xlsx(path: &Path, rows: &[ResultRow]) -> Result<(), ResultsError> {
         _ => Path::new("."),
     };
     let io = |e| ResultsError::io(path, e);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let mut tmp = super::temp_file_in(dir).map_err(io)?;
     tmp.write_all(&buf).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;

@@ -1460,7 +1460,7 @@ pub fn save_pdf(dir: &Path, name: &str, bytes: &[u8]) -> Result<Saved, String> {
         Err(e) => return Err(format!("{}: {e}", path.display())),
     }
     let io = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let mut tmp = crate::output::temp_file_in(dir).map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
