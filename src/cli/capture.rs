@@ -5,11 +5,11 @@
 use super::Failure;
 use super::args;
 use super::connect::{config_failure, connect};
-use super::void::{confirm, print_report};
+use super::void::confirm;
 use crate::cli::import::journal_path;
 use crate::config::Loaded;
 use crate::exit::Exit;
-use crate::output::actions::{ActionReport, Command, render_plan};
+use crate::output::actions::{Command, render_plan};
 use crate::run::lifecycle::{
     Action, ActionLog, Mode, Paced, ResultsFile, Retry, download_invoices, execute, prepare,
 };
@@ -24,7 +24,7 @@ pub fn run(args: &args::CaptureArgs, loaded: &Loaded) -> Result<Exit, Failure> {
 async fn run_async(
     args: &args::CaptureArgs,
     loaded: &Loaded,
-    mut file: ResultsFile,
+    file: ResultsFile,
     selected: Vec<usize>,
 ) -> Result<Exit, Failure> {
     let connection = connect(loaded, &args.conn, None, false).await?;
@@ -88,27 +88,19 @@ async fn run_async(
         )
         .await;
     }
-    let account = connection.account.clone();
-    connection.close().await;
-    prepared.apply(&mut file, chrono::Utc::now());
-    file.write()
-        .with_context(|| {
-            format!(
-                "cannot write the results file {} (the journal {} has what was done)",
-                file.path.display(),
-                journal.display()
-            )
-        })
-        .map_err(config_failure)?;
-    let report = ActionReport {
+    let ended = super::void::Ended {
         command: Command::Capture,
-        results_file: file.path.clone(),
-        journal,
-        account,
-        items: prepared.items,
         download_dir: args.download_invoices.clone(),
         download_only: args.download_only,
-        rate_limited: paced.pacer.rate_limited_count(),
     };
-    print_report(&report, args.format)
+    super::void::finish(
+        connection,
+        file,
+        journal,
+        prepared,
+        &paced,
+        ended,
+        args.format,
+    )
+    .await
 }

@@ -3,12 +3,14 @@
 
 use super::Failure;
 use super::args::{self, FormatArg};
-use super::connect::{config_failure, connect};
+use super::connect::{Connection, config_failure, connect};
 use crate::cli::import::journal_path;
 use crate::config::Loaded;
 use crate::exit::Exit;
 use crate::output::actions::{ActionReport, Command, render_plan};
-use crate::run::lifecycle::{Action, ActionLog, Mode, Paced, ResultsFile, Retry, execute, prepare};
+use crate::run::lifecycle::{
+    Action, ActionLog, Mode, Paced, Prepared, ResultsFile, Retry, execute, prepare,
+};
 use anyhow::{Context, anyhow};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
@@ -27,7 +29,7 @@ pub fn run(args: &args::VoidArgs, loaded: &Loaded) -> Result<Exit, Failure> {
 async fn run_async(
     args: &args::VoidArgs,
     loaded: &Loaded,
-    mut file: ResultsFile,
+    file: ResultsFile,
     selected: Vec<usize>,
 ) -> Result<Exit, Failure> {
     let connection = connect(loaded, &args.conn, None, false).await?;
@@ -68,6 +70,41 @@ async fn run_async(
             prepared.decline();
         }
     }
+    let ended = Ended {
+        command: Command::Void,
+        download_dir: None,
+        download_only: false,
+    };
+    finish(
+        connection,
+        file,
+        journal,
+        prepared,
+        &paced,
+        ended,
+        args.format,
+    )
+    .await
+}
+
+/// What differs between the ends of `void` and `capture`.
+pub(super) struct Ended {
+    pub command: Command,
+    pub download_dir: Option<std::path::PathBuf>,
+    pub download_only: bool,
+}
+
+/// The common end of `void` and `capture`: closes the connection, records what was
+/// learned in the results file, and prints the report.
+pub(super) async fn finish(
+    connection: Connection,
+    mut file: ResultsFile,
+    journal: std::path::PathBuf,
+    prepared: Prepared,
+    paced: &Paced,
+    ended: Ended,
+    format: FormatArg,
+) -> Result<Exit, Failure> {
     let account = connection.account.clone();
     connection.close().await;
     prepared.apply(&mut file, chrono::Utc::now());
@@ -81,16 +118,16 @@ async fn run_async(
         })
         .map_err(config_failure)?;
     let report = ActionReport {
-        command: Command::Void,
+        command: ended.command,
         results_file: file.path.clone(),
         journal,
         account,
         items: prepared.items,
-        download_dir: None,
-        download_only: false,
+        download_dir: ended.download_dir,
+        download_only: ended.download_only,
         rate_limited: paced.pacer.rate_limited_count(),
     };
-    print_report(&report, args.format)
+    print_report(&report, format)
 }
 
 pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<Exit, Failure> {
