@@ -448,13 +448,15 @@ fn pick_opt<T>(
         }
         None => None,
     };
-    if flag.is_none() && file.is_none() && env(name).is_none_or(|v| v.trim().is_empty()) {
-        return Ok(None);
-    }
-    // `pick` never reaches its default here: one of the three is set.
-    let mut flag = flag.map(Some);
-    let file = file.map(Some);
-    let sourced = pick(flag.take(), env, name, |s| parse(s).map(Some), file, None)?;
+    // Unset everywhere: `pick`'s default, `None`.
+    let sourced = pick(
+        flag.map(Some),
+        env,
+        name,
+        |s| parse(s).map(Some),
+        file.map(Some),
+        None,
+    )?;
     Ok(sourced.value.map(|value| Sourced {
         value,
         source: sourced.source,

@@ -220,6 +220,20 @@ fn a_broken_config_file_names_the_key_and_exits_3() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml") && err.contains("rate"), "{err}");
+    // A value out of range names the file and the key.
+    std::fs::write(&path, "[run]\nconcurrency = 0\n").expect("write");
+    let out = bin(dir.path())
+        .arg("--config")
+        .arg(&path)
+        .args(["config", "check", "--offline"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("run.concurrency"),
+        "{err}"
+    );
     // A config file that was named but does not exist is an error, not silence.
     let out = bin(dir.path())
         .args([

@@ -9,8 +9,8 @@
 use super::Failure;
 use super::args::{ConfigCheckArgs, FormatArg};
 use super::connect::{
-    config_failure, connect, credential_env, credential_source, endpoint_settings, process_env,
-    run_settings,
+    connect, credential_env, credential_source, endpoint_settings, process_env, run_settings,
+    settings_failure,
 };
 use crate::config::{self, Loaded, Source, Sourced};
 use crate::dintero::credentials::{
@@ -91,7 +91,7 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         source: Some(run.flow.source.clone()),
     });
     let input = config::input_defaults(&config::InputFlags::default(), env, file)
-        .map_err(config_failure)?;
+        .map_err(|e| settings_failure(loaded, e))?;
     lines.push(opt_line("input.currency", &input.currency, "NOK"));
     lines.push(opt_line("input.country", &input.country, "NO"));
     lines.push(opt_line(
@@ -113,7 +113,8 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         &mapping,
         "none (column names and aliases)",
     ));
-    let results = config::results_settings(None, env, file).map_err(config_failure)?;
+    let results =
+        config::results_settings(None, env, file).map_err(|e| settings_failure(loaded, e))?;
     let dir = results.dir.as_ref().map(|d| Sourced {
         value: d.value.display().to_string(),
         source: d.source.clone(),

@@ -39,6 +39,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(config_failure)
 }
 
+/// A settings error, naming the config file when a value of it is at fault.
+pub fn settings_failure(loaded: &Loaded, e: config::ConfigFileError) -> Failure {
+    match (&e, &loaded.path) {
+        (config::ConfigFileError::Value(_), Some(path)) => Failure::new(
+            Exit::Config,
+            anyhow::Error::new(e).context(format!("{} has a setting to correct", path.display())),
+        ),
+        _ => config_failure(e),
+    }
+}
+
 /// A command's link to Dintero.
 pub struct Connection {
     pub client: Client,
@@ -135,7 +146,8 @@ pub fn run_settings(
         request_timeout: conn.request_timeout,
         flow,
     };
-    config::run_settings(&flags, &process_env, &loaded.file).map_err(config_failure)
+    config::run_settings(&flags, &process_env, &loaded.file)
+        .map_err(|e| settings_failure(loaded, e))
 }
 
 /// Resolves the endpoints (flags > environment > config file > defaults).
@@ -149,7 +161,7 @@ pub fn endpoint_settings(
         &process_env,
         &loaded.file,
     )
-    .map_err(config_failure)
+    .map_err(|e| settings_failure(loaded, e))
 }
 
 /// Connects: to a fresh in-process sandbox when `in_process_sandbox`, else to the

@@ -110,7 +110,7 @@ async fn run_live(
 
     let results_settings =
         crate::config::results_settings(live.results_format, &process_env, &loaded.file)
-            .map_err(config_failure)?;
+            .map_err(|e| super::connect::settings_failure(loaded, e))?;
     let results_format = results_settings.format.value;
     let results_path = match (&live.results, &results_settings.dir) {
         (Some(path), _) => path.clone(),

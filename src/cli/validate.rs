@@ -53,7 +53,7 @@ pub fn prepare(
         mapping: args.mapping.clone(),
     };
     let input_defaults = config::input_defaults(&flags, &super::connect::process_env, &loaded.file)
-        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+        .map_err(|e| super::connect::settings_failure(loaded, e))?;
     let mapping_path = input_defaults.mapping.as_ref().map(|m| m.value.clone());
     let mapping_file = match &mapping_path {
         Some(p) => Some(MappingFile::load(p).map_err(|e| Failure::new(Exit::Config, e.into()))?),
