@@ -10,11 +10,8 @@ use crate::cli::import::journal_path;
 use crate::config::Loaded;
 use crate::exit::Exit;
 use crate::output::actions::{Command, render_plan};
-use crate::run::lifecycle::{
-    Action, ActionLog, Mode, Paced, ResultsFile, Retry, download_invoices, execute, prepare,
-};
+use crate::run::lifecycle::{Action, Mode, ResultsFile, download_invoices, execute, prepare};
 use anyhow::Context;
-use std::sync::Arc;
 
 pub fn run(args: &args::CaptureArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     let (file, selected) = super::status::open_selection(&args.select)?;
@@ -34,18 +31,9 @@ async fn run_async(
     let log = if args.download_only {
         None
     } else {
-        Some(Arc::new(
-            ActionLog::open(&journal, &connection.account)
-                .context("cannot open the journal")
-                .map_err(config_failure)?,
-        ))
+        Some(super::void::open_log(&journal, &connection.account)?)
     };
-    let paced = Paced {
-        client: connection.client.clone(),
-        pacer: connection.pacer.clone(),
-        concurrency: connection.settings.concurrency.value as usize,
-        retry: Retry::default(),
-    };
+    let paced = connection.paced();
     let mode = if args.download_only {
         Mode::DownloadOnly
     } else {

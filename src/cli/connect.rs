@@ -70,6 +70,17 @@ impl Connection {
         }
     }
 
+    /// Paced, retried requests for `status`, `void` and `capture`, at this connection's
+    /// rate and concurrency.
+    pub fn paced(&self) -> crate::run::lifecycle::Paced {
+        crate::run::lifecycle::Paced {
+            client: self.client.clone(),
+            pacer: self.pacer.clone(),
+            concurrency: self.settings.concurrency.value as usize,
+            retry: crate::run::lifecycle::Retry::default(),
+        }
+    }
+
     /// Gets a first token: unreachable hosts and wrong credentials stop a command here,
     /// before anything is sent.
     pub async fn check_token(&self) -> Result<(), Failure> {

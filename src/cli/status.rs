@@ -6,7 +6,7 @@ use super::args::{self, FormatArg};
 use super::connect::{config_failure, connect, runtime};
 use crate::config::Loaded;
 use crate::exit::Exit;
-use crate::run::lifecycle::{Paced, ResultsFile, Retry, run_status};
+use crate::run::lifecycle::{ResultsFile, run_status};
 use anyhow::{Context, anyhow};
 
 pub fn run(args: &args::StatusArgs, loaded: &Loaded) -> Result<Exit, Failure> {
@@ -36,12 +36,7 @@ async fn run_async(
 ) -> Result<Exit, Failure> {
     let connection = connect(loaded, &args.conn, None, false).await?;
     connection.check_token().await?;
-    let paced = Paced {
-        client: connection.client.clone(),
-        pacer: connection.pacer.clone(),
-        concurrency: connection.settings.concurrency.value as usize,
-        retry: Retry::default(),
-    };
+    let paced = connection.paced();
     let now = chrono::Utc::now();
     let report = run_status(
         &paced,

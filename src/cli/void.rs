@@ -9,7 +9,7 @@ use crate::config::Loaded;
 use crate::exit::Exit;
 use crate::output::actions::{ActionReport, Command, render_plan};
 use crate::run::lifecycle::{
-    Action, ActionLog, Mode, Paced, Prepared, ResultsFile, Retry, execute, prepare,
+    Action, ActionLog, Mode, Paced, Prepared, ResultsFile, execute, prepare,
 };
 use anyhow::{Context, anyhow};
 use std::io::{BufRead, IsTerminal, Write};
@@ -35,17 +35,8 @@ async fn run_async(
     let connection = connect(loaded, &args.conn, None, false).await?;
     connection.check_token().await?;
     let journal = journal_path(&file.path);
-    let log = Arc::new(
-        ActionLog::open(&journal, &connection.account)
-            .context("cannot open the journal")
-            .map_err(config_failure)?,
-    );
-    let paced = Paced {
-        client: connection.client.clone(),
-        pacer: connection.pacer.clone(),
-        concurrency: connection.settings.concurrency.value as usize,
-        retry: Retry::default(),
-    };
+    let log = open_log(&journal, &connection.account)?;
+    let paced = connection.paced();
     let explicit = !args.all_unpaid;
     let mut prepared = prepare(
         Mode::Void,
@@ -85,6 +76,18 @@ async fn run_async(
         args.format,
     )
     .await
+}
+
+/// The import's journal, where `void` and `capture` record each action before sending it.
+pub(super) fn open_log(
+    journal: &std::path::Path,
+    account: &str,
+) -> Result<Arc<ActionLog>, Failure> {
+    Ok(Arc::new(
+        ActionLog::open(journal, account)
+            .with_context(|| format!("cannot open the journal {}", journal.display()))
+            .map_err(config_failure)?,
+    ))
 }
 
 /// What differs between the ends of `void` and `capture`.
