@@ -362,12 +362,9 @@ impl Scheduler {
             let id = match session.clone() {
                 Some(id) => id,
                 None => {
-                    let permit = self.pacer.acquire().await;
-                    // Creating a session invoices nothing: no intent is needed, and a
+                    // Creating a session invoices nothing: no intent is journaled, and a
                     // session whose answer was lost is simply replaced by a new one.
-                    self.journal
-                        .event(reference, "session", "POST /v1/sessions")
-                        .await?;
+                    let permit = self.pacer.acquire().await;
                     let created = self.client.create_session(&session_request(invoice)).await;
                     drop(permit);
                     let created = match created {
