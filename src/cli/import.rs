@@ -65,9 +65,13 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         .collect();
     if live.skip_invalid && !loose.is_empty() {
         super::validate::print_outcome(&prepared, &args.report)?;
+        let more = match loose.len() {
+            n if n > 20 => format!(" and {} more", n - 20),
+            _ => String::new(),
+        };
         eprintln!(
-            "Nothing was sent: row(s) {} have errors and name no invoice (no readable merchant_reference), so any invoice could be missing a line. Fix those rows and run again.",
-            loose.join(", ")
+            "Nothing was sent: row(s) {}{more} have errors and name no invoice (no readable merchant_reference), so any invoice could be missing a line. Fix those rows and run again.",
+            loose[..loose.len().min(20)].join(", ")
         );
         return Ok(Exit::InputErrors);
     }
