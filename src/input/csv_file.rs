@@ -22,25 +22,60 @@ const SNIFF_BYTES: usize = 64 * 1024;
 /// Delimiters tried, in order of preference on a tie.
 const CANDIDATES: [u8; 4] = [b';', b',', b'\t', b'|'];
 
-/// One CSV record with its row number and the encoding it is decoded with.
-pub struct CsvRow {
-    rec: ByteRecord,
+/// One CSV record of a chunk, already checked and decoded to text, with its row number.
+pub struct CsvRow<'a> {
+    /// The chunk's text (see [`Chunk`]).
+    text: &'a str,
+    /// Where each of this row's fields ends in `text`.
+    ends: &'a [u32],
+    /// Where its first field starts.
+    start: u32,
     row: u32,
-    enc: Enc,
 }
 
-impl RowCells for CsvRow {
+impl RowCells for CsvRow<'_> {
     fn row(&self) -> u32 {
         self.row
     }
 
     fn cell(&self, col: usize) -> CellRef<'_> {
-        match self.rec.get(col) {
-            Some(b) if !b.is_empty() => CellRef::Text(self.enc.decode(b)),
+        let Some(&end) = self.ends.get(col) else {
+            return CellRef::Empty;
+        };
+        // A field starts one byte (the separator) after the one before it ends.
+        let start = match col.checked_sub(1) {
+            Some(prev) => self.ends[prev] + 1,
+            None => self.start,
+        };
+        match self.text.get(start as usize..end as usize) {
+            Some(t) if !t.is_empty() => CellRef::Text(std::borrow::Cow::Borrowed(t)),
             _ => CellRef::Empty,
         }
     }
 }
+
+/// Where a row's fields are in its chunk.
+#[derive(Clone, Copy)]
+struct Span {
+    /// Index of its first field in `Chunk::ends`.
+    first: u32,
+    fields: u32,
+    start: u32,
+    row: u32,
+}
+
+/// A chunk of rows stored end to end: one text buffer (every field followed by
+/// [`super::encoding::FIELD_END`]) and the field ends, so that the rows of a chunk sit together in
+/// memory and are validated as UTF-8 without a pass per field.
+#[derive(Default)]
+struct Chunk {
+    text: Vec<u8>,
+    ends: Vec<u32>,
+    spans: Vec<Span>,
+}
+
+/// A chunk grows until it has this many rows, or this much text.
+const CHUNK_TEXT: usize = 16 << 20;
 
 /// The rest of an opened CSV file.
 pub struct CsvBody {
@@ -235,8 +270,7 @@ fn sniff_delimiter(prefix: &[u8], truncated: bool) -> Option<u8> {
 }
 
 struct Batch {
-    rows: Vec<CsvRow>,
-    used: usize,
+    chunk: Chunk,
     problems: Vec<Problem>,
     bytes: u64,
 }
@@ -258,30 +292,28 @@ impl CsvBody {
         } = self;
         let reference_column = sink.reference_column();
         let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(1);
-        let (empty_tx, empty_rx) = mpsc::channel::<Vec<CsvRow>>();
+        let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
         let (blank_rows, state) = std::thread::scope(|scope| {
+            let read_path = path.clone();
             let producer = scope.spawn(move || {
                 let mut blank_rows = 0u64;
+                // Records are read as bytes here, checked, and appended to the chunk's
+                // text (decoded if they are Windows-1252).
+                let mut raw = ByteRecord::new();
                 loop {
-                    let mut rows = empty_rx.try_recv().unwrap_or_default();
-                    let mut used = 0;
+                    let mut chunk = empty_rx.try_recv().unwrap_or_default();
+                    chunk.text.clear();
+                    chunk.ends.clear();
+                    chunk.spans.clear();
                     let mut problems = Vec::new();
                     let mut ended = false;
-                    while used < CHUNK_ROWS {
-                        if used == rows.len() {
-                            rows.push(CsvRow {
-                                rec: ByteRecord::new(),
-                                row: 0,
-                                enc: Enc::Utf8,
-                            });
-                        }
-                        let slot = &mut rows[used];
-                        let more = match reader.read_byte_record(&mut slot.rec) {
+                    while chunk.spans.len() < CHUNK_ROWS && chunk.text.len() < CHUNK_TEXT {
+                        let more = match reader.read_byte_record(&mut raw) {
                             Ok(m) => m,
                             Err(e) => {
                                 let row = numbers.failed();
                                 let _ = full_tx.send(Err(InputError::Csv {
-                                    path: path.clone(),
+                                    path: read_path,
                                     row,
                                     message: e.to_string(),
                                 }));
@@ -295,35 +327,30 @@ impl CsvBody {
                         let end = reader.position().byte();
                         let (row, skipped) = numbers.next(reader.get_mut(), end);
                         blank_rows += skipped;
-                        slot.row = row;
-                        if slot
-                            .rec
-                            .iter()
-                            .all(|f| f.iter().all(u8::is_ascii_whitespace))
-                        {
+                        if raw.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                             blank_rows += 1;
                             continue;
                         }
-                        if let Some(p) =
-                            check_width(&slot.rec, row, header_width, empty_header_from)
-                        {
-                            problems.push(tie(p, &slot.rec, reference_column));
+                        if let Some(p) = check_width(&raw, row, header_width, empty_header_from) {
+                            problems.push(tie(p, &raw, reference_column));
                             continue;
                         }
-                        match state.check(&slot.rec, row) {
-                            Ok(enc) => slot.enc = enc,
-                            Err(p) => {
-                                problems.push(tie(p, &slot.rec, reference_column));
-                                continue;
-                            }
+                        let first = chunk.ends.len() as u32;
+                        let start = chunk.text.len() as u32;
+                        match state.append(&raw, row, &mut chunk.text, &mut chunk.ends) {
+                            Ok(()) => chunk.spans.push(Span {
+                                first,
+                                fields: chunk.ends.len() as u32 - first,
+                                start,
+                                row,
+                            }),
+                            Err(p) => problems.push(tie(p, &raw, reference_column)),
                         }
-                        used += 1;
                     }
                     let bytes = reader.position().byte();
                     if full_tx
                         .send(Ok(Batch {
-                            rows,
-                            used,
+                            chunk,
                             problems,
                             bytes,
                         }))
@@ -337,10 +364,41 @@ impl CsvBody {
             let mut failure = None;
             for batch in full_rx.iter() {
                 match batch {
-                    Ok(b) => {
-                        sink.chunk(&b.rows[..b.used], b.problems);
-                        sink.progress(b.bytes, total_bytes);
-                        let _ = empty_tx.send(b.rows);
+                    Ok(Batch {
+                        chunk,
+                        problems,
+                        bytes,
+                    }) => {
+                        // Every row appended was checked to be UTF-8 (or decoded to
+                        // it), so this only fails on a bug; say so rather than panic.
+                        let text = match String::from_utf8(chunk.text) {
+                            Ok(t) => t,
+                            Err(e) => {
+                                failure = Some(InputError::Csv {
+                                    path: path.clone(),
+                                    row: chunk.spans.first().map_or(0, |s| s.row),
+                                    message: format!("internal: chunk text is not UTF-8 ({e})"),
+                                });
+                                break;
+                            }
+                        };
+                        let rows: Vec<CsvRow<'_>> = chunk
+                            .spans
+                            .iter()
+                            .map(|s| CsvRow {
+                                text: &text,
+                                ends: &chunk.ends[s.first as usize..(s.first + s.fields) as usize],
+                                start: s.start,
+                                row: s.row,
+                            })
+                            .collect();
+                        sink.chunk(&rows, problems);
+                        drop(rows);
+                        sink.progress(bytes, total_bytes);
+                        let _ = empty_tx.send(Chunk {
+                            text: text.into_bytes(),
+                            ..chunk
+                        });
                     }
                     Err(e) => {
                         failure = Some(e);

@@ -4,9 +4,10 @@
 //! stand on any of the invoice's rows, so they are checked once the whole file has been
 //! read, here, in parallel over invoices.
 
+use super::Settings;
 use super::head::HeadValue;
+use super::shard::InvoiceAcc;
 use super::totals::RateSum;
-use super::{InvoiceAcc, Settings};
 use crate::mapping::Field;
 use crate::model::{
     BillingAddress, Country, Currency, CustomerType, Invoice, InvoiceChannel, Line, ProductType,

@@ -14,6 +14,7 @@ mod blocks;
 mod head;
 mod invoice;
 mod row;
+mod shard;
 pub mod totals;
 
 pub use invoice::Rejected;
@@ -22,16 +23,13 @@ pub use totals::{CurrencyTotal, Largest, RateSum, RateTotal, Totals};
 use crate::input::{ChunkSink, RowCells};
 use crate::mapping::{ColumnMap, Defaults, Field};
 use crate::model::{
-    Country, Currency, CustomerType, DecimalConvention, Evidence, Invoice, InvoiceChannel, Line,
+    Country, Currency, CustomerType, DecimalConvention, Evidence, Invoice, InvoiceChannel,
     ProductType,
 };
 use crate::problem::Problem;
-use blocks::Blocks;
-use head::{HeadValue, PackedHead};
 use rayon::prelude::*;
-use row::{RowContext, RowDraft, evidence_of, parse_row, text_of};
-use smallvec::SmallVec;
-use std::borrow::Cow;
+use row::{RowContext, evidence_of, parse_row, reference_of};
+use shard::{Common, Shard, shard_of};
 use std::hash::BuildHasher;
 
 /// Values used for invoice-level fields the file leaves out.
@@ -96,46 +94,19 @@ impl Validation {
     }
 }
 
-/// Everything known about one invoice while the file is being read.
-pub struct InvoiceAcc {
-    /// The fingerprint of the first row's invoice-level cells (two halves: a `u128`
-    /// would pad the struct to 16-byte alignment).
-    fingerprint: [u64; 2],
-    first_row: u32,
-    lines: u32,
-    invalid: bool,
-    head: PackedHead,
-    rates: SmallVec<[RateSum; 1]>,
-    extra: Option<Box<Extra>>,
-}
-
-/// Per-line data, kept only when needed.
-#[derive(Default)]
-struct Extra {
-    lines: Vec<Line>,
-    line_ids: Vec<(Option<Box<str>>, u32)>,
-}
-
-impl InvoiceAcc {
-    fn reference(&self) -> &str {
-        self.head.first().map_or("", |v| v.text)
-    }
-}
-
 /// The streaming validator; feed it with [`crate::input::Table::read_all`].
 pub struct Validator<'m> {
     settings: Settings<'m>,
     convention: Option<DecimalConvention>,
     hasher: foldhash::fast::FixedState,
-    index: hashbrown::HashTable<u32>,
-    accs: Blocks<InvoiceAcc>,
+    shards: Vec<Shard>,
+    /// Problems of rows the reader could not read.
     problems: Vec<Problem>,
+    /// Lines the reader could not read.
     lines: u64,
     has_line_ids: bool,
     /// Invoice-level fields present in the file (other than the reference), with columns.
     invoice_cols: Vec<(Field, usize)>,
-    /// Reused buffer for assembling packed heads.
-    scratch: Vec<u8>,
     progress: Option<Box<dyn FnMut(u64, u64) + 'm>>,
     /// References of invoices with a row the reader could not read.
     unreadable: std::collections::HashSet<String>,
@@ -149,15 +120,16 @@ impl<'m> Validator<'m> {
             .mapped()
             .filter(|(f, _)| f.is_invoice_level() && *f != Field::MerchantReference)
             .collect();
+        // More shards than threads, so that a thread slowed by the reader still gets
+        // its share: shards are handed out to whichever thread is free.
+        let shards = (rayon::current_num_threads() * 4).clamp(1, 64);
         Validator {
             invoice_cols,
             unreadable: Default::default(),
-            scratch: Vec::new(),
             convention: settings.decimal,
             settings,
             hasher: foldhash::fast::FixedState::with_seed(0x6b72_6176_6961),
-            index: hashbrown::HashTable::new(),
-            accs: Blocks::default(),
+            shards: (0..shards).map(|_| Shard::default()).collect(),
             problems: Vec::new(),
             lines: 0,
             has_line_ids,
@@ -200,202 +172,25 @@ impl<'m> Validator<'m> {
         }
     }
 
-    /// Adds a row to its invoice, in file order: invoice-level cells are compared with
-    /// what earlier rows of the invoice said, and the parsed line is folded in.
-    fn merge<R: RowCells>(&mut self, r: &R, d: RowDraft<'_>) {
-        let row = r.row();
-        let map = self.settings.map;
-        self.lines += 1;
-        let RowDraft {
-            reference,
-            hash,
-            fingerprint,
-            line,
-            problems,
-        } = d;
-        let row_failed = !problems.is_empty();
-        self.problems
-            .extend(problems.into_iter().map(|p| p.with_reference(&reference)));
-        if reference.is_empty() {
-            self.problems.push(Problem::error(
-                row,
-                map.column(Field::MerchantReference),
-                None,
-                "merchant_reference is empty: every line needs the reference of the invoice it belongs to",
-            ));
-            return;
-        }
-        let reference: &str = &reference;
-        let invoice_cols = &self.invoice_cols;
-        let cells = || -> SmallVec<[(Field, Cow<'_, str>, bool); 20]> {
-            invoice_cols
-                .iter()
-                .filter_map(|&(f, col)| {
-                    let c = r.cell(col);
-                    (!c.is_blank()).then(|| {
-                        let (t, n) = text_of(c);
-                        (f, t, n)
-                    })
-                })
-                .collect()
-        };
-        let accs = &mut self.accs;
-        let found = self
-            .index
-            .find(hash, |&i| accs[i as usize].reference() == reference)
-            .copied();
-        let idx = match found {
-            // Same cells as the invoice's first row: nothing to compare or add.
-            Some(i) if accs[i as usize].fingerprint == split(fingerprint) => i as usize,
-            Some(i) => {
-                let acc = &mut accs[i as usize];
-                let cells = cells();
-                let slots = acc.head.slots(acc.first_row);
-                let mut new_values: SmallVec<[HeadValue<'_>; 4]> = SmallVec::new();
-                for (field, text, from_number) in &cells {
-                    match slots[field.index()] {
-                        Some(old) if !same_value(*field, old.text, text) => {
-                            self.problems.push(
-                                Problem::error(
-                                    row,
-                                    map.column(*field),
-                                    Some(text.to_string()),
-                                    format!(
-                                        "{field} differs from '{}' on row {} of the same invoice {reference}: the rows of one invoice must agree (leave the cell blank to repeat the first value)",
-                                        old.text, old.row
-                                    ),
-                                )
-                                .with_reference(reference),
-                            );
-                            acc.invalid = true;
-                        }
-                        Some(_) => {}
-                        None => new_values.push(HeadValue {
-                            field: *field,
-                            text,
-                            row,
-                            from_number: *from_number,
-                        }),
-                    }
-                }
-                if !new_values.is_empty() {
-                    let first_row = acc.first_row;
-                    acc.head.extend(first_row, new_values, &mut self.scratch);
-                }
-                i as usize
-            }
-            None => {
-                let i = accs.len();
-                let cells = cells();
-                let mut head = PackedHead::default();
-                head.extend(
-                    row,
-                    std::iter::once(HeadValue {
-                        field: Field::MerchantReference,
-                        text: reference,
-                        row,
-                        from_number: false,
-                    })
-                    .chain(cells.iter().map(|(field, text, from_number)| {
-                        HeadValue {
-                            field: *field,
-                            text,
-                            row,
-                            from_number: *from_number,
-                        }
-                    })),
-                    &mut self.scratch,
-                );
-                if reference.chars().count() > 35 {
-                    self.problems.push(
-                        Problem::warning(
-                            row,
-                            map.column(Field::MerchantReference),
-                            Some(reference.to_string()),
-                            "merchant_reference is longer than 35 characters; Kravia is reported to reject longer ones",
-                        )
-                        .with_reference(reference),
-                    );
-                }
-                accs.push(InvoiceAcc {
-                    fingerprint: split(fingerprint),
-                    first_row: row,
-                    lines: 0,
-                    invalid: false,
-                    head,
-                    rates: SmallVec::new(),
-                    extra: None,
-                });
-                let hasher = &self.hasher;
-                self.index.insert_unique(hash, i as u32, |&j| {
-                    hasher.hash_one(accs[j as usize].reference())
-                });
-                i
-            }
-        };
-        let acc = &mut self.accs[idx];
-        acc.lines += 1;
-        if row_failed {
-            acc.invalid = true;
-        }
-        let keep = self.settings.keep;
-        if self.has_line_ids || keep {
-            let extra = acc.extra.get_or_insert_with(Default::default);
-            if self.has_line_ids {
-                extra.line_ids.push((
-                    line.as_ref()
-                        .and_then(|l| l.line_id.as_deref())
-                        .map(Box::from),
-                    row,
-                ));
-            }
-        }
-        let Some(line) = line else {
-            acc.invalid = true;
-            return;
-        };
-        match acc.rates.iter_mut().find(|r| r.rate == line.vat) {
-            Some(r) => {
-                r.lines += 1;
-                r.gross += line.amount;
-                r.vat += line.vat_amount;
-            }
-            None => acc.rates.push(RateSum {
-                rate: line.vat,
-                lines: 1,
-                gross: line.amount,
-                vat: line.vat_amount,
-            }),
-        }
-        if keep && !acc.invalid {
-            let position = acc.lines;
-            if let Some(extra) = acc.extra.as_mut() {
-                extra.lines.push(Line {
-                    row,
-                    line_id: position.to_string(),
-                    item_id: line.item_id.map(|s| s.into_owned()),
-                    description: line.description.into_owned(),
-                    quantity: line.quantity,
-                    amount: line.amount,
-                    vat: line.vat,
-                    vat_amount: line.vat_amount,
-                });
-            }
-        }
-    }
-
     /// Checks every invoice as a whole and returns the outcome.
     pub fn finish(self) -> Validation {
         let Validator {
             settings,
             mut problems,
-            accs,
-            lines,
+            shards,
+            mut lines,
             convention,
             unreadable,
             ..
         } = self;
-        let invoice_count = accs.len() as u64;
+        let mut parts = Vec::with_capacity(shards.len());
+        for shard in shards {
+            problems.extend(shard.problems);
+            lines += shard.lines;
+            parts.push(shard.accs);
+        }
+        let invoice_count = parts.iter().map(|a| a.len() as u64).sum();
+        let accs = parts.into_par_iter().flat_map(|a| a.into_par_iter());
         struct Part {
             totals: Totals,
             problems: Vec<Problem>,
@@ -504,48 +299,36 @@ impl ChunkSink for Validator<'_> {
             convention,
             self.settings.defaults.currency,
         );
-        let drafts: Vec<RowDraft<'_>> = rows
+        let hashes: Vec<u64> = rows
             .par_iter()
-            .with_min_len(256)
-            .map(|r| parse_row(r, &ctx))
+            .with_min_len(1024)
+            .map(|r| ctx.hasher.hash_one(reference_of(r, &ctx).as_ref()))
             .collect();
-        for (r, d) in rows.iter().zip(drafts) {
-            self.merge(r, d);
-        }
+        let common = Common {
+            map: self.settings.map,
+            invoice_cols: &self.invoice_cols,
+            hasher: self.hasher.clone(),
+            has_line_ids: self.has_line_ids,
+            keep: self.settings.keep,
+        };
+        let count = self.shards.len();
+        self.shards
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(k, shard)| {
+                let mut scratch = Vec::new();
+                for (r, &hash) in rows.iter().zip(&hashes) {
+                    if shard_of(hash, count) == k {
+                        let draft = parse_row(r, &ctx, hash, &mut scratch);
+                        shard.merge(r, draft, &common);
+                    }
+                }
+            });
     }
 
     fn progress(&mut self, done: u64, total: u64) {
         if let Some(p) = self.progress.as_mut() {
             p(done, total);
         }
-    }
-}
-
-fn split(f: u128) -> [u64; 2] {
-    [(f >> 64) as u64, f as u64]
-}
-
-/// Whether two invoice-level values are the same, ignoring what does not change their
-/// meaning (case for codes and e-mail, spaces in numbers).
-fn same_value(field: Field, a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    match field {
-        Field::CustomerType
-        | Field::PaymentProductType
-        | Field::Currency
-        | Field::Country
-        | Field::InvoiceChannel
-        | Field::Email => a.eq_ignore_ascii_case(b),
-        Field::OrganizationNumber | Field::PhoneNumber | Field::PostalCode => {
-            let strip = |s: &str| {
-                s.chars()
-                    .filter(|c| c.is_alphanumeric() || *c == '+')
-                    .collect::<String>()
-            };
-            strip(a) == strip(b)
-        }
-        _ => false,
     }
 }

@@ -1,0 +1,285 @@
+//! One shard of the invoices being read: those whose reference hashes to it.
+//!
+//! A row belongs to exactly one invoice, and an invoice to exactly one shard, so the
+//! shards of a chunk are merged in parallel, each walking the chunk in file order: every
+//! invoice still sees its rows in the order the file has them, which is what the
+//! "first row wins, later rows must agree" rule needs.
+
+use super::blocks::Blocks;
+use super::head::{HeadValue, PackedHead};
+use super::row::{RowDraft, text_of};
+use super::totals::RateSum;
+use crate::input::RowCells;
+use crate::mapping::{ColumnMap, Field};
+use crate::model::Line;
+use crate::problem::Problem;
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::hash::BuildHasher;
+
+/// What every shard reads and none changes.
+pub struct Common<'a> {
+    pub map: &'a ColumnMap,
+    pub invoice_cols: &'a [(Field, usize)],
+    pub hasher: foldhash::fast::FixedState,
+    pub has_line_ids: bool,
+    pub keep: bool,
+}
+
+/// Everything known about one invoice while the file is being read.
+pub struct InvoiceAcc {
+    /// The fingerprint of the first row's invoice-level cells (two halves: a `u128`
+    /// would pad the struct to 16-byte alignment).
+    fingerprint: [u64; 2],
+    pub first_row: u32,
+    pub lines: u32,
+    pub invalid: bool,
+    pub head: PackedHead,
+    pub rates: SmallVec<[RateSum; 1]>,
+    pub extra: Option<Box<Extra>>,
+}
+
+/// Per-line data, kept only when needed.
+#[derive(Default)]
+pub struct Extra {
+    pub lines: Vec<Line>,
+    pub line_ids: Vec<(Option<Box<str>>, u32)>,
+}
+
+impl InvoiceAcc {
+    pub fn reference(&self) -> &str {
+        self.head.first().map_or("", |v| v.text)
+    }
+}
+
+/// The invoices of one shard, and the problems and lines merged into them.
+#[derive(Default)]
+pub struct Shard {
+    index: hashbrown::HashTable<u32>,
+    pub accs: Blocks<InvoiceAcc>,
+    pub problems: Vec<Problem>,
+    pub lines: u64,
+    /// Reused buffer for assembling packed heads.
+    scratch: Vec<u8>,
+}
+
+/// The shard a reference hash belongs to. Bits 32 and up: the hash table inside the
+/// shard indexes by the low bits and tags by the top seven, so those stay spread.
+pub fn shard_of(hash: u64, shards: usize) -> usize {
+    ((hash >> 32) as usize) % shards
+}
+
+impl Shard {
+    /// Adds a row to its invoice, in file order: invoice-level cells are compared with
+    /// what earlier rows of the invoice said, and the parsed line is folded in.
+    pub fn merge<R: RowCells>(&mut self, r: &R, d: RowDraft<'_>, c: &Common<'_>) {
+        let row = r.row();
+        let map = c.map;
+        self.lines += 1;
+        let RowDraft {
+            reference,
+            hash,
+            fingerprint,
+            line,
+            problems,
+        } = d;
+        let row_failed = !problems.is_empty();
+        self.problems
+            .extend(problems.into_iter().map(|p| p.with_reference(&reference)));
+        if reference.is_empty() {
+            self.problems.push(Problem::error(
+                row,
+                map.column(Field::MerchantReference),
+                None,
+                "merchant_reference is empty: every line needs the reference of the invoice it belongs to",
+            ));
+            return;
+        }
+        let reference: &str = &reference;
+        let invoice_cols = c.invoice_cols;
+        let cells = || -> SmallVec<[(Field, Cow<'_, str>, bool); 20]> {
+            invoice_cols
+                .iter()
+                .filter_map(|&(f, col)| {
+                    let c = r.cell(col);
+                    (!c.is_blank()).then(|| {
+                        let (t, n) = text_of(c);
+                        (f, t, n)
+                    })
+                })
+                .collect()
+        };
+        let accs = &mut self.accs;
+        let found = self
+            .index
+            .find(hash, |&i| accs[i as usize].reference() == reference)
+            .copied();
+        let idx = match found {
+            // Same cells as the invoice's first row: nothing to compare or add.
+            Some(i) if accs[i as usize].fingerprint == split(fingerprint) => i as usize,
+            Some(i) => {
+                let acc = &mut accs[i as usize];
+                let cells = cells();
+                let slots = acc.head.slots(acc.first_row);
+                let mut new_values: SmallVec<[HeadValue<'_>; 4]> = SmallVec::new();
+                for (field, text, from_number) in &cells {
+                    match slots[field.index()] {
+                        Some(old) if !same_value(*field, old.text, text) => {
+                            self.problems.push(
+                                Problem::error(
+                                    row,
+                                    map.column(*field),
+                                    Some(text.to_string()),
+                                    format!(
+                                        "{field} differs from '{}' on row {} of the same invoice {reference}: the rows of one invoice must agree (leave the cell blank to repeat the first value)",
+                                        old.text, old.row
+                                    ),
+                                )
+                                .with_reference(reference),
+                            );
+                            acc.invalid = true;
+                        }
+                        Some(_) => {}
+                        None => new_values.push(HeadValue {
+                            field: *field,
+                            text,
+                            row,
+                            from_number: *from_number,
+                        }),
+                    }
+                }
+                if !new_values.is_empty() {
+                    let first_row = acc.first_row;
+                    acc.head.extend(first_row, new_values, &mut self.scratch);
+                }
+                i as usize
+            }
+            None => {
+                let i = accs.len();
+                let cells = cells();
+                let mut head = PackedHead::default();
+                head.extend(
+                    row,
+                    std::iter::once(HeadValue {
+                        field: Field::MerchantReference,
+                        text: reference,
+                        row,
+                        from_number: false,
+                    })
+                    .chain(cells.iter().map(|(field, text, from_number)| {
+                        HeadValue {
+                            field: *field,
+                            text,
+                            row,
+                            from_number: *from_number,
+                        }
+                    })),
+                    &mut self.scratch,
+                );
+                if reference.chars().count() > 35 {
+                    self.problems.push(
+                        Problem::warning(
+                            row,
+                            map.column(Field::MerchantReference),
+                            Some(reference.to_string()),
+                            "merchant_reference is longer than 35 characters; Kravia is reported to reject longer ones",
+                        )
+                        .with_reference(reference),
+                    );
+                }
+                accs.push(InvoiceAcc {
+                    fingerprint: split(fingerprint),
+                    first_row: row,
+                    lines: 0,
+                    invalid: false,
+                    head,
+                    rates: SmallVec::new(),
+                    extra: None,
+                });
+                let hasher = &c.hasher;
+                self.index.insert_unique(hash, i as u32, |&j| {
+                    hasher.hash_one(accs[j as usize].reference())
+                });
+                i
+            }
+        };
+        let acc = &mut self.accs[idx];
+        acc.lines += 1;
+        if row_failed {
+            acc.invalid = true;
+        }
+        let keep = c.keep;
+        if c.has_line_ids || keep {
+            let extra = acc.extra.get_or_insert_with(Default::default);
+            if c.has_line_ids {
+                extra.line_ids.push((
+                    line.as_ref()
+                        .and_then(|l| l.line_id.as_deref())
+                        .map(Box::from),
+                    row,
+                ));
+            }
+        }
+        let Some(line) = line else {
+            acc.invalid = true;
+            return;
+        };
+        match acc.rates.iter_mut().find(|r| r.rate == line.vat) {
+            Some(r) => {
+                r.lines += 1;
+                r.gross += line.amount;
+                r.vat += line.vat_amount;
+            }
+            None => acc.rates.push(RateSum {
+                rate: line.vat,
+                lines: 1,
+                gross: line.amount,
+                vat: line.vat_amount,
+            }),
+        }
+        if keep && !acc.invalid {
+            let position = acc.lines;
+            if let Some(extra) = acc.extra.as_mut() {
+                extra.lines.push(Line {
+                    row,
+                    line_id: position.to_string(),
+                    item_id: line.item_id.map(|s| s.into_owned()),
+                    description: line.description.into_owned(),
+                    quantity: line.quantity,
+                    amount: line.amount,
+                    vat: line.vat,
+                    vat_amount: line.vat_amount,
+                });
+            }
+        }
+    }
+}
+
+fn split(f: u128) -> [u64; 2] {
+    [(f >> 64) as u64, f as u64]
+}
+
+/// Whether two invoice-level values are the same, ignoring what does not change their
+/// meaning (case for codes and e-mail, spaces in numbers).
+fn same_value(field: Field, a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match field {
+        Field::CustomerType
+        | Field::PaymentProductType
+        | Field::Currency
+        | Field::Country
+        | Field::InvoiceChannel
+        | Field::Email => a.eq_ignore_ascii_case(b),
+        Field::OrganizationNumber | Field::PhoneNumber | Field::PostalCode => {
+            let strip = |s: &str| {
+                s.chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '+')
+                    .collect::<String>()
+            };
+            strip(a) == strip(b)
+        }
+        _ => false,
+    }
+}
