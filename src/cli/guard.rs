@@ -31,7 +31,7 @@ use crate::exit::Exit;
 use crate::output::progress::{Progress, Units};
 use crate::run::journal::{Journal, META_INPUT_PATH, Recorded, Row, Status};
 use crate::run::pacing::Pacer;
-use crate::run::registry::{Invoiced, Registry};
+use crate::run::registry::{Invoiced, Recorder, Registry};
 use crate::run::scheduler::Job;
 use anyhow::anyhow;
 use std::collections::{HashMap, VecDeque};
@@ -410,48 +410,121 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Records the invoices a run created (or found existing) in the local record. A failure
-/// is a warning: the journal and the results file hold the truth.
-pub fn record(connection: &Connection, results: &ResultsSettings, rows: &[Row], path: &Path) {
-    if connection.sandbox.is_some() {
-        return;
+/// The run's writer of the local record: references are recorded as the run creates (or
+/// finds) them, and [`record`] adds whatever it did not get at the end.
+pub struct RunRecord {
+    recorder: Recorder,
+    template: Invoiced,
+}
+
+impl RunRecord {
+    /// `None` when there is no local record (sandbox, no data folder).
+    pub fn start(
+        connection: &Connection,
+        results: &ResultsSettings,
+        journal: &Journal,
+        path: &Path,
+    ) -> Option<RunRecord> {
+        let dir = record_dir(connection, results)?;
+        Some(RunRecord {
+            recorder: Recorder::start(dir.to_path_buf()),
+            template: template(connection, journal, path),
+        })
     }
-    let Some(dir) = &results.data_dir else {
-        return;
-    };
+
+    /// Notes an outcome; only invoices that exist at Dintero are recorded.
+    pub fn note(&self, reference: &str, r: &Recorded) {
+        if matches!(r.status, Status::Created | Status::AlreadyExists) {
+            self.recorder.add(Invoiced {
+                reference: reference.to_owned(),
+                transaction_id: r.transaction_id.clone(),
+                invoice_number: r.invoice_number.clone(),
+                ..self.template.clone()
+            });
+        }
+    }
+}
+
+fn record_dir<'a>(connection: &Connection, results: &'a ResultsSettings) -> Option<&'a Path> {
+    if connection.sandbox.is_some() {
+        return None;
+    }
+    results.data_dir.as_ref().map(|d| d.value.as_path())
+}
+
+/// A record of this run, without the invoice's own fields.
+fn template(connection: &Connection, journal: &Journal, path: &Path) -> Invoiced {
     let absolute = |p: &Path| {
         std::path::absolute(p)
             .unwrap_or_else(|_| p.to_path_buf())
             .display()
             .to_string()
     };
-    let results_file = absolute(path);
     // The run's input, as the journal recorded it.
-    let input_file = Journal::open(&super::import::journal_path(path))
+    let input_file = journal
+        .meta(META_INPUT_PATH)
         .ok()
-        .and_then(|j| j.meta(META_INPUT_PATH).ok().flatten())
+        .flatten()
         .map(|p| absolute(Path::new(&p)))
         .unwrap_or_default();
+    Invoiced {
+        api_base: connection.endpoints.checkout.clone(),
+        account: connection.account.clone(),
+        reference: String::new(),
+        transaction_id: None,
+        invoice_number: None,
+        results_file: absolute(path),
+        input_file,
+        recorded_at: String::new(),
+    }
+}
+
+/// Records the invoices a run created (or found existing) in the local record: what the
+/// run's [`RunRecord`] did not record already (invoices of earlier runs of this journal,
+/// or all of them if it could not). A failure is a warning: the journal and the results
+/// file hold the truth.
+pub fn record(
+    connection: &Connection,
+    results: &ResultsSettings,
+    journal: &Journal,
+    during: Option<&RunRecord>,
+    rows: &[Row],
+    path: &Path,
+) {
+    let Some(dir) = record_dir(connection, results) else {
+        return;
+    };
+    let warn = |e: &dyn std::fmt::Display| {
+        eprintln!(
+            "warning: the local record of invoiced references was not updated ({e}); the results file and the journal are complete, and the next run still checks at Dintero"
+        );
+    };
+    let (template, done) = match during {
+        Some(run) => {
+            let outcome = run.recorder.finish();
+            if let Some(e) = outcome.error {
+                return warn(&e);
+            }
+            let done: std::collections::HashSet<String> = outcome.recorded.into_iter().collect();
+            (run.template.clone(), done)
+        }
+        None => (template(connection, journal, path), Default::default()),
+    };
     let invoiced: Vec<Invoiced> = rows
         .iter()
         .filter(|r| matches!(r.recorded.status, Status::Created | Status::AlreadyExists))
+        .filter(|r| !done.contains(&r.entry.reference))
         .map(|r| Invoiced {
-            api_base: connection.endpoints.checkout.clone(),
-            account: connection.account.clone(),
             reference: r.entry.reference.clone(),
             transaction_id: r.recorded.transaction_id.clone(),
             invoice_number: r.recorded.invoice_number.clone(),
-            results_file: results_file.clone(),
-            input_file: input_file.clone(),
-            recorded_at: String::new(),
+            ..template.clone()
         })
         .collect();
     if invoiced.is_empty() {
         return;
     }
-    if let Err(e) = Registry::open(&dir.value).and_then(|mut r| r.record(&invoiced)) {
-        eprintln!(
-            "warning: the local record of invoiced references was not updated ({e}); the results file and the journal are complete, and the next run still checks at Dintero"
-        );
+    if let Err(e) = Registry::open(dir).and_then(|mut r| r.record(&invoiced)) {
+        warn(&e);
     }
 }

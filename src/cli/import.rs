@@ -86,7 +86,12 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     // --report, --annotate, --emit-payloads: the same files as the dry run's.
     super::validate::write_side_files(&prepared, &args.report)?;
     let runtime = super::connect::runtime()?;
-    runtime.block_on(run_live(&prepared, args, live, loaded))
+    let outcome = runtime.block_on(run_live(&prepared, args, live, loaded));
+    drop(runtime);
+    // The process ends right after this: freeing every invoice one by one only adds time
+    // after the last one was sent, and the memory goes back to the system at exit.
+    std::mem::forget(prepared);
+    outcome
 }
 
 async fn run_live(
@@ -97,10 +102,6 @@ async fn run_live(
 ) -> Result<Exit, Failure> {
     let json_out = args.report.format == FormatArg::Json;
     // Where to send: the in-process sandbox, or Dintero (or a sandbox) from the settings.
-    let connection = connect(loaded, &live.conn, live.flow, live.sandbox).await?;
-    let account = connection.account.clone();
-    let kind = connection.kind;
-
     let invoices: Vec<Arc<Invoice>> = p
         .validation
         .invoices
@@ -108,6 +109,15 @@ async fn run_live(
         .cloned()
         .map(Arc::new)
         .collect();
+    // Hashing the input and every body is the longest step before the first request:
+    // it runs (on both cores) while the client is set up and the journal opened.
+    let hashing = {
+        let (invoices, input) = (invoices.clone(), args.input.file.clone());
+        std::thread::spawn(move || (file_sha256(&input), journal_entries(&invoices)))
+    };
+    let connection = connect(loaded, &live.conn, live.flow, live.sandbox).await?;
+    let account = connection.account.clone();
+    let kind = connection.kind;
     if kind == AccountKind::Production {
         confirm_production(&account, &invoices, live)?;
     }
@@ -130,40 +140,32 @@ async fn run_live(
     let journal = Journal::open(&journal_file)
         .with_context(|| format!("cannot open the journal {}", journal_file.display()))
         .map_err(config_failure)?;
-    match journal.meta(META_ACCOUNT_ID).map_err(config_failure)? {
-        Some(a) if a != account && connection.sandbox.is_none() => {
-            return Err(config_failure(anyhow!(
-                "the journal {} belongs to account {a}, not {account}: use another --results path for another account",
-                journal_file.display()
-            )));
-        }
-        Some(_) => {}
-        None => journal
-            .set_meta(META_ACCOUNT_ID, &account)
-            .map_err(config_failure)?,
+    let recorded_account = journal.meta(META_ACCOUNT_ID).map_err(config_failure)?;
+    if let Some(a) = &recorded_account
+        && *a != account
+        && connection.sandbox.is_none()
+    {
+        return Err(config_failure(anyhow!(
+            "the journal {} belongs to account {a}, not {account}: use another --results path for another account",
+            journal_file.display()
+        )));
     }
-    // What this run read (the latest run's input, for support staff).
-    journal
-        .set_meta(META_INPUT_PATH, &args.input.file.display().to_string())
-        .map_err(config_failure)?;
-    let input_hash = file_sha256(&args.input.file)
+    let (input_hash, entries) = hashing
+        .join()
+        .map_err(|_| config_failure(anyhow!("internal: hashing the invoices failed")))?;
+    let input_hash = input_hash
         .with_context(|| format!("cannot read {}", args.input.file.display()))
         .map_err(config_failure)?;
-    journal
-        .set_meta(META_INPUT_SHA256, &input_hash)
-        .map_err(config_failure)?;
-    // Hashing every body is the longest step before the first request: both cores.
-    let entries: Vec<InvoiceEntry> = invoices
-        .par_iter()
-        .map(|i| InvoiceEntry {
-            reference: i.merchant_reference.clone(),
-            content_hash: content_hash(i),
-            amount: i.amount,
-            currency: i.currency.code().to_string(),
-            customer: i.customer(),
-            rows: rows_label(&i.rows),
-        })
-        .collect();
+    // What this run read (the latest run's input, for support staff), in one write.
+    let input_path = args.input.file.display().to_string();
+    let mut meta = vec![
+        (META_INPUT_PATH, input_path.as_str()),
+        (META_INPUT_SHA256, input_hash.as_str()),
+    ];
+    if recorded_account.is_none() {
+        meta.push((META_ACCOUNT_ID, account.as_str()));
+    }
+    journal.set_metas(&meta).map_err(config_failure)?;
     let changed = journal.register(&entries, false).map_err(config_failure)?;
     if !changed.is_empty() {
         let refs: Vec<&str> = changed.iter().map(|c| c.reference.as_str()).collect();
@@ -194,12 +196,7 @@ async fn run_live(
         journal.register(&rejected, true).map_err(config_failure)?;
     }
 
-    let recorded: HashMap<String, Recorded> = journal
-        .rows()
-        .map_err(config_failure)?
-        .into_iter()
-        .map(|r| (r.entry.reference, r.recorded))
-        .collect();
+    let recorded: HashMap<String, Recorded> = journal.recorded().map_err(config_failure)?;
     let jobs: Vec<Job> = invoices
         .iter()
         .map(|i| Job {
@@ -261,7 +258,10 @@ async fn run_live(
     let pacer = connection.pacer.clone();
     let concurrency = connection.settings.concurrency.value as usize;
     let writer = journal.writer().map_err(config_failure)?;
-    let scheduler = Arc::new(Scheduler::new(
+    let run_record =
+        super::guard::RunRecord::start(&connection, &results_settings, &journal, &results_path)
+            .map(Arc::new);
+    let mut scheduler = Scheduler::new(
         connection.client.clone(),
         writer.clone(),
         pacer.clone(),
@@ -270,7 +270,11 @@ async fn run_live(
             ..RunSettings::default()
         },
         stop.clone(),
-    ));
+    );
+    if let Some(record) = run_record.clone() {
+        scheduler = scheduler.on_recorded(move |reference, r| record.note(reference, r));
+    }
+    let scheduler = Arc::new(scheduler);
     let on_done = {
         let progress = progress.clone();
         move |_: &Invoice, d: Done| progress.done(d)
@@ -328,7 +332,14 @@ async fn run_live(
     )
     .with_context(|| format!("cannot write the results file {}", results_path.display()))
     .map_err(config_failure)?;
-    super::guard::record(&connection, &results_settings, &rows, &results_path);
+    super::guard::record(
+        &connection,
+        &results_settings,
+        &journal,
+        run_record.as_deref(),
+        &rows,
+        &results_path,
+    );
     let in_sandbox = connection.sandbox.is_some();
     connection.close().await;
 
@@ -368,6 +379,10 @@ async fn run_live(
             outcome.text(&account, in_sandbox, &results_path, &args.input.file)
         );
     }
+    // As for the invoices (see `run`): the journal is closed properly, the rest is
+    // left for the system to reclaim at exit.
+    drop(journal);
+    std::mem::forget((rows, results));
     Ok(exit)
 }
 
@@ -416,6 +431,21 @@ pub(super) fn file_sha256(path: &Path) -> std::io::Result<String> {
             n => hasher.update(&buf[..n]),
         }
     }
+}
+
+/// The journal's entry of each invoice, its body hashed (in parallel).
+fn journal_entries(invoices: &[Arc<Invoice>]) -> Vec<InvoiceEntry> {
+    invoices
+        .par_iter()
+        .map(|i| InvoiceEntry {
+            reference: i.merchant_reference.clone(),
+            content_hash: content_hash(i),
+            amount: i.amount,
+            currency: i.currency.code().to_string(),
+            customer: i.customer(),
+            rows: rows_label(&i.rows),
+        })
+        .collect()
 }
 
 fn rows_label(rows: &[u32]) -> String {

@@ -36,6 +36,7 @@
 //! start and after they finish (or through `spawn_blocking`). During the run,
 //! records go through the async [`JournalWriter`].
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
@@ -64,7 +65,8 @@ pub const META_ACCOUNT_ID: &str = "account_id";
 pub const MAX_BATCH: usize = 1024;
 /// How long the writer waits for more records after the first of a batch: a busy run
 /// (hundreds of requests a second) then shares each fsync among many records, at the cost
-/// of a few milliseconds before a request leaves.
+/// of a few milliseconds before a request leaves. A batch that reaches [`MAX_BATCH`]
+/// records is committed at once and the rest waits for the next.
 pub const LINGER: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// How long a connection waits for another one's write lock.
@@ -402,19 +404,31 @@ impl Journal {
 
     /// Sets a `meta` value (insert or replace). `schema_version` is refused.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), JournalError> {
-        if key == META_SCHEMA_VERSION {
+        self.set_metas(&[(key, value)])
+    }
+
+    /// Sets several `meta` values in one transaction (one fsync).
+    pub fn set_metas(&self, pairs: &[(&str, &str)]) -> Result<(), JournalError> {
+        if pairs.iter().any(|(key, _)| *key == META_SCHEMA_VERSION) {
             return Err(JournalError::Refused(format!(
                 "{META_SCHEMA_VERSION} is managed by the journal"
             )));
         }
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .and_then(|mut stmt| stmt.execute(params![key, value]))
-            .map_err(at(&self.path))?;
-        Ok(())
+        let conn = self.conn();
+        let write = || -> rusqlite::Result<()> {
+            let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )?;
+                for (key, value) in pairs {
+                    stmt.execute(params![key, value])?;
+                }
+            }
+            tx.commit()
+        };
+        write().map_err(at(&self.path))
     }
 
     /// A `meta` value, if set.
@@ -561,6 +575,55 @@ impl Journal {
                     ))
                 })?;
                 Ok(row)
+            })
+            .collect()
+    }
+
+    /// What the journal records of each invoice something happened to: every invoice
+    /// not in it, or still `pending` with no attempt and nothing learnt, is in the
+    /// default state ([`Recorded::default`]) and is left out, so that preparing a fresh
+    /// run reads nothing.
+    pub fn recorded(&self) -> Result<HashMap<String, Recorded>, JournalError> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<Vec<(String, Recorded, String)>> {
+            let mut stmt = conn.prepare_cached(
+                r#"SELECT reference, status, attempts, session_id, transaction_id,
+                          invoice_number, invoice_url, transaction_status, error
+                   FROM invoices
+                   WHERE status <> 'pending' OR attempts <> 0 OR session_id IS NOT NULL
+                      OR transaction_id IS NOT NULL OR invoice_number IS NOT NULL
+                      OR invoice_url IS NOT NULL OR transaction_status IS NOT NULL
+                      OR error IS NOT NULL"#,
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    Recorded {
+                        status: Status::Pending,
+                        attempts: row.get(2)?,
+                        session_id: row.get(3)?,
+                        transaction_id: row.get(4)?,
+                        invoice_number: row.get(5)?,
+                        invoice_url: row.get(6)?,
+                        transaction_status: row.get(7)?,
+                        error: row.get(8)?,
+                    },
+                    row.get(1)?,
+                ))
+            })?;
+            rows.collect()
+        };
+        read()
+            .map_err(at(&self.path))?
+            .into_iter()
+            .map(|(reference, mut recorded, status)| {
+                recorded.status = Status::parse(&status).ok_or_else(|| {
+                    JournalError::Corrupt(format!(
+                        "{}: invoice {reference:?} has unknown status {status:?}",
+                        self.path.display(),
+                    ))
+                })?;
+                Ok((reference, recorded))
             })
             .collect()
     }
@@ -715,7 +778,12 @@ impl WriterThread {
         // Blocks for the first record; ends when every sender is gone (the
         // channel hands out everything queued before reporting that).
         while let Ok(first) = self.receiver.recv() {
-            let deadline = std::time::Instant::now() + LINGER;
+            // Sleep through the linger window, then take everything that arrived: one
+            // wake-up per batch rather than one per record (at a thousand requests a
+            // second, that is most of the writer's cost).
+            if matches!(first, Msg::Op(..)) {
+                std::thread::sleep(LINGER);
+            }
             let mut close = None;
             let mut next = Some(first);
             while let Some(msg) = next.take() {
@@ -727,13 +795,7 @@ impl WriterThread {
                     }
                 }
                 if batch.len() < MAX_BATCH {
-                    next = match self.receiver.try_recv() {
-                        Ok(m) => Some(m),
-                        Err(mpsc::TryRecvError::Empty) => deadline
-                            .checked_duration_since(std::time::Instant::now())
-                            .and_then(|left| self.receiver.recv_timeout(left).ok()),
-                        Err(mpsc::TryRecvError::Disconnected) => None,
-                    };
+                    next = self.receiver.try_recv().ok();
                 }
             }
             if !batch.is_empty() {
@@ -1039,6 +1101,65 @@ mod tests {
         );
         assert_eq!(row(&journal, "A").recorded.status, Status::Pending);
         assert_eq!(row(&journal, "X").recorded.status, Status::NotSent);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn recorded_lists_only_invoices_something_happened_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, journal) = journal_in(&dir);
+        journal
+            .register(&[entry("A", "h"), entry("B", "h"), entry("C", "h")], false)
+            .unwrap();
+        journal.register(&[entry("X", "")], true).unwrap();
+        assert_eq!(
+            journal.recorded().unwrap().keys().collect::<Vec<_>>(),
+            ["X"],
+            "a fresh run reads only what is not pending"
+        );
+        let writer = journal.writer().unwrap();
+        writer.intent("A", "").await.unwrap();
+        writer.intent("B", "").await.unwrap();
+        let created = Recorded {
+            status: Status::Created,
+            transaction_id: Some("T1".into()),
+            ..Recorded::default()
+        };
+        writer.outcome("B", created.clone(), "").await.unwrap();
+        writer.close().await.unwrap();
+        let recorded = journal.recorded().unwrap();
+        assert_eq!(recorded.len(), 3);
+        assert_eq!(recorded["A"].status, Status::Sending);
+        assert_eq!(recorded["B"].transaction_id.as_deref(), Some("T1"));
+        assert_eq!(recorded["B"].attempts, 1);
+        assert!(!recorded.contains_key("C"));
+        // Everything it leaves out is in the default state.
+        for r in journal.rows().unwrap() {
+            match recorded.get(&r.entry.reference) {
+                Some(rec) => assert_eq!(*rec, r.recorded),
+                None => assert_eq!(r.recorded, Recorded::default()),
+            }
+        }
+    }
+
+    #[test]
+    fn set_metas_writes_all_or_refuses_the_schema_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, journal) = journal_in(&dir);
+        journal
+            .set_metas(&[(META_INPUT_PATH, "a.csv"), (META_INPUT_SHA256, "ab")])
+            .unwrap();
+        assert_eq!(
+            journal.meta(META_INPUT_SHA256).unwrap().as_deref(),
+            Some("ab")
+        );
+        assert!(matches!(
+            journal.set_metas(&[(META_INPUT_PATH, "b.csv"), (META_SCHEMA_VERSION, "9")]),
+            Err(JournalError::Refused(_))
+        ));
+        assert_eq!(
+            journal.meta(META_INPUT_PATH).unwrap().as_deref(),
+            Some("a.csv")
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]

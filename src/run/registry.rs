@@ -17,7 +17,9 @@
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// The file's name in the data folder.
 pub const FILE_NAME: &str = "invoiced.sqlite";
@@ -275,6 +277,99 @@ impl Registry {
     }
 }
 
+/// How long the recorder gathers references before writing them in one transaction.
+const RECORD_EVERY: Duration = Duration::from_secs(1);
+
+/// Records invoiced references while a run creates them, on a thread of its own and in
+/// batches: the local record is current even when the run is cut short, and the run
+/// does not wait, after its last invoice, for thousands of inserts.
+pub struct Recorder {
+    sender: Mutex<Option<mpsc::Sender<Invoiced>>>,
+    thread: Mutex<Option<JoinHandle<RecorderOutcome>>>,
+}
+
+/// What a recorder did: the references it recorded, and the error that stopped it.
+#[derive(Debug, Default)]
+pub struct RecorderOutcome {
+    pub recorded: Vec<String>,
+    pub error: Option<RegistryError>,
+}
+
+impl Recorder {
+    /// Starts the recorder for the record in `dir` (opened at the first reference).
+    pub fn start(dir: PathBuf) -> Recorder {
+        let (sender, receiver) = mpsc::channel::<Invoiced>();
+        let thread = std::thread::Builder::new()
+            .name("invoiced-record".into())
+            .spawn(move || record_batches(&dir, &receiver));
+        match thread {
+            Ok(thread) => Recorder {
+                sender: Mutex::new(Some(sender)),
+                thread: Mutex::new(Some(thread)),
+            },
+            // No thread: nothing is recorded here, the caller records at the end.
+            Err(_) => Recorder {
+                sender: Mutex::new(None),
+                thread: Mutex::new(None),
+            },
+        }
+    }
+
+    /// Queues a reference to record.
+    pub fn add(&self, invoiced: Invoiced) {
+        if let Some(sender) = lock(&self.sender).as_ref() {
+            let _ = sender.send(invoiced);
+        }
+    }
+
+    /// Records what is queued, stops the thread and says what it did.
+    pub fn finish(&self) -> RecorderOutcome {
+        drop(lock(&self.sender).take());
+        match lock(&self.thread).take().map(JoinHandle::join) {
+            Some(Ok(outcome)) => outcome,
+            Some(Err(_)) => RecorderOutcome {
+                recorded: Vec::new(),
+                error: Some(RegistryError::Unusable(
+                    "the thread writing the local record stopped unexpectedly".into(),
+                )),
+            },
+            None => RecorderOutcome::default(),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn record_batches(dir: &Path, receiver: &mpsc::Receiver<Invoiced>) -> RecorderOutcome {
+    let mut outcome = RecorderOutcome::default();
+    let mut registry: Option<Registry> = None;
+    let mut batch = Vec::new();
+    while let Ok(first) = receiver.recv() {
+        batch.push(first);
+        let deadline = Instant::now() + RECORD_EVERY;
+        while let Some(left) = deadline.checked_duration_since(Instant::now())
+            && let Ok(next) = receiver.recv_timeout(left)
+        {
+            batch.push(next);
+        }
+        let written = match registry.as_mut() {
+            Some(r) => r.record(&batch),
+            None => Registry::open(dir).and_then(|r| registry.insert(r).record(&batch)),
+        };
+        if let Err(e) = written {
+            // Later references are not recorded either; the caller says so.
+            outcome.error = Some(e);
+            return outcome;
+        }
+        outcome
+            .recorded
+            .extend(batch.drain(..).map(|i| i.reference));
+    }
+    outcome
+}
+
 fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -294,6 +389,39 @@ mod tests {
             input_file: "november.csv".into(),
             recorded_at: String::new(),
         }
+    }
+
+    #[test]
+    fn the_recorder_records_in_the_background_and_says_what_it_did() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = dir.path().join("data");
+        let api = "https://checkout.dintero.com/v1";
+        let recorder = Recorder::start(data.clone());
+        recorder.add(row(api, "P1", "A", "a.csv"));
+        recorder.add(row(api, "P1", "B", "a.csv"));
+        let outcome = recorder.finish();
+        assert!(outcome.error.is_none());
+        assert_eq!(outcome.recorded, ["A", "B"]);
+        // After finish, nothing more is taken (and nothing panics).
+        recorder.add(row(api, "P1", "C", "a.csv"));
+        assert!(recorder.finish().recorded.is_empty());
+        let r = Registry::open_existing(&data)
+            .expect("open")
+            .expect("exists");
+        assert_eq!(r.find(api, "P1", &["A", "B", "C"]).expect("find").len(), 2);
+    }
+
+    #[test]
+    fn a_recorder_that_cannot_write_says_why() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // The data folder is a file: the record cannot be created.
+        let data = dir.path().join("data");
+        std::fs::write(&data, b"not a folder").expect("write");
+        let recorder = Recorder::start(data);
+        recorder.add(row("http://x/v1", "P1", "A", "a.csv"));
+        let outcome = recorder.finish();
+        assert!(outcome.recorded.is_empty());
+        assert!(matches!(outcome.error, Some(RegistryError::Folder { .. })));
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub enum Done {
     Final(Status),
 }
 
+type OnRecorded = Box<dyn Fn(&str, &Recorded) + Send + Sync>;
+
 /// The shared state of a run.
 pub struct Scheduler {
     client: Client,
@@ -77,6 +79,7 @@ pub struct Scheduler {
     pacer: Pacer,
     settings: RunSettings,
     stop: Arc<AtomicBool>,
+    on_recorded: Option<OnRecorded>,
 }
 
 /// A stop flag the operator (Ctrl-C) can raise: no new invoice is started after it.
@@ -96,7 +99,15 @@ impl Scheduler {
             pacer,
             settings,
             stop,
+            on_recorded: None,
         }
+    }
+
+    /// Calls `f(reference, recorded)` with each outcome as it is handed to the journal
+    /// (created, found existing, failed, unknown, given up): for records kept beside it.
+    pub fn on_recorded(mut self, f: impl Fn(&str, &Recorded) + Send + Sync + 'static) -> Self {
+        self.on_recorded = Some(Box::new(f));
+        self
     }
 
     /// Runs all jobs with `concurrency` workers; `on_done` is called after each job.
@@ -476,6 +487,11 @@ impl Scheduler {
             transaction_status: t.map(|t| t.status.as_str().to_string()),
             error,
         };
+        // What happened at Dintero is true whether or not the journal write below
+        // succeeds (if it fails, the run stops), so the hook needs no copy made after it.
+        if let Some(f) = &self.on_recorded {
+            f(reference, &recorded);
+        }
         self.journal.outcome(reference, recorded, detail).await?;
         Ok(())
     }
