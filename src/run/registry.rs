@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The file's name in the data folder.
 pub const FILE_NAME: &str = "invoiced.sqlite";
@@ -278,7 +278,7 @@ impl Registry {
 }
 
 /// How long the recorder gathers references before writing them in one transaction.
-const RECORD_EVERY: Duration = Duration::from_secs(1);
+const RECORD_EVERY: Duration = Duration::from_millis(250);
 
 /// Records invoiced references while a run creates them, on a thread of its own and in
 /// batches: the local record is current even when the run is cut short, and the run
@@ -325,7 +325,11 @@ impl Recorder {
     /// Records what is queued, stops the thread and says what it did.
     pub fn finish(&self) -> RecorderOutcome {
         drop(lock(&self.sender).take());
-        match lock(&self.thread).take().map(JoinHandle::join) {
+        let thread = lock(&self.thread).take();
+        if let Some(t) = &thread {
+            t.thread().unpark();
+        }
+        match thread.map(JoinHandle::join) {
             Some(Ok(outcome)) => outcome,
             Some(Err(_)) => RecorderOutcome {
                 recorded: Vec::new(),
@@ -348,12 +352,10 @@ fn record_batches(dir: &Path, receiver: &mpsc::Receiver<Invoiced>) -> RecorderOu
     let mut batch = Vec::new();
     while let Ok(first) = receiver.recv() {
         batch.push(first);
-        let deadline = Instant::now() + RECORD_EVERY;
-        while let Some(left) = deadline.checked_duration_since(Instant::now())
-            && let Ok(next) = receiver.recv_timeout(left)
-        {
-            batch.push(next);
-        }
+        // Sleep, then take what arrived: one wake-up per batch, not one per reference.
+        // `finish` wakes the thread early.
+        std::thread::park_timeout(RECORD_EVERY);
+        batch.extend(receiver.try_iter());
         let written = match registry.as_mut() {
             Some(r) => r.record(&batch),
             None => Registry::open(dir).and_then(|r| registry.insert(r).record(&batch)),
