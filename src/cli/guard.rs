@@ -59,7 +59,7 @@ enum Hit {
 pub async fn check(
     connection: &Connection,
     journal: &Journal,
-    results: &ResultsSettings,
+    local: LocalLookup,
     jobs: Vec<Job>,
     live: &LiveArgs,
     quiet: bool,
@@ -72,8 +72,12 @@ pub async fn check(
     if new.is_empty() {
         return Ok(jobs);
     }
-    let mut hits: HashMap<String, Hit> = local_hits(connection, results, &new)
+    // The local look-up covered every valid invoice: only the never-sent ones count.
+    let wanted: std::collections::HashSet<&str> = new.iter().copied().collect();
+    let mut hits: HashMap<String, Hit> = local
+        .hits()
         .into_iter()
+        .filter(|i| wanted.contains(i.reference.as_str()))
         .map(|i| (i.reference.clone(), Hit::Local(i)))
         .collect();
     let remote: Vec<String> = new
@@ -121,24 +125,57 @@ fn never_sent(j: &Job) -> bool {
 
 /// The references of `refs` in this machine's record (none for the in-process sandbox).
 /// A record that cannot be read is a warning: the look-up at Dintero still runs.
-fn local_hits(connection: &Connection, results: &ResultsSettings, refs: &[&str]) -> Vec<Invoiced> {
-    if connection.sandbox.is_some() {
-        return Vec::new();
-    }
-    let Some(dir) = &results.data_dir else {
-        eprintln!(
-            "warning: no data folder is known (set KRAVIA_BATCH_DATA_DIR), so there is no local record of invoiced references; checking at Dintero only"
+/// The local record's hits for a run's references, looked up on a thread of its own
+/// while the run gets ready (journal, hashes), since they need nothing from either.
+pub struct LocalLookup(Option<std::thread::JoinHandle<Vec<Invoiced>>>);
+
+impl LocalLookup {
+    /// Starts looking `refs` up (nothing to look up for the sandbox, or without a data
+    /// folder, which is said once here).
+    pub fn start(connection: &Connection, results: &ResultsSettings, refs: Vec<String>) -> Self {
+        if connection.sandbox.is_some() || refs.is_empty() {
+            return LocalLookup(None);
+        }
+        let Some(dir) = &results.data_dir else {
+            eprintln!(
+                "warning: no data folder is known (set KRAVIA_BATCH_DATA_DIR), so there is no local record of invoiced references; checking at Dintero only"
+            );
+            return LocalLookup(None);
+        };
+        let (dir, api, account) = (
+            dir.value.clone(),
+            connection.endpoints.checkout.clone(),
+            connection.account.clone(),
         );
-        return Vec::new();
-    };
-    let found = Registry::open_existing(&dir.value).and_then(|r| match r {
-        Some(r) => r.find(&connection.endpoints.checkout, &connection.account, refs),
-        None => Ok(Vec::new()),
-    });
-    found.unwrap_or_else(|e| {
-        eprintln!("warning: {e}; checking at Dintero only");
-        Vec::new()
-    })
+        let thread = std::thread::Builder::new()
+            .name("invoiced-lookup".into())
+            .spawn(move || {
+                let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+                let found = Registry::open_existing(&dir).and_then(|r| match r {
+                    Some(r) => r.find(&api, &account, &refs),
+                    None => Ok(Vec::new()),
+                });
+                found.unwrap_or_else(|e| {
+                    eprintln!("warning: {e}; checking at Dintero only");
+                    Vec::new()
+                })
+            });
+        match thread {
+            Ok(t) => LocalLookup(Some(t)),
+            Err(e) => {
+                eprintln!(
+                    "warning: cannot read the local record of invoiced references ({e}); checking at Dintero only"
+                );
+                LocalLookup(None)
+            }
+        }
+    }
+
+    fn hits(self) -> Vec<Invoiced> {
+        self.0
+            .map(|t| t.join().unwrap_or_default())
+            .unwrap_or_default()
+    }
 }
 
 /// Why a look-up gave up.
@@ -430,6 +467,11 @@ impl RunRecord {
             recorder: Recorder::start(dir.to_path_buf()),
             template: template(connection, journal, path),
         })
+    }
+
+    /// No more outcomes: the recorder writes what it has and ends ([`record`] waits).
+    pub fn stop(&self) {
+        self.recorder.stop();
     }
 
     /// Notes an outcome; only invoices that exist at Dintero are recorded.

@@ -86,7 +86,12 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     // --report, --annotate, --emit-payloads: the same files as the dry run's.
     super::validate::write_side_files(&prepared, &args.report)?;
     let runtime = super::connect::runtime()?;
-    let outcome = runtime.block_on(run_live(&prepared, args, live, loaded));
+    let mut prepared = prepared;
+    let invoices: Vec<Arc<Invoice>> = std::mem::take(&mut prepared.validation.invoices)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let outcome = runtime.block_on(run_live(&prepared, invoices, args, live, loaded));
     drop(runtime);
     // The process ends right after this: freeing every invoice one by one only adds time
     // after the last one was sent, and the memory goes back to the system at exit.
@@ -94,27 +99,22 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     outcome
 }
 
+/// The live run of `p`'s valid invoices (taken out of it, so that they are not copied).
 async fn run_live(
     p: &Prepared,
+    invoices: Vec<Arc<Invoice>>,
     args: &ImportArgs,
     live: &LiveArgs,
     loaded: &Loaded,
 ) -> Result<Exit, Failure> {
     let json_out = args.report.format == FormatArg::Json;
-    // Where to send: the in-process sandbox, or Dintero (or a sandbox) from the settings.
-    let invoices: Vec<Arc<Invoice>> = p
-        .validation
-        .invoices
-        .iter()
-        .cloned()
-        .map(Arc::new)
-        .collect();
     // Hashing the input and every body is the longest step before the first request:
     // it runs (on both cores) while the client is set up and the journal opened.
     let hashing = {
         let (invoices, input) = (invoices.clone(), args.input.file.clone());
         std::thread::spawn(move || (file_sha256(&input), journal_entries(&invoices)))
     };
+    // Where to send: the in-process sandbox, or Dintero (or a sandbox) from the settings.
     let connection = connect(loaded, &live.conn, live.flow, live.sandbox).await?;
     let account = connection.account.clone();
     let kind = connection.kind;
@@ -137,6 +137,14 @@ async fn run_live(
     let results_format =
         crate::output::results::ResultsFormat::from_path(&results_path).unwrap_or(results_format);
     let journal_file = journal_path(&results_path);
+    let local_lookup = super::guard::LocalLookup::start(
+        &connection,
+        &results_settings,
+        invoices
+            .iter()
+            .map(|i| i.merchant_reference.clone())
+            .collect(),
+    );
     let journal = Journal::open(&journal_file)
         .with_context(|| format!("cannot open the journal {}", journal_file.display()))
         .map_err(config_failure)?;
@@ -226,7 +234,7 @@ async fn run_live(
         checked = super::guard::check(
             &connection,
             &journal,
-            &results_settings,
+            local_lookup,
             jobs,
             live,
             args.report.quiet,
@@ -281,10 +289,25 @@ async fn run_live(
     };
     let run_result = scheduler.run(jobs, concurrency, on_done).await;
     progress.finish();
+    if let Some(record) = &run_record {
+        // Its last batch is written while the results are.
+        record.stop();
+    }
     writer.close().await.map_err(config_failure)?;
 
     // The results file is rebuilt from the journal: it is the record of what happened.
     let rows = journal.rows().map_err(config_failure)?;
+    super::guard::record(
+        &connection,
+        &results_settings,
+        &journal,
+        run_record.as_deref(),
+        &rows,
+        &results_path,
+    );
+    // The journal is complete: closing it (SQLite's final checkpoint) overlaps with
+    // writing the results.
+    let closing = std::thread::spawn(move || drop(journal));
     let errors_by_ref: HashMap<&str, &str> = p
         .validation
         .rejected
@@ -332,14 +355,7 @@ async fn run_live(
     )
     .with_context(|| format!("cannot write the results file {}", results_path.display()))
     .map_err(config_failure)?;
-    super::guard::record(
-        &connection,
-        &results_settings,
-        &journal,
-        run_record.as_deref(),
-        &rows,
-        &results_path,
-    );
+    let _ = closing.join();
     let in_sandbox = connection.sandbox.is_some();
     connection.close().await;
 
@@ -379,9 +395,7 @@ async fn run_live(
             outcome.text(&account, in_sandbox, &results_path, &args.input.file)
         );
     }
-    // As for the invoices (see `run`): the journal is closed properly, the rest is
-    // left for the system to reclaim at exit.
-    drop(journal);
+    // As for the invoices (see `run`): the rest is left for the system to reclaim.
     std::mem::forget((rows, results));
     Ok(exit)
 }

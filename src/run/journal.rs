@@ -38,7 +38,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
@@ -634,17 +634,23 @@ impl Journal {
         let conn = open_connection(&self.path)?;
         let (sender, receiver) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
+        let hurry = Arc::new(AtomicBool::new(false));
         let thread = WriterThread {
             conn,
             path: self.path.clone(),
             receiver,
             commits: Arc::clone(&commits),
+            hurry: Arc::clone(&hurry),
         };
         std::thread::Builder::new()
             .name("journal-writer".to_owned())
             .spawn(move || thread.run())
             .map_err(|_| JournalError::Closed)?;
-        Ok(JournalWriter { sender, commits })
+        Ok(JournalWriter {
+            sender,
+            commits,
+            hurry,
+        })
     }
 }
 
@@ -684,9 +690,17 @@ enum Msg {
 pub struct JournalWriter {
     sender: mpsc::Sender<Msg>,
     commits: Arc<AtomicU64>,
+    hurry: Arc<AtomicBool>,
 }
 
 impl JournalWriter {
+    /// From now on, commits without lingering: the run is ending (nothing left to
+    /// send), so there are no more records for a batch to wait for, and every wait
+    /// would only delay the last invoices.
+    pub fn hurry(&self) {
+        self.hurry.store(true, Ordering::Relaxed);
+    }
+
     async fn submit(&self, op: Op) -> Result<(), JournalError> {
         let (ack, done) = oneshot::channel();
         self.sender
@@ -770,6 +784,7 @@ struct WriterThread {
     path: PathBuf,
     receiver: mpsc::Receiver<Msg>,
     commits: Arc<AtomicU64>,
+    hurry: Arc<AtomicBool>,
 }
 
 impl WriterThread {
@@ -781,7 +796,7 @@ impl WriterThread {
             // Sleep through the linger window, then take everything that arrived: one
             // wake-up per batch rather than one per record (at a thousand requests a
             // second, that is most of the writer's cost).
-            if matches!(first, Msg::Op(..)) {
+            if matches!(first, Msg::Op(..)) && !self.hurry.load(Ordering::Relaxed) {
                 std::thread::sleep(LINGER);
             }
             let mut close = None;
@@ -1139,6 +1154,33 @@ mod tests {
                 None => assert_eq!(r.recorded, Recorded::default()),
             }
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_hurried_writer_still_commits_every_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, journal) = journal_in(&dir);
+        journal
+            .register(&[entry("A", "h"), entry("B", "h")], false)
+            .unwrap();
+        let writer = journal.writer().unwrap();
+        writer.intent("A", "").await.unwrap();
+        writer.hurry();
+        writer.intent("B", "").await.unwrap();
+        writer
+            .outcome(
+                "B",
+                Recorded {
+                    status: Status::Created,
+                    ..Recorded::default()
+                },
+                "",
+            )
+            .await
+            .unwrap();
+        writer.close().await.unwrap();
+        assert_eq!(row(&journal, "A").recorded.status, Status::Sending);
+        assert_eq!(row(&journal, "B").recorded.status, Status::Created);
     }
 
     #[test]

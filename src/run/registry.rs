@@ -322,14 +322,18 @@ impl Recorder {
         }
     }
 
-    /// Records what is queued, stops the thread and says what it did.
-    pub fn finish(&self) -> RecorderOutcome {
+    /// Takes no more references; the thread records what is queued and ends.
+    pub fn stop(&self) {
         drop(lock(&self.sender).take());
-        let thread = lock(&self.thread).take();
-        if let Some(t) = &thread {
+        if let Some(t) = lock(&self.thread).as_ref() {
             t.thread().unpark();
         }
-        match thread.map(JoinHandle::join) {
+    }
+
+    /// Records what is queued, stops the thread and says what it did.
+    pub fn finish(&self) -> RecorderOutcome {
+        self.stop();
+        match lock(&self.thread).take().map(JoinHandle::join) {
             Some(Ok(outcome)) => outcome,
             Some(Err(_)) => RecorderOutcome {
                 recorded: Vec::new(),

@@ -130,7 +130,14 @@ impl Scheduler {
                     if me.stop.load(Ordering::SeqCst) {
                         return Ok(());
                     }
-                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    let (job, last) = {
+                        let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+                        (queue.pop_front(), queue.is_empty())
+                    };
+                    if last {
+                        // Nothing left to send: no batch is worth waiting for now.
+                        me.journal.hurry();
+                    }
                     let Some(job) = job else { return Ok(()) };
                     let done = me.handle(&job).await?;
                     on_done(&job.invoice, done);
