@@ -529,52 +529,32 @@ impl Journal {
     /// Every invoice with its recorded state, in insertion order.
     pub fn rows(&self) -> Result<Vec<Row>, JournalError> {
         let conn = self.conn();
-        let read = || -> rusqlite::Result<Vec<(Row, String)>> {
-            let mut stmt = conn.prepare_cached(
+        let read = || -> rusqlite::Result<Vec<(InvoiceEntry, Recorded, String)>> {
+            let mut stmt = conn.prepare_cached(&format!(
                 r#"SELECT reference, content_hash, amount, currency, customer, "rows",
-                          status, attempts, session_id, transaction_id, invoice_number,
-                          invoice_url, transaction_status, error
-                   FROM invoices ORDER BY rowid"#,
-            )?;
+                          {RECORDED_COLUMNS}
+                   FROM invoices ORDER BY rowid"#
+            ))?;
             let rows = stmt.query_map([], |row| {
-                Ok((
-                    Row {
-                        entry: InvoiceEntry {
-                            reference: row.get(0)?,
-                            content_hash: row.get(1)?,
-                            amount: row.get(2)?,
-                            currency: row.get(3)?,
-                            customer: row.get(4)?,
-                            rows: row.get(5)?,
-                        },
-                        recorded: Recorded {
-                            status: Status::Pending,
-                            attempts: row.get(7)?,
-                            session_id: row.get(8)?,
-                            transaction_id: row.get(9)?,
-                            invoice_number: row.get(10)?,
-                            invoice_url: row.get(11)?,
-                            transaction_status: row.get(12)?,
-                            error: row.get(13)?,
-                        },
-                    },
-                    row.get::<_, String>(6)?,
-                ))
+                let entry = InvoiceEntry {
+                    reference: row.get(0)?,
+                    content_hash: row.get(1)?,
+                    amount: row.get(2)?,
+                    currency: row.get(3)?,
+                    customer: row.get(4)?,
+                    rows: row.get(5)?,
+                };
+                let (recorded, status) = recorded_from(row, 6)?;
+                Ok((entry, recorded, status))
             })?;
             rows.collect()
         };
         read()
             .map_err(at(&self.path))?
             .into_iter()
-            .map(|(mut row, status)| {
-                row.recorded.status = Status::parse(&status).ok_or_else(|| {
-                    JournalError::Corrupt(format!(
-                        "{}: invoice {:?} has unknown status {status:?}",
-                        self.path.display(),
-                        row.entry.reference
-                    ))
-                })?;
-                Ok(row)
+            .map(|(entry, mut recorded, status)| {
+                recorded.status = self.status_of(&entry.reference, &status)?;
+                Ok(Row { entry, recorded })
             })
             .collect()
     }
@@ -586,30 +566,17 @@ impl Journal {
     pub fn recorded(&self) -> Result<HashMap<String, Recorded>, JournalError> {
         let conn = self.conn();
         let read = || -> rusqlite::Result<Vec<(String, Recorded, String)>> {
-            let mut stmt = conn.prepare_cached(
-                r#"SELECT reference, status, attempts, session_id, transaction_id,
-                          invoice_number, invoice_url, transaction_status, error
+            let mut stmt = conn.prepare_cached(&format!(
+                r#"SELECT reference, {RECORDED_COLUMNS}
                    FROM invoices
                    WHERE status <> 'pending' OR attempts <> 0 OR session_id IS NOT NULL
                       OR transaction_id IS NOT NULL OR invoice_number IS NOT NULL
                       OR invoice_url IS NOT NULL OR transaction_status IS NOT NULL
-                      OR error IS NOT NULL"#,
-            )?;
+                      OR error IS NOT NULL"#
+            ))?;
             let rows = stmt.query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    Recorded {
-                        status: Status::Pending,
-                        attempts: row.get(2)?,
-                        session_id: row.get(3)?,
-                        transaction_id: row.get(4)?,
-                        invoice_number: row.get(5)?,
-                        invoice_url: row.get(6)?,
-                        transaction_status: row.get(7)?,
-                        error: row.get(8)?,
-                    },
-                    row.get(1)?,
-                ))
+                let (recorded, status) = recorded_from(row, 1)?;
+                Ok((row.get(0)?, recorded, status))
             })?;
             rows.collect()
         };
@@ -617,15 +584,20 @@ impl Journal {
             .map_err(at(&self.path))?
             .into_iter()
             .map(|(reference, mut recorded, status)| {
-                recorded.status = Status::parse(&status).ok_or_else(|| {
-                    JournalError::Corrupt(format!(
-                        "{}: invoice {reference:?} has unknown status {status:?}",
-                        self.path.display(),
-                    ))
-                })?;
+                recorded.status = self.status_of(&reference, &status)?;
                 Ok((reference, recorded))
             })
             .collect()
+    }
+
+    /// A stored status, or the corruption that an unknown one is.
+    fn status_of(&self, reference: &str, status: &str) -> Result<Status, JournalError> {
+        Status::parse(status).ok_or_else(|| {
+            JournalError::Corrupt(format!(
+                "{}: invoice {reference:?} has unknown status {status:?}",
+                self.path.display(),
+            ))
+        })
     }
 
     /// Starts the group-commit writer thread, which owns its own connection.
@@ -652,6 +624,27 @@ impl Journal {
             hurry,
         })
     }
+}
+
+/// The columns of a [`Recorded`], in the order [`recorded_from`] reads them.
+const RECORDED_COLUMNS: &str = "status, attempts, session_id, transaction_id, invoice_number, invoice_url, transaction_status, error";
+
+/// A [`Recorded`] from [`RECORDED_COLUMNS`] starting at column `first`, with its status
+/// still as text (status `Pending` until the caller parses it).
+fn recorded_from(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<(Recorded, String)> {
+    Ok((
+        Recorded {
+            status: Status::Pending,
+            attempts: row.get(first + 1)?,
+            session_id: row.get(first + 2)?,
+            transaction_id: row.get(first + 3)?,
+            invoice_number: row.get(first + 4)?,
+            invoice_url: row.get(first + 5)?,
+            transaction_status: row.get(first + 6)?,
+            error: row.get(first + 7)?,
+        },
+        row.get(first)?,
+    ))
 }
 
 type Ack = oneshot::Sender<Result<(), JournalError>>;
@@ -970,6 +963,17 @@ mod tests {
         (path, journal)
     }
 
+    /// A journal with invoices A and B registered, and an intent recorded for A.
+    async fn a_and_b_with_a_sending(dir: &tempfile::TempDir) -> (PathBuf, Journal, JournalWriter) {
+        let (path, journal) = journal_in(dir);
+        journal
+            .register(&[entry("A", "h"), entry("B", "h")], false)
+            .unwrap();
+        let writer = journal.writer().unwrap();
+        writer.intent("A", "").await.unwrap();
+        (path, journal, writer)
+    }
+
     fn row(journal: &Journal, reference: &str) -> Row {
         journal
             .rows()
@@ -1159,12 +1163,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_hurried_writer_still_commits_every_record() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, journal) = journal_in(&dir);
-        journal
-            .register(&[entry("A", "h"), entry("B", "h")], false)
-            .unwrap();
-        let writer = journal.writer().unwrap();
-        writer.intent("A", "").await.unwrap();
+        let (_, journal, writer) = a_and_b_with_a_sending(&dir).await;
         writer.hurry();
         writer.intent("B", "").await.unwrap();
         writer
@@ -1425,12 +1424,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn sending_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, journal) = journal_in(&dir);
-        journal
-            .register(&[entry("A", "h"), entry("B", "h")], false)
-            .unwrap();
-        let writer = journal.writer().unwrap();
-        writer.intent("A", "").await.unwrap();
+        let (path, journal, writer) = a_and_b_with_a_sending(&dir).await;
         // No outcome, no close: as after a crash between send and response.
         drop(writer);
         drop(journal);
