@@ -448,8 +448,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The run's writer of the local record: references are recorded as the run creates (or
-/// finds) them, and [`record`] adds whatever it did not get at the end.
+/// finds) them, and [`RunRecord::finish`] adds whatever it did not get at the end.
 pub struct RunRecord {
+    dir: std::path::PathBuf,
     recorder: Recorder,
     template: Invoiced,
 }
@@ -462,16 +463,54 @@ impl RunRecord {
         journal: &Journal,
         path: &Path,
     ) -> Option<RunRecord> {
-        let dir = record_dir(connection, results)?;
+        if connection.sandbox.is_some() {
+            return None;
+        }
+        let dir = results.data_dir.as_ref()?.value.clone();
         Some(RunRecord {
-            recorder: Recorder::start(dir.to_path_buf()),
+            recorder: Recorder::start(dir.clone()),
+            dir,
             template: template(connection, journal, path),
         })
     }
 
-    /// No more outcomes: the recorder writes what it has and ends ([`record`] waits).
+    /// No more outcomes: the recorder writes what it has and ends ([`RunRecord::finish`]
+    /// waits for it).
     pub fn stop(&self) {
         self.recorder.stop();
+    }
+
+    /// Waits for the recorder, then records the run's invoices it did not get: those of
+    /// earlier runs of this journal, or all of them if it could not run. A failure is a
+    /// warning: the journal and the results file hold the truth.
+    pub fn finish(&self, rows: &[Row]) {
+        let warn = |e: &dyn std::fmt::Display| {
+            eprintln!(
+                "warning: the local record of invoiced references was not updated ({e}); the results file and the journal are complete, and the next run still checks at Dintero"
+            );
+        };
+        let outcome = self.recorder.finish();
+        if let Some(e) = outcome.error {
+            return warn(&e);
+        }
+        let done: std::collections::HashSet<String> = outcome.recorded.into_iter().collect();
+        let invoiced: Vec<Invoiced> = rows
+            .iter()
+            .filter(|r| matches!(r.recorded.status, Status::Created | Status::AlreadyExists))
+            .filter(|r| !done.contains(&r.entry.reference))
+            .map(|r| Invoiced {
+                reference: r.entry.reference.clone(),
+                transaction_id: r.recorded.transaction_id.clone(),
+                invoice_number: r.recorded.invoice_number.clone(),
+                ..self.template.clone()
+            })
+            .collect();
+        if invoiced.is_empty() {
+            return;
+        }
+        if let Err(e) = Registry::open(&self.dir).and_then(|mut r| r.record(&invoiced)) {
+            warn(&e);
+        }
     }
 
     /// Notes an outcome; only invoices that exist at Dintero are recorded.
@@ -485,13 +524,6 @@ impl RunRecord {
             });
         }
     }
-}
-
-fn record_dir<'a>(connection: &Connection, results: &'a ResultsSettings) -> Option<&'a Path> {
-    if connection.sandbox.is_some() {
-        return None;
-    }
-    results.data_dir.as_ref().map(|d| d.value.as_path())
 }
 
 /// A record of this run, without the invoice's own fields.
@@ -518,55 +550,5 @@ fn template(connection: &Connection, journal: &Journal, path: &Path) -> Invoiced
         results_file: absolute(path),
         input_file,
         recorded_at: String::new(),
-    }
-}
-
-/// Records the invoices a run created (or found existing) in the local record: what the
-/// run's [`RunRecord`] did not record already (invoices of earlier runs of this journal,
-/// or all of them if it could not). A failure is a warning: the journal and the results
-/// file hold the truth.
-pub fn record(
-    connection: &Connection,
-    results: &ResultsSettings,
-    journal: &Journal,
-    during: Option<&RunRecord>,
-    rows: &[Row],
-    path: &Path,
-) {
-    let Some(dir) = record_dir(connection, results) else {
-        return;
-    };
-    let warn = |e: &dyn std::fmt::Display| {
-        eprintln!(
-            "warning: the local record of invoiced references was not updated ({e}); the results file and the journal are complete, and the next run still checks at Dintero"
-        );
-    };
-    let (template, done) = match during {
-        Some(run) => {
-            let outcome = run.recorder.finish();
-            if let Some(e) = outcome.error {
-                return warn(&e);
-            }
-            let done: std::collections::HashSet<String> = outcome.recorded.into_iter().collect();
-            (run.template.clone(), done)
-        }
-        None => (template(connection, journal, path), Default::default()),
-    };
-    let invoiced: Vec<Invoiced> = rows
-        .iter()
-        .filter(|r| matches!(r.recorded.status, Status::Created | Status::AlreadyExists))
-        .filter(|r| !done.contains(&r.entry.reference))
-        .map(|r| Invoiced {
-            reference: r.entry.reference.clone(),
-            transaction_id: r.recorded.transaction_id.clone(),
-            invoice_number: r.recorded.invoice_number.clone(),
-            ..template.clone()
-        })
-        .collect();
-    if invoiced.is_empty() {
-        return;
-    }
-    if let Err(e) = Registry::open(dir).and_then(|mut r| r.record(&invoiced)) {
-        warn(&e);
     }
 }

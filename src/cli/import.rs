@@ -297,14 +297,9 @@ async fn run_live(
 
     // The results file is rebuilt from the journal: it is the record of what happened.
     let rows = journal.rows().map_err(config_failure)?;
-    super::guard::record(
-        &connection,
-        &results_settings,
-        &journal,
-        run_record.as_deref(),
-        &rows,
-        &results_path,
-    );
+    if let Some(record) = &run_record {
+        record.finish(&rows);
+    }
     // The journal is complete: closing it (SQLite's final checkpoint) overlaps with
     // writing the results.
     let closing = std::thread::spawn(move || drop(journal));

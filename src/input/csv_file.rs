@@ -1,9 +1,9 @@
 //! CSV files: dialect detection (delimiter, `sep=` line, BOM, encoding) and a streaming
-//! reader that hands out raw byte records in chunks.
+//! reader that hands out checked, decoded rows in chunks.
 //!
 //! Parsing runs on its own thread so that reading the next chunk overlaps with the
-//! validation of the current one; records are recycled between the two threads, so the
-//! steady state allocates nothing per row.
+//! validation of the current one; a chunk's rows share one text buffer, and the buffers
+//! are recycled between the two threads, so the steady state allocates nothing per row.
 
 use super::encoding::{Enc, EncodingState};
 use super::lines::{LineCounter, RowNumbers};

@@ -1,7 +1,8 @@
 //! Readers: turn a CSV or spreadsheet file into a header and a stream of rows.
 //!
-//! Rows stay as the reader produced them (bytes for CSV, cells for spreadsheets) and
-//! are handed over in chunks; a cell becomes text only when the validator asks for it.
+//! Rows are handed over in chunks, as the reader has them (text slices of one buffer per
+//! chunk for CSV, cells for spreadsheets); nothing is copied per cell until the validator
+//! parses it.
 //! Readers know nothing of invoices: they report what they decided (encoding,
 //! delimiter, sheet) and the rows they could not read.
 

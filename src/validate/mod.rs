@@ -1,8 +1,9 @@
 //! Validation: rows in, typed invoices (or located problems) out. Pure: no IO.
 //!
-//! Rows arrive in chunks in file order. Each chunk is parsed in parallel (row-level
-//! checks), then merged in order into per-invoice accumulators keyed by
-//! `merchant_reference`, wherever the invoice's rows stand in the file. When the file
+//! Rows arrive in chunks in file order. Invoices are split into shards by a hash of
+//! `merchant_reference`; the shards of a chunk run in parallel, each parsing its own rows
+//! (row-level checks) and merging them, in file order, into per-invoice accumulators,
+//! wherever the invoice's rows stand in the file. When the file
 //! has been read, every invoice is checked as a whole, in parallel, and the valid ones
 //! become [`Invoice`]s and control totals.
 //!
@@ -305,9 +306,7 @@ impl ChunkSink for Validator<'_> {
             .map(|r| ctx.hasher.hash_one(reference_of(r, &ctx).as_ref()))
             .collect();
         let common = Common {
-            map: self.settings.map,
-            invoice_cols: &self.invoice_cols,
-            hasher: self.hasher.clone(),
+            row: &ctx,
             has_line_ids: self.has_line_ids,
             keep: self.settings.keep,
         };

@@ -7,21 +7,20 @@
 
 use super::blocks::Blocks;
 use super::head::{HeadValue, PackedHead};
-use super::row::{RowDraft, text_of};
+use super::row::{RowContext, RowDraft, text_of};
 use super::totals::RateSum;
 use crate::input::RowCells;
-use crate::mapping::{ColumnMap, Field};
+use crate::mapping::Field;
 use crate::model::Line;
 use crate::problem::Problem;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::hash::BuildHasher;
 
-/// What every shard reads and none changes.
+/// What every shard reads and none changes: the row parser's context, and what to keep
+/// of each line.
 pub struct Common<'a> {
-    pub map: &'a ColumnMap,
-    pub invoice_cols: &'a [(Field, usize)],
-    pub hasher: foldhash::fast::FixedState,
+    pub row: &'a RowContext<'a>,
     pub has_line_ids: bool,
     pub keep: bool,
 }
@@ -74,7 +73,7 @@ impl Shard {
     /// what earlier rows of the invoice said, and the parsed line is folded in.
     pub fn merge<R: RowCells>(&mut self, r: &R, d: RowDraft<'_>, c: &Common<'_>) {
         let row = r.row();
-        let map = c.map;
+        let map = c.row.map;
         self.lines += 1;
         let RowDraft {
             reference,
@@ -96,7 +95,7 @@ impl Shard {
             return;
         }
         let reference: &str = &reference;
-        let invoice_cols = c.invoice_cols;
+        let invoice_cols = c.row.invoice_cols;
         let cells = || -> SmallVec<[(Field, Cow<'_, str>, bool); 20]> {
             invoice_cols
                 .iter()
@@ -196,7 +195,7 @@ impl Shard {
                     rates: SmallVec::new(),
                     extra: None,
                 });
-                let hasher = &c.hasher;
+                let hasher = &c.row.hasher;
                 self.index.insert_unique(hash, i as u32, |&j| {
                     hasher.hash_one(accs[j as usize].reference())
                 });
