@@ -1,12 +1,13 @@
 //! CSV files: dialect detection (delimiter, `sep=` line, BOM, encoding) and a streaming
 //! reader that hands out checked, decoded rows in chunks.
 //!
-//! Parsing runs on its own thread so that reading the next chunk overlaps with the
-//! validation of the current one; a chunk's rows share one text buffer, and the buffers
-//! are recycled between the two threads, so the steady state allocates nothing per row.
+//! Reading runs on its own thread so that the next chunk is split and checked while the
+//! validator works on the current one. A chunk is the bytes read from the file, and most
+//! rows are validated where they were read (see [`super::split`]); its buffers are
+//! recycled between the two threads, so the steady state allocates nothing per row.
 
-use super::encoding::{Enc, EncodingState};
-use super::lines::{LineCounter, RowNumbers};
+use super::encoding::{Enc, EncodingState, FIELD_END};
+use super::split::{RawChunk, Record, Splitter, seek_body};
 use super::{
     CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
@@ -24,7 +25,7 @@ const CANDIDATES: [u8; 4] = [b';', b',', b'\t', b'|'];
 
 /// One CSV record of a chunk, already checked and decoded to text, with its row number.
 pub struct CsvRow<'a> {
-    /// The chunk's text (see [`Chunk`]).
+    /// The chunk's text (see [`RawChunk`]).
     text: &'a str,
     /// Where each of this row's fields ends in `text`.
     ends: &'a [u32],
@@ -54,34 +55,16 @@ impl RowCells for CsvRow<'_> {
     }
 }
 
-/// Where a row's fields are in its chunk.
-#[derive(Clone, Copy)]
-struct Span {
-    /// Index of its first field in `Chunk::ends`.
-    first: u32,
-    fields: u32,
-    start: u32,
-    row: u32,
-}
-
-/// A chunk of rows stored end to end: one text buffer (every field followed by
-/// [`super::encoding::FIELD_END`]) and the field ends, so that the rows of a chunk sit together in
-/// memory and are validated as UTF-8 without a pass per field.
-#[derive(Default)]
-struct Chunk {
-    text: Vec<u8>,
-    ends: Vec<u32>,
-    spans: Vec<Span>,
-}
-
 /// A chunk grows until it has this many rows, or this much text.
 const CHUNK_TEXT: usize = 16 << 20;
 
 /// The rest of an opened CSV file.
 pub struct CsvBody {
-    reader: csv::Reader<LineCounter<BufReader<File>>>,
+    file: File,
+    /// Where the first record after the header starts.
+    body_start: u64,
+    delimiter: u8,
     state: EncodingState,
-    numbers: RowNumbers,
     header_width: usize,
     empty_header_from: usize,
     total_bytes: u64,
@@ -156,10 +139,7 @@ pub fn open(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
-        .from_reader(LineCounter::new(
-            BufReader::with_capacity(256 * 1024, file),
-            0,
-        ));
+        .from_reader(BufReader::with_capacity(64 * 1024, file));
 
     // The first record with any non-empty cell is the header.
     let mut rec = ByteRecord::new();
@@ -180,8 +160,7 @@ pub fn open(
             break;
         }
     }
-    let header_end = reader.position().byte();
-    let numbers = RowNumbers::new(reader.get_mut(), header_end);
+    let body_start = start as u64 + reader.position().byte();
     let enc = state.check(&rec, 1).map_err(|p| InputError::Header {
         path: path.to_path_buf(),
         row: 1,
@@ -208,9 +187,10 @@ pub fn open(
         headers,
         info,
         CsvBody {
-            reader,
+            file: reader.into_inner().into_inner(),
+            body_start,
+            delimiter,
             state,
-            numbers,
             header_width,
             empty_header_from,
             total_bytes,
@@ -269,8 +249,12 @@ fn sniff_delimiter(prefix: &[u8], truncated: bool) -> Option<u8> {
     }
 }
 
+/// A checked chunk, ready for the validator: its text is valid UTF-8 and its records
+/// are the readable rows.
 struct Batch {
-    chunk: Chunk,
+    text: String,
+    ends: Vec<u32>,
+    records: Vec<Record>,
     problems: Vec<Problem>,
     bytes: u64,
 }
@@ -282,81 +266,90 @@ impl CsvBody {
         sink: &mut S,
     ) -> Result<SourceInfo, InputError> {
         let CsvBody {
-            mut reader,
+            mut file,
+            body_start,
+            delimiter,
             mut state,
-            mut numbers,
             header_width,
             empty_header_from,
             total_bytes,
             path,
         } = self;
-        let reference_column = sink.reference_column();
+        let io = |source| InputError::Io {
+            path: path.clone(),
+            source,
+        };
+        let after_cr = seek_body(&mut file, body_start).map_err(io)?;
+        let widths = Widths {
+            header: header_width,
+            named: empty_header_from,
+            reference: sink.reference_column(),
+            delimiter,
+        };
         let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(1);
-        let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
+        let (empty_tx, empty_rx) = mpsc::channel::<RawChunk>();
         let (blank_rows, state) = std::thread::scope(|scope| {
             let read_path = path.clone();
             let producer = scope.spawn(move || {
+                let mut splitter = Splitter::new(file, delimiter, after_cr);
                 let mut blank_rows = 0u64;
-                // Records are read as bytes here, checked, and appended to the chunk's
-                // text (decoded if they are Windows-1252).
-                let mut raw = ByteRecord::new();
+                let mut problems = Vec::new();
                 loop {
                     let mut chunk = empty_rx.try_recv().unwrap_or_default();
-                    chunk.text.clear();
-                    chunk.ends.clear();
-                    chunk.spans.clear();
-                    let mut problems = Vec::new();
-                    let mut ended = false;
-                    while chunk.spans.len() < CHUNK_ROWS && chunk.text.len() < CHUNK_TEXT {
-                        let more = match reader.read_byte_record(&mut raw) {
-                            Ok(m) => m,
-                            Err(e) => {
-                                let row = numbers.failed();
-                                let _ = full_tx.send(Err(InputError::Csv {
-                                    path: read_path,
-                                    row,
-                                    message: e.to_string(),
-                                }));
-                                return (blank_rows, state);
-                            }
-                        };
-                        if !more {
-                            ended = true;
-                            break;
+                    let more = match splitter.fill(&mut chunk, CHUNK_ROWS, CHUNK_TEXT) {
+                        Ok(more) => more,
+                        Err(source) => {
+                            let _ = full_tx.send(Err(InputError::Io {
+                                path: read_path,
+                                source,
+                            }));
+                            return (blank_rows, state);
                         }
-                        let end = reader.position().byte();
-                        let (row, skipped) = numbers.next(reader.get_mut(), end);
-                        blank_rows += skipped;
-                        if raw.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                            blank_rows += 1;
-                            continue;
-                        }
-                        if let Some(p) = check_width(&raw, row, header_width, empty_header_from) {
-                            problems.push(tie(p, &raw, reference_column));
-                            continue;
-                        }
-                        let first = chunk.ends.len() as u32;
-                        let start = chunk.text.len() as u32;
-                        match state.append(&raw, row, &mut chunk.text, &mut chunk.ends) {
-                            Ok(()) => chunk.spans.push(Span {
-                                first,
-                                fields: chunk.ends.len() as u32 - first,
-                                start,
-                                row,
-                            }),
-                            Err(p) => problems.push(tie(p, &raw, reference_column)),
-                        }
+                    };
+                    blank_rows += chunk.blank_lines;
+                    blank_rows += check_rows(&mut chunk, &widths, &mut problems);
+                    if let Err(e) = check_encoding(&mut chunk, &mut state, &widths, &mut problems) {
+                        let _ = full_tx.send(Err(InputError::Csv {
+                            path: read_path,
+                            row: chunk.records.first().map_or(0, |r| r.row),
+                            message: e,
+                        }));
+                        return (blank_rows, state);
                     }
-                    let bytes = reader.position().byte();
-                    if full_tx
-                        .send(Ok(Batch {
-                            chunk,
-                            problems,
-                            bytes,
-                        }))
-                        .is_err()
-                        || ended
-                    {
+                    // A chunk of only blank or unreadable rows goes with the next one:
+                    // the first chunk the validator sees decides the decimal convention.
+                    if chunk.records.is_empty() && more {
+                        continue;
+                    }
+                    let RawChunk {
+                        text,
+                        ends,
+                        records,
+                        ..
+                    } = chunk;
+                    let text = match String::from_utf8(text) {
+                        Ok(t) => t,
+                        // Every byte was checked (or replaced) above: only a bug gets here.
+                        Err(e) => {
+                            let _ = full_tx.send(Err(InputError::Csv {
+                                path: read_path,
+                                row: records.first().map_or(0, |r| r.row),
+                                message: format!(
+                                    "internal: chunk text is not UTF-8 ({})",
+                                    e.utf8_error()
+                                ),
+                            }));
+                            return (blank_rows, state);
+                        }
+                    };
+                    let batch = Batch {
+                        text,
+                        ends,
+                        records,
+                        problems: std::mem::take(&mut problems),
+                        bytes: body_start + splitter.consumed(),
+                    };
+                    if full_tx.send(Ok(batch)).is_err() || !more {
                         return (blank_rows, state);
                     }
                 }
@@ -365,39 +358,29 @@ impl CsvBody {
             for batch in full_rx.iter() {
                 match batch {
                     Ok(Batch {
-                        chunk,
+                        text,
+                        ends,
+                        records,
                         problems,
                         bytes,
                     }) => {
-                        // Every row appended was checked to be UTF-8 (or decoded to
-                        // it), so this only fails on a bug; say so rather than panic.
-                        let text = match String::from_utf8(chunk.text) {
-                            Ok(t) => t,
-                            Err(e) => {
-                                failure = Some(InputError::Csv {
-                                    path: path.clone(),
-                                    row: chunk.spans.first().map_or(0, |s| s.row),
-                                    message: format!("internal: chunk text is not UTF-8 ({e})"),
-                                });
-                                break;
-                            }
-                        };
-                        let rows: Vec<CsvRow<'_>> = chunk
-                            .spans
+                        let rows: Vec<CsvRow<'_>> = records
                             .iter()
-                            .map(|s| CsvRow {
+                            .map(|r| CsvRow {
                                 text: &text,
-                                ends: &chunk.ends[s.first as usize..(s.first + s.fields) as usize],
-                                start: s.start,
-                                row: s.row,
+                                ends: &ends[r.first as usize..(r.first + r.fields) as usize],
+                                start: r.start,
+                                row: r.row,
                             })
                             .collect();
                         sink.chunk(&rows, problems);
                         drop(rows);
                         sink.progress(bytes, total_bytes);
-                        let _ = empty_tx.send(Chunk {
+                        let _ = empty_tx.send(RawChunk {
                             text: text.into_bytes(),
-                            ..chunk
+                            ends,
+                            records,
+                            ..RawChunk::default()
                         });
                     }
                     Err(e) => {
@@ -419,10 +402,174 @@ impl CsvBody {
     }
 }
 
+/// What the row checks need to know of the file.
+struct Widths {
+    /// Cells in the header.
+    header: usize,
+    /// Cells up to the last named header.
+    named: usize,
+    reference: Option<usize>,
+    delimiter: u8,
+}
+
+/// The bytes of field `i` of a record.
+fn field<'t>(text: &'t [u8], ends: &[u32], r: &Record, i: usize) -> &'t [u8] {
+    let first = r.first as usize;
+    let start = match i.checked_sub(1) {
+        Some(prev) => ends[first + prev] as usize + 1,
+        None => r.start as usize,
+    };
+    text.get(start..ends[first + i] as usize)
+        .unwrap_or_default()
+}
+
+/// All of a record's bytes, its separators included.
+fn span<'t>(text: &'t [u8], ends: &[u32], r: &Record) -> &'t [u8] {
+    let last = ends[(r.first + r.fields - 1) as usize];
+    text.get(r.start as usize..last as usize)
+        .unwrap_or_default()
+}
+
+fn byte_record(text: &[u8], ends: &[u32], r: &Record) -> ByteRecord {
+    let mut rec = ByteRecord::new();
+    for i in 0..r.fields as usize {
+        rec.push_field(field(text, ends, r, i));
+    }
+    rec
+}
+
+/// Drops the records of only blank cells (counted, as blank rows) and the records
+/// whose cells do not line up with the header (reported); returns the blank ones.
+fn check_rows(chunk: &mut RawChunk, w: &Widths, problems: &mut Vec<Problem>) -> u64 {
+    let RawChunk {
+        text,
+        ends,
+        records,
+        ..
+    } = chunk;
+    let mut blank = 0;
+    records.retain(|r| {
+        let bytes = span(text, ends, r);
+        // Between the fields: the delimiter in raw lines, FIELD_END (whitespace) after
+        // unquoting.
+        let separator = if r.quoted { FIELD_END } else { w.delimiter };
+        if bytes
+            .iter()
+            .all(|&b| b.is_ascii_whitespace() || b == separator)
+        {
+            blank += 1;
+            return false;
+        }
+        let n = r.fields as usize;
+        let too_many = n > w.header && (w.header..n).any(|i| !field(text, ends, r, i).is_empty());
+        if too_many || n < w.named {
+            let p = Problem::error(
+                r.row,
+                None,
+                None,
+                format!(
+                    "has {n} cells but the header has {}: a delimiter inside an unquoted value or a broken quote; check this row in a text editor",
+                    w.header
+                ),
+            );
+            let cell = w.reference.filter(|&c| c < n).map(|c| field(text, ends, r, c));
+            problems.push(tie(p, cell));
+            return false;
+        }
+        true
+    });
+    blank
+}
+
+/// Checks the encoding of every record, decodes Windows-1252 ones, and drops (and
+/// reports) those that fit neither; afterwards the whole chunk text is UTF-8.
+///
+/// The common case costs one validation of the chunk: the file is known to be UTF-8 and
+/// the chunk is, or nothing but ASCII has been seen. Otherwise each record goes through
+/// the encoding state machine in file order, and bytes no record refers to any more
+/// (raw lines of quoted or decoded records, unreadable rows) are replaced, so that the
+/// chunk is text.
+fn check_encoding(
+    chunk: &mut RawChunk,
+    state: &mut EncodingState,
+    w: &Widths,
+    problems: &mut Vec<Problem>,
+) -> Result<(), String> {
+    let utf8 = |s: &EncodingState| {
+        matches!(
+            s,
+            EncodingState::Fixed(Enc::Utf8) | EncodingState::Detected(Enc::Utf8, _)
+        )
+    };
+    let whole = match &*state {
+        EncodingState::Undecided => chunk.text.is_ascii(),
+        s if utf8(s) => std::str::from_utf8(&chunk.text).is_ok(),
+        _ => false,
+    };
+    if whole {
+        return Ok(());
+    }
+    let RawChunk {
+        text,
+        ends,
+        records,
+        ..
+    } = chunk;
+    let mut tail: Vec<u8> = Vec::new();
+    let mut moved: Vec<usize> = Vec::new();
+    let mut kept = Vec::with_capacity(records.len());
+    for r in records.iter() {
+        let bytes = span(text, ends, r);
+        if bytes.is_ascii() || (utf8(state) && std::str::from_utf8(bytes).is_ok()) {
+            kept.push(*r);
+            continue;
+        }
+        let rec = byte_record(text, ends, r);
+        match state.check(&rec, r.row) {
+            Ok(Enc::Utf8) => kept.push(*r),
+            Ok(Enc::Windows1252) => {
+                let mut r = *r;
+                r.start = tail.len() as u32;
+                for (i, f) in rec.iter().enumerate() {
+                    tail.extend_from_slice(Enc::Windows1252.decode(f).as_bytes());
+                    ends[r.first as usize + i] = tail.len() as u32;
+                    tail.push(FIELD_END);
+                }
+                moved.push(kept.len());
+                kept.push(r);
+            }
+            Err(p) => problems.push(tie(p, w.reference.and_then(|c| rec.get(c)))),
+        }
+    }
+    *records = kept;
+    let base = text.len();
+    if base + tail.len() > u32::MAX as usize {
+        return Err("the rows of one chunk are too long to decode".into());
+    }
+    text.extend_from_slice(&tail);
+    for &i in &moved {
+        let r = &mut records[i];
+        r.start += base as u32;
+        for e in &mut ends[r.first as usize..(r.first + r.fields) as usize] {
+            *e += base as u32;
+        }
+    }
+    // Every byte a kept record refers to is now UTF-8, and ASCII separators surround
+    // each of them, so what is left invalid belongs to no record.
+    let mut from = 0;
+    while let Err(e) = std::str::from_utf8(&text[from..]) {
+        let at = from + e.valid_up_to();
+        let len = e.error_len().unwrap_or(text.len() - at);
+        text[at..at + len].fill(b'?');
+        from = at + len;
+    }
+    Ok(())
+}
+
 /// Ties an unreadable row's problem to the invoice its reference cell names (read
 /// leniently: a bad byte elsewhere in the row does not hide the reference).
-fn tie(p: Problem, rec: &ByteRecord, reference_column: Option<usize>) -> Problem {
-    let Some(cell) = reference_column.and_then(|c| rec.get(c)) else {
+fn tie(p: Problem, cell: Option<&[u8]>) -> Problem {
+    let Some(cell) = cell else {
         return p;
     };
     let text = match std::str::from_utf8(cell) {
@@ -430,24 +577,6 @@ fn tie(p: Problem, rec: &ByteRecord, reference_column: Option<usize>) -> Problem
         Err(_) => Enc::Windows1252.decode(cell),
     };
     p.with_reference(text.trim())
-}
-
-/// A row with more cells than the header (other than empty trailing ones), or fewer
-/// than the named columns, means the delimiter or a quote went wrong on that row.
-fn check_width(rec: &ByteRecord, row: u32, header_width: usize, named: usize) -> Option<Problem> {
-    let n = rec.len();
-    let too_many = n > header_width && rec.iter().skip(header_width).any(|f| !f.is_empty());
-    let too_few = n < named;
-    (too_many || too_few).then(|| {
-        Problem::error(
-            row,
-            None,
-            None,
-            format!(
-                "has {n} cells but the header has {header_width}: a delimiter inside an unquoted value or a broken quote; check this row in a text editor"
-            ),
-        )
-    })
 }
 
 #[cfg(test)]

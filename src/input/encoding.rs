@@ -10,8 +10,8 @@ use crate::problem::Problem;
 use csv::ByteRecord;
 use std::borrow::Cow;
 
-/// The byte written after each field in a chunk's text buffer (see
-/// [`EncodingState::append`]). Any ASCII byte would do.
+/// The byte written after each field that is not read in place (unquoted or decoded
+/// fields, see `split::RawChunk`). Any ASCII whitespace byte would do.
 pub const FIELD_END: u8 = b'\n';
 
 /// The encoding used to decode one record.
@@ -77,43 +77,6 @@ impl EncodingState {
         let ascii = rec.as_slice().is_ascii();
         let utf8_ok = ascii || rec.iter().all(|f| std::str::from_utf8(f).is_ok());
         self.check_known(rec, row, ascii, utf8_ok)
-    }
-
-    /// Checks a record and appends it, as text, to a chunk's buffer: each field
-    /// followed by [`FIELD_END`], its end position pushed to `ends`. A UTF-8 record is
-    /// copied and validated in one pass over the row (the ASCII separator between fields
-    /// makes that the same as validating each field); a Windows-1252 one is decoded. An
-    /// unreadable record leaves both buffers as they were.
-    pub fn append(
-        &mut self,
-        rec: &ByteRecord,
-        row: u32,
-        out: &mut Vec<u8>,
-        ends: &mut Vec<u32>,
-    ) -> Result<(), Problem> {
-        let (start, first) = (out.len(), ends.len());
-        for f in rec {
-            out.extend_from_slice(f);
-            ends.push(out.len() as u32);
-            out.push(FIELD_END);
-        }
-        let span = &out[start..];
-        let ascii = span.is_ascii();
-        let utf8_ok = ascii || std::str::from_utf8(span).is_ok();
-        let outcome = self.check_known(rec, row, ascii, utf8_ok);
-        if !matches!(outcome, Ok(Enc::Utf8)) {
-            out.truncate(start);
-            ends.truncate(first);
-        }
-        let enc = outcome?;
-        if enc == Enc::Windows1252 {
-            for f in rec {
-                out.extend_from_slice(Enc::Windows1252.decode(f).as_bytes());
-                ends.push(out.len() as u32);
-                out.push(FIELD_END);
-            }
-        }
-        Ok(())
     }
 
     fn check_known(
@@ -246,40 +209,5 @@ mod tests {
         let mut st = EncodingState::Undecided;
         let p = st.check(&rec(&[b"a\x81"]), 2).unwrap_err();
         assert!(p.message.contains("0x81"));
-    }
-
-    #[test]
-    fn append_keeps_text_and_refuses_a_character_split_between_fields() {
-        let mut st = EncodingState::Undecided;
-        let (mut out, mut ends) = (Vec::new(), Vec::new());
-        st.append(
-            &rec(&[b"a", "Troms\u{f8}".as_bytes()]),
-            2,
-            &mut out,
-            &mut ends,
-        )
-        .unwrap();
-        assert_eq!(out, "a\nTroms\u{f8}\n".as_bytes());
-        assert_eq!(ends, [1, 9]);
-        // The two bytes of 'ø' in two fields: valid if the row were one string.
-        let p = st
-            .append(&rec(&[b"x\xc3", b"\xb8y"]), 3, &mut out, &mut ends)
-            .unwrap_err();
-        assert_eq!(p.column, Some(0));
-        assert_eq!(
-            (out.len(), ends.len()),
-            (10, 2),
-            "the refused row left no trace"
-        );
-    }
-
-    #[test]
-    fn append_decodes_windows_1252() {
-        let mut st = EncodingState::Fixed(Enc::Windows1252);
-        let (mut out, mut ends) = (Vec::new(), Vec::new());
-        st.append(&rec(&[b"Bj\xf8rn", b"1"]), 2, &mut out, &mut ends)
-            .unwrap();
-        assert_eq!(out, "Bj\u{f8}rn\n1\n".as_bytes());
-        assert_eq!(ends, [6, 8]);
     }
 }

@@ -9,11 +9,11 @@
 mod csv_file;
 mod encoding;
 mod excel;
-mod lines;
+mod split;
 
 pub use encoding::{Enc, EncodingState};
 pub use excel::for_each_row_of as for_each_sheet_row;
-pub use lines::{LineCounter, RowNumbers};
+pub use split::{RawChunk, Record, Splitter, seek_body};
 
 use crate::problem::Problem;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -210,7 +210,8 @@ pub struct Table {
 
 enum Body {
     Csv(csv_file::CsvBody),
-    Excel(excel::ExcelBody),
+    /// Boxed: the sheet reader is large, and a table is moved around by value.
+    Excel(Box<excel::ExcelBody>),
 }
 
 /// Opens a file, detects its format and dialect, and reads its header.
@@ -277,7 +278,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError> {
             Ok(Table {
                 headers,
                 info,
-                body: Body::Excel(body),
+                body: Body::Excel(Box::new(body)),
             })
         }
     }

@@ -9,9 +9,9 @@
 //!
 //! - CSV: the same delimiter, encoding, BOM and `sep=` line; every record's fields are
 //!   copied byte for byte (only quoting may change: a field is quoted when it needs it)
-//!   and the two columns are written in the file's own encoding. Records are numbered by
-//!   the reader's own [`RowNumbers`] (a record spanning several lines is one row); a row
-//!   number the parser has no record for becomes an empty line.
+//!   and the two columns are written in the file's own encoding. Records are split and
+//!   numbered by the reader's own [`Splitter`] (a record spanning several lines is one
+//!   row); a row number with no record (an empty line) becomes an empty line.
 //! - Spreadsheets (XLSX, XLS, ODS): an XLSX built from the reader's own row iterator
 //!   ([`crate::input::for_each_sheet_row`]), every row at its original row number, with
 //!   the problem cells filled and a note holding the message.
@@ -26,7 +26,8 @@
 //! folder, then a rename), and never replaces the input.
 
 use crate::input::{
-    CellRef, Enc, Format, InputError, LineCounter, RowNumbers, SourceInfo, for_each_sheet_row,
+    CHUNK_ROWS, CellRef, Enc, Format, InputError, RawChunk, SourceInfo, Splitter,
+    for_each_sheet_row, seek_body,
 };
 use crate::mapping::column_letter;
 use crate::problem::{ColumnNames, Problem, Severity};
@@ -166,12 +167,6 @@ impl<'a> Annotations<'a> {
             rejected,
             blocking,
         }
-    }
-
-    /// Whether any problem names `row`.
-    fn has_problems(&self, row: u32) -> bool {
-        let i = self.problems.partition_point(|p| p.row.unwrap_or(0) < row);
-        self.problems.get(i).is_some_and(|p| p.row == Some(row))
     }
 
     /// The status and message of a data row, given its problems and its invoice.
@@ -560,10 +555,7 @@ fn write_csv(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
-        .from_reader(LineCounter::new(
-            std::io::BufReader::with_capacity(256 * 1024, input),
-            0,
-        ));
+        .from_reader(std::io::BufReader::with_capacity(64 * 1024, input));
     let mut w = BufWriter::with_capacity(256 * 1024, file);
 
     if bom {
@@ -593,7 +585,7 @@ fn write_csv(
             break;
         }
     }
-    let header_end = reader.position().byte();
+    let body_start = start as u64 + reader.position().byte();
     let layout = Layout::new(rec.len(), ends_with_annotation(rec.iter()));
     let put = |w: &mut BufWriter<&File>,
                rec: &csv::ByteRecord,
@@ -622,52 +614,46 @@ fn write_csv(
     };
     put(&mut w, &rec, STATUS_HEADER, MESSAGE_HEADER).map_err(write_err)?;
 
-    // Row numbers exactly as the reader gives them (the same code numbers them).
+    // Records and row numbers exactly as the reader gives them (the same code splits
+    // and numbers them).
     let mut cursor = Cursor::new(ann.problems);
-    let mut numbers = RowNumbers::new(reader.get_mut(), header_end);
+    let mut input = reader.into_inner().into_inner();
+    let after_cr = seek_body(&mut input, body_start).map_err(read_err)?;
+    let mut splitter = Splitter::new(input, delimiter, after_cr);
+    let mut chunk = RawChunk::default();
     // The last data row written (the header is row 1).
     let mut last: Option<u32> = None;
     loop {
-        let more = reader
-            .read_byte_record(&mut rec)
-            .map_err(|e| csv_err(e, numbers.failed()))?;
-        if !more {
-            break;
-        }
-        let end = reader.position().byte();
-        let (row, _) = numbers.next(reader.get_mut(), end);
-        let problems = if last.is_some_and(|l| row <= l) {
-            // Two records with one number (the reader's numbering with mixed line
-            // ends): harmless unless the number carries problems, which could then be
-            // either record's.
-            if ann.has_problems(row) {
-                return Err(AnnotateError::Misaligned {
-                    path: out.to_path_buf(),
-                    reason: format!(
-                        "two records are numbered row {row}, which has problems, so they cannot be told apart (mixed or CR-only line ends?)"
-                    ),
-                });
+        let more = splitter
+            .fill(&mut chunk, CHUNK_ROWS, 16 << 20)
+            .map_err(read_err)?;
+        for r in &chunk.records {
+            rec.clear();
+            for f in chunk.fields(r) {
+                rec.push_field(f);
             }
-            &[][..]
-        } else {
-            // Rows the reader counts but the parser skipped (empty lines) stay empty.
+            let row = r.row;
+            // Rows the reader counts but that hold no record (empty lines) stay empty.
             for _ in last.unwrap_or(1) + 1..row {
                 w.write_all(terminator).map_err(write_err)?;
             }
             last = Some(row);
-            cursor.take(row)
-        };
-        if blank(&rec) && problems.is_empty() {
-            put(&mut w, &rec, "", "").map_err(write_err)?;
-            continue;
+            let problems = cursor.take(row);
+            if blank(&rec) && problems.is_empty() {
+                put(&mut w, &rec, "", "").map_err(write_err)?;
+                continue;
+            }
+            let reference = ann
+                .reference_col
+                .and_then(|c| rec.get(c))
+                .map(|b| CellRef::Text(enc.decode(b)).text().into_owned())
+                .unwrap_or_default();
+            let (status, message) = ann.row(problems, &reference);
+            put(&mut w, &rec, status.as_str(), &message).map_err(write_err)?;
         }
-        let reference = ann
-            .reference_col
-            .and_then(|c| rec.get(c))
-            .map(|b| CellRef::Text(enc.decode(b)).text().into_owned())
-            .unwrap_or_default();
-        let (status, message) = ann.row(problems, &reference);
-        put(&mut w, &rec, status.as_str(), &message).map_err(write_err)?;
+        if !more {
+            break;
+        }
     }
     cursor.finish(out)?;
     w.flush().map_err(write_err)?;
