@@ -110,20 +110,29 @@ impl PackedHead {
     ) {
         scratch.clear();
         scratch.extend_from_slice(&self.0);
-        let buf = scratch;
         for v in values {
-            let offset = v.row.saturating_sub(first_row);
-            let flags = if v.from_number { NUMERIC_FLAG } else { 0 }
-                | if offset > 0 { ROW_FLAG } else { 0 };
-            buf.push(v.field as u8 | flags);
-            if offset > 0 {
-                put_varint(buf, u64::from(offset));
-            }
-            put_varint(buf, v.text.len() as u64);
-            buf.extend_from_slice(v.text.as_bytes());
+            put(scratch, first_row, v);
         }
-        self.0 = Box::from(&buf[..]);
+        self.0 = Box::from(&scratch[..]);
     }
+
+    /// A head of the values `put` into `buf`.
+    pub fn from_bytes(buf: &[u8]) -> PackedHead {
+        PackedHead(Box::from(buf))
+    }
+}
+
+/// Appends one value to a packed buffer; `first_row` is the invoice's first row.
+pub fn put(buf: &mut Vec<u8>, first_row: u32, v: HeadValue<'_>) {
+    let offset = v.row.saturating_sub(first_row);
+    let flags =
+        if v.from_number { NUMERIC_FLAG } else { 0 } | if offset > 0 { ROW_FLAG } else { 0 };
+    buf.push(v.field as u8 | flags);
+    if offset > 0 {
+        put_varint(buf, u64::from(offset));
+    }
+    put_varint(buf, v.text.len() as u64);
+    buf.extend_from_slice(v.text.as_bytes());
 }
 
 #[cfg(test)]

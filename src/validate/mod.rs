@@ -300,27 +300,36 @@ impl ChunkSink for Validator<'_> {
             convention,
             self.settings.defaults.currency,
         );
-        let hashes: Vec<u64> = rows
+        // Every row is parsed once, in parallel over runs of neighbouring rows (each
+        // thread reads the chunk front to back), then handed to the shard of its
+        // invoice, which merges its rows in file order.
+        let drafts: Vec<_> = rows
             .par_iter()
-            .with_min_len(1024)
-            .map(|r| ctx.hasher.hash_one(reference_of(r, &ctx).as_ref()))
+            .with_min_len(512)
+            .map_init(Vec::new, |scratch, r| {
+                let hash = ctx.hasher.hash_one(reference_of(r, &ctx).as_ref());
+                parse_row(r, &ctx, hash, scratch)
+            })
             .collect();
+        let count = self.shards.len();
+        let mut buckets: Vec<Vec<u32>> = (0..count)
+            .map(|_| Vec::with_capacity(rows.len() / count + 64))
+            .collect();
+        for (i, d) in drafts.iter().enumerate() {
+            buckets[shard_of(d.hash, count)].push(i as u32);
+        }
         let common = Common {
             row: &ctx,
             has_line_ids: self.has_line_ids,
             keep: self.settings.keep,
         };
-        let count = self.shards.len();
         self.shards
             .par_iter_mut()
-            .enumerate()
-            .for_each(|(k, shard)| {
-                let mut scratch = Vec::new();
-                for (r, &hash) in rows.iter().zip(&hashes) {
-                    if shard_of(hash, count) == k {
-                        let draft = parse_row(r, &ctx, hash, &mut scratch);
-                        shard.merge(r, draft, &common);
-                    }
+            .zip(buckets)
+            .for_each(|(shard, bucket)| {
+                for i in bucket {
+                    let i = i as usize;
+                    shard.merge(&rows[i], &drafts[i], &common);
                 }
             });
     }

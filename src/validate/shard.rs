@@ -6,7 +6,7 @@
 //! "first row wins, later rows must agree" rule needs.
 
 use super::blocks::Blocks;
-use super::head::{HeadValue, PackedHead};
+use super::head::{self, HeadValue, PackedHead};
 use super::row::{RowContext, RowDraft, text_of};
 use super::totals::RateSum;
 use crate::input::RowCells;
@@ -71,7 +71,7 @@ pub fn shard_of(hash: u64, shards: usize) -> usize {
 impl Shard {
     /// Adds a row to its invoice, in file order: invoice-level cells are compared with
     /// what earlier rows of the invoice said, and the parsed line is folded in.
-    pub fn merge<R: RowCells>(&mut self, r: &R, d: RowDraft<'_>, c: &Common<'_>) {
+    pub fn merge<R: RowCells>(&mut self, r: &R, d: &RowDraft<'_>, c: &Common<'_>) {
         let row = r.row();
         let map = c.row.map;
         self.lines += 1;
@@ -84,7 +84,7 @@ impl Shard {
         } = d;
         let row_failed = !problems.is_empty();
         self.problems
-            .extend(problems.into_iter().map(|p| p.with_reference(&reference)));
+            .extend(problems.iter().map(|p| p.clone().with_reference(reference)));
         if reference.is_empty() {
             self.problems.push(Problem::error(
                 row,
@@ -94,7 +94,8 @@ impl Shard {
             ));
             return;
         }
-        let reference: &str = &reference;
+        let reference: &str = reference;
+        let hash = *hash;
         let invoice_cols = c.row.invoice_cols;
         let cells = || -> SmallVec<[(Field, Cow<'_, str>, bool); 20]> {
             invoice_cols
@@ -115,7 +116,7 @@ impl Shard {
             .copied();
         let idx = match found {
             // Same cells as the invoice's first row: nothing to compare or add.
-            Some(i) if accs[i as usize].fingerprint == split(fingerprint) => i as usize,
+            Some(i) if accs[i as usize].fingerprint == split(*fingerprint) => i as usize,
             Some(i) => {
                 let acc = &mut accs[i as usize];
                 let cells = cells();
@@ -155,27 +156,31 @@ impl Shard {
             }
             None => {
                 let i = accs.len();
-                let cells = cells();
-                let mut head = PackedHead::default();
-                head.extend(
+                // The head is written straight from the row's cells.
+                let scratch = &mut self.scratch;
+                scratch.clear();
+                let reference_value = HeadValue {
+                    field: Field::MerchantReference,
+                    text: reference,
                     row,
-                    std::iter::once(HeadValue {
-                        field: Field::MerchantReference,
-                        text: reference,
-                        row,
-                        from_number: false,
-                    })
-                    .chain(cells.iter().map(|(field, text, from_number)| {
-                        HeadValue {
-                            field: *field,
-                            text,
+                    from_number: false,
+                };
+                head::put(scratch, row, reference_value);
+                for &(field, col) in invoice_cols {
+                    let c = r.cell(col);
+                    if !c.is_blank() {
+                        let (text, from_number) = text_of(c);
+                        let v = HeadValue {
+                            field,
+                            text: &text,
                             row,
-                            from_number: *from_number,
-                        }
-                    })),
-                    &mut self.scratch,
-                );
-                if reference.chars().count() > 35 {
+                            from_number,
+                        };
+                        head::put(scratch, row, v);
+                    }
+                }
+                let head = PackedHead::from_bytes(scratch);
+                if reference.len() > 35 && reference.chars().count() > 35 {
                     self.problems.push(
                         Problem::warning(
                             row,
@@ -187,7 +192,7 @@ impl Shard {
                     );
                 }
                 accs.push(InvoiceAcc {
-                    fingerprint: split(fingerprint),
+                    fingerprint: split(*fingerprint),
                     first_row: row,
                     lines: 0,
                     invalid: false,
@@ -242,8 +247,8 @@ impl Shard {
                 extra.lines.push(Line {
                     row,
                     line_id: position.to_string(),
-                    item_id: line.item_id.map(|s| s.into_owned()),
-                    description: line.description.into_owned(),
+                    item_id: line.item_id.as_ref().map(|s| s.to_string()),
+                    description: line.description.to_string(),
                     quantity: line.quantity,
                     amount: line.amount,
                     vat: line.vat,
