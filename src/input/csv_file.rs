@@ -308,40 +308,24 @@ impl CsvBody {
                     };
                     blank_rows += chunk.blank_lines;
                     blank_rows += check_rows(&mut chunk, &widths, &mut problems);
-                    if let Err(e) = check_encoding(&mut chunk, &mut state, &widths, &mut problems) {
-                        let _ = full_tx.send(Err(InputError::Csv {
-                            path: read_path,
-                            row: chunk.records.first().map_or(0, |r| r.row),
-                            message: e,
-                        }));
-                        return (blank_rows, state);
-                    }
+                    let text = match check_encoding(&mut chunk, &mut state, &widths, &mut problems)
+                    {
+                        Ok(text) => text,
+                        Err(e) => {
+                            let _ = full_tx.send(Err(InputError::Csv {
+                                path: read_path,
+                                row: chunk.records.first().map_or(0, |r| r.row),
+                                message: e,
+                            }));
+                            return (blank_rows, state);
+                        }
+                    };
                     // A chunk of only blank or unreadable rows goes with the next one:
                     // the first chunk the validator sees decides the decimal convention.
                     if chunk.records.is_empty() && more {
                         continue;
                     }
-                    let RawChunk {
-                        text,
-                        ends,
-                        records,
-                        ..
-                    } = chunk;
-                    let text = match String::from_utf8(text) {
-                        Ok(t) => t,
-                        // Every byte was checked (or replaced) above: only a bug gets here.
-                        Err(e) => {
-                            let _ = full_tx.send(Err(InputError::Csv {
-                                path: read_path,
-                                row: records.first().map_or(0, |r| r.row),
-                                message: format!(
-                                    "internal: chunk text is not UTF-8 ({})",
-                                    e.utf8_error()
-                                ),
-                            }));
-                            return (blank_rows, state);
-                        }
-                    };
+                    let RawChunk { ends, records, .. } = chunk;
                     let batch = Batch {
                         text,
                         ends,
@@ -482,19 +466,19 @@ fn check_rows(chunk: &mut RawChunk, w: &Widths, problems: &mut Vec<Problem>) -> 
 }
 
 /// Checks the encoding of every record, decodes Windows-1252 ones, and drops (and
-/// reports) those that fit neither; afterwards the whole chunk text is UTF-8.
+/// reports) those that fit neither; returns the chunk's text, which is then all UTF-8.
 ///
 /// The common case costs one validation of the chunk: the file is known to be UTF-8 and
 /// the chunk is, or nothing but ASCII has been seen. Otherwise each record goes through
 /// the encoding state machine in file order, and bytes no record refers to any more
 /// (raw lines of quoted or decoded records, unreadable rows) are replaced, so that the
-/// chunk is text.
+/// chunk is text. An error is a bug (a chunk that still is not text).
 fn check_encoding(
     chunk: &mut RawChunk,
     state: &mut EncodingState,
     w: &Widths,
     problems: &mut Vec<Problem>,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let utf8 = |s: &EncodingState| {
         matches!(
             s,
@@ -503,11 +487,13 @@ fn check_encoding(
     };
     let whole = match &*state {
         EncodingState::Undecided => chunk.text.is_ascii(),
-        s if utf8(s) => std::str::from_utf8(&chunk.text).is_ok(),
-        _ => false,
+        s => utf8(s),
     };
     if whole {
-        return Ok(());
+        match String::from_utf8(std::mem::take(&mut chunk.text)) {
+            Ok(text) => return Ok(text),
+            Err(e) => chunk.text = e.into_bytes(),
+        }
     }
     let RawChunk {
         text,
@@ -563,7 +549,8 @@ fn check_encoding(
         text[at..at + len].fill(b'?');
         from = at + len;
     }
-    Ok(())
+    String::from_utf8(std::mem::take(text))
+        .map_err(|e| format!("internal: chunk text is not UTF-8 ({})", e.utf8_error()))
 }
 
 /// Ties an unreadable row's problem to the invoice its reference cell names (read
