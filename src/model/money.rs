@@ -91,6 +91,7 @@ fn is_space(c: char) -> bool {
 }
 
 /// Trims ordinary and no-break spaces.
+#[inline]
 pub fn trim_cell(s: &str) -> &str {
     let b = s.as_bytes();
     match (b.first(), b.last()) {

@@ -68,7 +68,18 @@ pub struct RowDraft<'a> {
 }
 
 /// Text of a cell, trimmed; spreadsheet numbers print as people see them.
+#[inline]
 pub fn text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
+    match cell {
+        CellRef::Text(Cow::Borrowed(s)) => {
+            (Cow::Borrowed(crate::model::money::trim_cell(s)), false)
+        }
+        other => owned_text_of(other),
+    }
+}
+
+/// [`text_of`] for the cells that are not borrowed text (Excel values, decoded text).
+fn owned_text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
     match cell {
         CellRef::Text(Cow::Borrowed(s)) => {
             (Cow::Borrowed(crate::model::money::trim_cell(s)), false)
@@ -186,6 +197,7 @@ struct Fingerprint {
 const LANE_A: [u64; 2] = [0x243f_6a88_85a3_08d3, 0xff37_79b9_7f4a_7c15];
 const LANE_B: [u64; 2] = [0x1319_8a2e_0370_7344, 0xc2b2_ae3d_27d4_ebff];
 
+#[inline]
 fn folded_multiply(x: u64, y: u64) -> u64 {
     let p = u128::from(x) * u128::from(y);
     (p as u64) ^ ((p >> 64) as u64)
@@ -199,51 +211,63 @@ impl Fingerprint {
         }
     }
 
+    #[inline]
     fn mix(&mut self, x: u64, y: u64) {
         self.a = folded_multiply(self.a ^ x ^ LANE_A[0], y ^ LANE_A[1]);
         self.b = folded_multiply(self.b ^ x ^ LANE_B[0], y ^ LANE_B[1]);
     }
 
+    #[inline]
     fn cell(&mut self, tag: u8, bytes: &[u8]) {
         let len = bytes.len();
         let header = u64::from(tag) | ((len as u64) << 8);
+        match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            // Eight to sixteen bytes, the common case: the first and the last eight.
+            (Some(first), Some(last)) if len <= 16 => {
+                self.mix(header, u64::from_le_bytes(*first));
+                self.mix(u64::from_le_bytes(*last), 0);
+            }
+            (Some(first), Some(_)) => {
+                self.mix(header, u64::from_le_bytes(*first));
+                self.long_tail(bytes);
+            }
+            _ => {
+                let small = if len >= 4 {
+                    let half = |at: usize| {
+                        bytes
+                            .get(at..)
+                            .and_then(|b| b.first_chunk::<4>())
+                            .map_or(0, |w| u64::from(u32::from_le_bytes(*w)))
+                    };
+                    half(0) | (half(len - 4) << 32)
+                } else if len > 0 {
+                    u64::from(bytes[0])
+                        | (u64::from(bytes[len / 2]) << 8)
+                        | (u64::from(bytes[len - 1]) << 16)
+                } else {
+                    0
+                };
+                self.mix(header, small);
+            }
+        }
+    }
+
+    /// The words after the first of a cell longer than sixteen bytes: at 8, 16, ... and
+    /// the last eight bytes, in pairs.
+    #[inline(never)]
+    fn long_tail(&mut self, bytes: &[u8]) {
+        let len = bytes.len();
+        let last = len.saturating_sub(8);
         let word = |at: usize| {
             bytes
-                .get(at..)
+                .get(at.min(last)..)
                 .and_then(|b| b.first_chunk::<8>())
                 .map_or(0, |w| u64::from_le_bytes(*w))
         };
-        if len < 8 {
-            let small = if len >= 4 {
-                let half = |at: usize| {
-                    bytes
-                        .get(at..)
-                        .and_then(|b| b.first_chunk::<4>())
-                        .map_or(0, |w| u64::from(u32::from_le_bytes(*w)))
-                };
-                half(0) | (half(len - 4) << 32)
-            } else if len > 0 {
-                u64::from(bytes[0])
-                    | (u64::from(bytes[len / 2]) << 8)
-                    | (u64::from(bytes[len - 1]) << 16)
-            } else {
-                0
-            };
-            self.mix(header, small);
-            return;
-        }
-        // Words at 0, 8, ... and the last eight bytes; paired after the header.
-        let last = len - 8;
-        self.mix(header, word(0));
         let mut at = 8;
         while at < len {
-            let x = word(at.min(last));
-            let y = if at + 8 < len {
-                word((at + 8).min(last))
-            } else {
-                0
-            };
-            self.mix(x, y);
+            let y = if at + 8 < len { word(at + 8) } else { 0 };
+            self.mix(word(at), y);
             at += 16;
         }
     }
