@@ -4,6 +4,11 @@
 //! countries (`1 250,00`, `1,250.00`, `1250`) or as Excel floating-point cells. Money is
 //! kept as integer minor units from the moment it is parsed; `rust_decimal` carries the
 //! exact decimal value in between, so no binary floating point ever touches an amount.
+//!
+//! Every row of a month-end export goes through here, so the common shapes (`2425,12`,
+//! `25`, a value with at most two decimals) take integer fast paths. Each fast path
+//! decides only what the general path would decide the same way, and falls back to it
+//! for everything else; the property tests below hold them to that.
 
 use rust_decimal::RoundingStrategy;
 use rust_decimal::prelude::*;
@@ -86,6 +91,7 @@ fn is_space(c: char) -> bool {
 }
 
 /// Trims ordinary and no-break spaces.
+#[inline]
 pub fn trim_cell(s: &str) -> &str {
     let b = s.as_bytes();
     match (b.first(), b.last()) {
@@ -105,9 +111,14 @@ pub fn parse_number(
     text: &str,
     convention: DecimalConvention,
 ) -> Result<ParsedNumber, NumberError> {
-    if let Some(fast) = parse_simple(text) {
-        return Ok(fast);
+    match parse_simple(text) {
+        Some(fast) => Ok(fast),
+        None => parse_general(text, convention),
     }
+}
+
+/// [`parse_number`] without the fast path: every shape, every refusal.
+fn parse_general(text: &str, convention: DecimalConvention) -> Result<ParsedNumber, NumberError> {
     let mut s = trim_cell(text);
     if s.is_empty() {
         return Err(NumberError::Empty);
@@ -167,33 +178,45 @@ pub fn parse_number(
     })
 }
 
-/// The common shapes `1250`, `299,9`, `299.90`, decided without allocating: digits, then
-/// at most one separator followed by one, two or more than three digits.
+/// The common shapes `1250`, `299,9`, `299.90` (after trimming), decided in one pass
+/// without allocating: digits, then at most one separator followed by one, two or more
+/// than three digits. Such a text means the same under every convention (a separator
+/// followed by exactly three digits may be a thousands separator, so it is left to
+/// [`parse_general`]), and at most 18 digits always fit an `i64`.
 fn parse_simple(text: &str) -> Option<ParsedNumber> {
-    let b = text.as_bytes();
+    let b = trim_cell(text).as_bytes();
     if b.is_empty() || b.len() > 18 {
         return None;
     }
-    let sep = b.iter().position(|c| !c.is_ascii_digit());
-    let (int, frac, evidence) = match sep {
-        None => (b, &b[..0], Evidence::None),
-        Some(i) => {
-            let frac = &b[i + 1..];
-            let ok =
-                i > 0 && !frac.is_empty() && frac.len() != 3 && frac.iter().all(u8::is_ascii_digit);
-            match b[i] {
-                b',' if ok => (&b[..i], frac, Evidence::Comma),
-                b'.' if ok => (&b[..i], frac, Evidence::Point),
-                _ => return None,
+    let mut mantissa: i64 = 0;
+    let mut sep = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa * 10 + i64::from(d);
+        } else if sep == 0 && i > 0 && (c == b',' || c == b'.') {
+            sep = i;
+        } else {
+            return None;
+        }
+    }
+    let (scale, evidence) = match sep {
+        0 => (0, Evidence::None),
+        i => {
+            let frac = b.len() - i - 1;
+            if frac == 0 || frac == 3 {
+                return None;
             }
+            let evidence = if b[i] == b',' {
+                Evidence::Comma
+            } else {
+                Evidence::Point
+            };
+            (frac as u32, evidence)
         }
     };
-    let mut mantissa: i64 = 0;
-    for &d in int.iter().chain(frac) {
-        mantissa = mantissa * 10 + i64::from(d - b'0');
-    }
     Some(ParsedNumber {
-        value: Decimal::new(mantissa, frac.len() as u32),
+        value: Decimal::new(mantissa, scale),
         evidence,
         currency_word: None,
     })
@@ -350,6 +373,19 @@ fn check_grouped(int: &str, sep: char) -> Result<(), NumberError> {
 /// Fails (returns `None`) when the value has more decimals than `exponent` allows, after
 /// dropping trailing zeros, or does not fit.
 pub fn to_minor_exact(value: Decimal, exponent: u32) -> Option<i64> {
+    // Fast path: with no more decimals than the currency has, the value is exact in minor
+    // units without normalising; `None` here means the same as the general path's: the
+    // amount does not fit an `i64`.
+    if value.scale() <= exponent && exponent <= MAX_FAST_EXPONENT {
+        // A mantissa outside `i64` gives a result outside it too.
+        let mantissa = i64::try_from(value.mantissa()).ok()?;
+        return mantissa.checked_mul(POW10_I64[(exponent - value.scale()) as usize]);
+    }
+    to_minor_exact_general(value, exponent)
+}
+
+/// [`to_minor_exact`] without the fast path.
+fn to_minor_exact_general(value: Decimal, exponent: u32) -> Option<i64> {
     let v = value.normalize();
     if v.scale() > exponent {
         return None;
@@ -360,11 +396,54 @@ pub fn to_minor_exact(value: Decimal, exponent: u32) -> Option<i64> {
 
 /// Rounds a decimal amount in major units to minor units, half away from zero.
 pub fn round_to_minor(value: Decimal, exponent: u32) -> Option<i64> {
+    // Fast path: when `value * 10^exponent` fits the 96-bit mantissa, the general path's
+    // product is exact and this is the same rounding in integers.
+    if exponent <= MAX_FAST_EXPONENT
+        && let Some(scaled) = value.mantissa().checked_mul(POW10[exponent as usize])
+        && scaled.unsigned_abs() < 1u128 << 96
+    {
+        // Half away from zero: round the magnitude half up, then restore the sign.
+        let den = POW10[value.scale() as usize];
+        let (q, r) = (scaled.abs() / den, scaled.abs() % den);
+        let q = if 2 * r >= den { q + 1 } else { q };
+        return i64::try_from(if scaled < 0 { -q } else { q }).ok();
+    }
+    round_to_minor_general(value, exponent)
+}
+
+/// [`round_to_minor`] without the fast path.
+fn round_to_minor_general(value: Decimal, exponent: u32) -> Option<i64> {
     let scaled = value.checked_mul(Decimal::from(10i64.pow(exponent)))?;
     scaled
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .to_i64()
 }
+
+/// The largest currency exponent the fast paths handle (`10^18` fits an `i64`, as the
+/// general paths need).
+const MAX_FAST_EXPONENT: u32 = 18;
+
+/// Powers of ten up to `10^28`, the largest `Decimal` scale.
+const POW10: [i128; 29] = {
+    let mut p = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// Powers of ten up to `10^18`.
+const POW10_I64: [i64; 19] = {
+    let mut p = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
 
 /// Formats minor units as a major-unit amount with a decimal point: `29900` -> `299.00`.
 pub fn format_minor(minor: i64, exponent: u32) -> String {
@@ -417,6 +496,7 @@ pub fn decimal_from_f64(value: f64) -> Option<Decimal> {
 mod tests {
     use super::*;
     use DecimalConvention::*;
+    use proptest::prelude::*;
 
     fn num(s: &str, c: DecimalConvention) -> Decimal {
         parse_number(s, c).unwrap().value
@@ -490,5 +570,191 @@ mod tests {
             decimal_from_f64(0.1 + 0.2),
             Some(Decimal::from_str_exact("0.30000000000000004").unwrap())
         );
+    }
+
+    /// Everything `Decimal` equality ignores: the scale and the sign of a zero.
+    fn exactly(r: &Result<ParsedNumber, NumberError>) -> String {
+        match r {
+            Ok(p) => format!(
+                "{:?} {} {} {} {:?} {:?}",
+                p.value,
+                p.value.mantissa(),
+                p.value.scale(),
+                p.value.is_sign_negative(),
+                p.evidence,
+                p.currency_word
+            ),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    /// Number-like texts: digits (few or many, leading zeros), separators, signs, spaces,
+    /// currency words, exponents, percent.
+    fn number_like() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            8 => "[0-9]{1,4}",
+            2 => "[0-9]{5,30}",
+            3 => Just(",".to_string()),
+            3 => Just(".".to_string()),
+            1 => Just(" ".to_string()),
+            1 => Just("\u{a0}".to_string()),
+            1 => Just("\u{202f}".to_string()),
+            1 => Just("\t".to_string()),
+            1 => Just("-".to_string()),
+            1 => Just("+".to_string()),
+            1 => Just("'".to_string()),
+            1 => Just("kr".to_string()),
+            1 => Just("NOK".to_string()),
+            1 => Just("e".to_string()),
+            1 => Just("%".to_string()),
+            1 => Just("0".to_string()),
+        ];
+        prop::collection::vec(piece, 0..7).prop_map(|p| p.concat())
+    }
+
+    const CONVENTIONS: [DecimalConvention; 3] = [Comma, Point, Unknown];
+
+    #[test]
+    fn fast_path_takes_the_common_shapes() {
+        for (text, value) in [
+            ("2425,12", Decimal::new(242512, 2)),
+            ("25", Decimal::from(25)),
+            ("1", Decimal::ONE),
+            ("299.90", Decimal::new(29990, 2)),
+            (" 0,5 ", Decimal::new(5, 1)),
+            ("007", Decimal::from(7)),
+            (
+                "999999999999999999",
+                Decimal::from(999_999_999_999_999_999i64),
+            ),
+        ] {
+            let fast = parse_simple(text).expect(text);
+            assert_eq!(fast.value, value, "{text}");
+            for c in CONVENTIONS {
+                assert_eq!(exactly(&Ok(fast.clone())), exactly(&parse_general(text, c)));
+            }
+        }
+        for text in [
+            "",
+            " ",
+            "-5",
+            "+5",
+            ",5",
+            "5,",
+            "1,234",
+            "1.234",
+            "0,125",
+            "1.234,50",
+            "1 234,50",
+            "1\u{a0}234",
+            "kr 100",
+            "100,-",
+            "1e5",
+            "25 %",
+            "1,2,3",
+            "1,2.3",
+            "1234567890123456789",
+        ] {
+            assert!(parse_simple(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn minor_unit_edges_agree() {
+        let edges = [
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::new(0, 5),
+            Decimal::new(5, 3),
+            Decimal::new(-5, 3),
+            Decimal::new(15, 3),
+            Decimal::new(-15, 3),
+            Decimal::new(1005, 3),
+            Decimal::new(i64::MAX, 2),
+            Decimal::new(i64::MIN, 2),
+            Decimal::new(i64::MAX, 0),
+            Decimal::new(i64::MIN, 0),
+            Decimal::new(i64::MAX / 100, 0),
+            Decimal::new(i64::MIN / 100, 0),
+            Decimal::new(i64::MIN / 100 - 1, 0),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::from_i128_with_scale(5, 28),
+            Decimal::from_i128_with_scale((1 << 96) - 1, 2),
+            Decimal::from_i128_with_scale((1 << 96) - 1, 28),
+            Decimal::from_i128_with_scale(-(1 << 95), 0),
+        ];
+        for d in edges {
+            for e in [0, 1, 2, 3, 18] {
+                assert_eq!(
+                    to_minor_exact(d, e),
+                    to_minor_exact_general(d, e),
+                    "{d} {e}"
+                );
+                assert_eq!(
+                    round_to_minor(d, e),
+                    round_to_minor_general(d, e),
+                    "{d} {e}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Whenever the fast path reads a text, the general reading gives exactly the same
+        /// number under every convention.
+        #[test]
+        fn fast_parse_agrees_with_general(text in number_like()) {
+            let fast = parse_simple(&text);
+            for c in CONVENTIONS {
+                let general = parse_general(&text, c);
+                if let Some(f) = &fast {
+                    prop_assert_eq!(exactly(&Ok(f.clone())), exactly(&general), "{:?} {:?}", text, c);
+                }
+                prop_assert_eq!(exactly(&parse_number(&text, c)), exactly(&general), "{:?}", text);
+            }
+        }
+
+        /// The same for arbitrary short texts over the characters numbers are made of.
+        #[test]
+        fn fast_parse_agrees_on_any_text(text in "[0-9,. +\\-\u{a0}kKrRnNoOe%$']{0,20}") {
+            for c in CONVENTIONS {
+                prop_assert_eq!(
+                    exactly(&parse_number(&text, c)),
+                    exactly(&parse_general(&text, c)),
+                    "{:?} {:?}", text, c
+                );
+            }
+        }
+
+        /// Minor units: the integer fast paths agree with the `Decimal` arithmetic.
+        #[test]
+        fn minor_units_agree(
+            mantissa in prop_oneof![
+                -100_000_000i128..100_000_000,
+                any::<i64>().prop_map(i128::from),
+                -(1i128 << 96) + 1..(1i128 << 96),
+            ],
+            scale in 0u32..=28,
+            exponent in prop_oneof![Just(0u32), Just(2u32), 0u32..=18],
+        ) {
+            let d = Decimal::from_i128_with_scale(mantissa, scale);
+            prop_assert_eq!(to_minor_exact(d, exponent), to_minor_exact_general(d, exponent), "{} {}", d, exponent);
+            prop_assert_eq!(round_to_minor(d, exponent), round_to_minor_general(d, exponent), "{} {}", d, exponent);
+        }
+
+        /// Numbers read from text, as the rows have them, converted to minor units.
+        #[test]
+        fn parsed_minor_units_agree(text in number_like(), exponent in 0u32..=3) {
+            for c in CONVENTIONS {
+                if let Ok(p) = parse_number(&text, c) {
+                    prop_assert_eq!(to_minor_exact(p.value, exponent), to_minor_exact_general(p.value, exponent));
+                    prop_assert_eq!(round_to_minor(p.value, exponent), round_to_minor_general(p.value, exponent));
+                }
+            }
+        }
     }
 }

@@ -27,6 +27,25 @@ pub enum VatError {
 impl VatRate {
     /// Checks a parsed percent number.
     pub fn new(percent: Decimal) -> Result<Self, VatError> {
+        // Fast path for every line: with at most two decimals the rate is a whole number
+        // of hundredths, checked in integers in the same order as below.
+        if let Some(&factor) = [100i128, 10, 1].get(percent.scale() as usize) {
+            let hundredths = percent.mantissa() * factor;
+            return if !(0..10_000).contains(&hundredths) {
+                Err(VatError::OutOfRange)
+            } else if (1..100).contains(&hundredths) {
+                Err(VatError::Fraction)
+            } else {
+                u16::try_from(hundredths)
+                    .map(VatRate)
+                    .map_err(|_| VatError::OutOfRange)
+            };
+        }
+        Self::new_general(percent)
+    }
+
+    /// [`VatRate::new`] without the fast path.
+    fn new_general(percent: Decimal) -> Result<Self, VatError> {
         let p = percent.normalize();
         if p < Decimal::ZERO || p >= Decimal::ONE_HUNDRED {
             return Err(VatError::OutOfRange);
@@ -100,6 +119,7 @@ impl serde::Serialize for VatRate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn documented_example() {
@@ -134,5 +154,47 @@ mod tests {
             Err(VatError::TooPrecise)
         );
         assert!(VatRate::new(Decimal::new(1111, 2)).is_ok());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The integer fast path agrees with the `Decimal` checks, refusals included.
+        #[test]
+        fn fast_path_agrees_with_general(
+            mantissa in prop_oneof![
+                -200_000i128..200_000,
+                any::<i64>().prop_map(i128::from),
+                -(1i128 << 96) + 1..(1i128 << 96),
+            ],
+            scale in 0u32..=28,
+        ) {
+            let d = Decimal::from_i128_with_scale(mantissa, scale);
+            prop_assert_eq!(VatRate::new(d), VatRate::new_general(d), "{}", d);
+        }
+    }
+
+    #[test]
+    fn fast_path_edges_agree() {
+        for d in [
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::new(0, 2),
+            Decimal::new(-0, 1),
+            Decimal::new(1, 0),
+            Decimal::new(99, 2),
+            Decimal::new(100, 2),
+            Decimal::new(9999, 2),
+            Decimal::new(10000, 2),
+            Decimal::new(-1, 2),
+            Decimal::new(25, 0),
+            Decimal::new(250, 1),
+            Decimal::new(2500, 2),
+            Decimal::new(25000, 3),
+            Decimal::MAX,
+            Decimal::MIN,
+        ] {
+            assert_eq!(VatRate::new(d), VatRate::new_general(d), "{d}");
+        }
     }
 }

@@ -11,20 +11,16 @@ use crate::model::{Currency, DecimalConvention, Evidence, NumberError, VatRate};
 use crate::problem::Problem;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
-use std::hash::BuildHasher;
 
 /// What the row parser needs to know about the file.
 pub struct RowContext<'m> {
     pub map: &'m ColumnMap,
     pub hasher: foldhash::fast::FixedState,
-    pub fingerprint: [foldhash::fast::FixedState; 2],
     /// Invoice-level fields present in the file (other than the reference), with columns.
     pub invoice_cols: &'m [(Field, usize)],
     pub convention: DecimalConvention,
     pub default_currency: Currency,
 }
-
-const FINGERPRINT_SEEDS: [u64; 2] = [0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f];
 
 impl<'m> RowContext<'m> {
     pub fn new(
@@ -37,10 +33,6 @@ impl<'m> RowContext<'m> {
         RowContext {
             map,
             hasher,
-            fingerprint: [
-                foldhash::fast::FixedState::with_seed(FINGERPRINT_SEEDS[0]),
-                foldhash::fast::FixedState::with_seed(FINGERPRINT_SEEDS[1]),
-            ],
             invoice_cols,
             convention,
             default_currency,
@@ -76,7 +68,18 @@ pub struct RowDraft<'a> {
 }
 
 /// Text of a cell, trimmed; spreadsheet numbers print as people see them.
+#[inline]
 pub fn text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
+    match cell {
+        CellRef::Text(Cow::Borrowed(s)) => {
+            (Cow::Borrowed(crate::model::money::trim_cell(s)), false)
+        }
+        other => owned_text_of(other),
+    }
+}
+
+/// [`text_of`] for the cells that are not borrowed text (Excel values, decoded text).
+fn owned_text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
     match cell {
         CellRef::Text(Cow::Borrowed(s)) => {
             (Cow::Borrowed(crate::model::money::trim_cell(s)), false)
@@ -126,12 +129,13 @@ pub fn reference_of<'a, R: RowCells>(r: &'a R, ctx: &RowContext<'_>) -> Cow<'a, 
         .unwrap_or_default()
 }
 
-/// Parses a row whose reference hashes to `hash` (see [`reference_of`]).
+/// Parses a row whose reference hashes to `hash` (see [`reference_of`]). `_scratch` is
+/// no longer needed: the fingerprint is hashed straight from the cells.
 pub fn parse_row<'a, R: RowCells>(
     r: &'a R,
     ctx: &RowContext<'_>,
     hash: u64,
-    scratch: &mut Vec<u8>,
+    _scratch: &mut Vec<u8>,
 ) -> RowDraft<'a> {
     let mut problems = Vec::new();
     // The currency this row's amounts are in: its own cell, else the default. The
@@ -141,28 +145,31 @@ pub fn parse_row<'a, R: RowCells>(
         .column(Field::Currency)
         .map(|c| r.cell(c))
         .filter(|c| !c.is_blank())
-        .and_then(|c| Currency::parse(&c.text()).ok())
+        .and_then(|c| currency_of(&c, ctx.default_currency))
         .unwrap_or(ctx.default_currency);
     let line = parse_line(r, r.row(), ctx, currency, &mut problems);
     let reference = reference_of(r, ctx);
-    // The cells are laid end to end (tag, length, text) and hashed in one go with two
-    // seeds: hashing them cell by cell costs several times more.
-    scratch.clear();
+    // Text cells go in as written, untrimmed: equal raw texts have equal trimmed texts,
+    // and a row that differs only in surrounding spaces merely takes the merge step's
+    // full comparison.
+    let mut fp = Fingerprint::new();
     for &(field, col) in ctx.invoice_cols {
         let c = r.cell(col);
         if c.is_blank() {
             continue;
         }
-        let (text, from_number) = text_of(c);
-        scratch.push(field as u8 | if from_number { 0x80 } else { 0 });
-        scratch.extend_from_slice(&(text.len() as u32).to_le_bytes());
-        scratch.extend_from_slice(text.as_bytes());
+        match c {
+            CellRef::Text(t) => fp.cell(field as u8, t.as_bytes()),
+            other => {
+                let (text, from_number) = text_of(other);
+                fp.cell(
+                    field as u8 | if from_number { 0x80 } else { 0 },
+                    text.as_bytes(),
+                );
+            }
+        }
     }
-    let (a, b) = (
-        ctx.fingerprint[0].hash_one(scratch.as_slice()),
-        ctx.fingerprint[1].hash_one(scratch.as_slice()),
-    );
-    let fingerprint = (u128::from(a) << 64) | u128::from(b);
+    let fingerprint = fp.finish();
     RowDraft {
         reference,
         hash,
@@ -170,6 +177,129 @@ pub fn parse_row<'a, R: RowCells>(
         line,
         problems,
     }
+}
+
+/// A 128-bit hash of a row's invoice-level cells, fed straight from the cells (copying
+/// them into one buffer first cost more than hashing them).
+///
+/// Each cell is a header word (tag, length) followed by its bytes as little-endian words,
+/// the last one read overlapping (or, under eight bytes, as `foldhash` reads short
+/// inputs); given the length this is injective, so different cell lists give different
+/// word sequences. The words go in pairs through two independent lanes of folded
+/// multiplies with different keys, as `foldhash` does with two seeds.
+struct Fingerprint {
+    a: u64,
+    b: u64,
+}
+
+/// Keys of the two lanes. Each `*1` key has an `0xff` byte, which neither UTF-8 text nor
+/// a header word contains, so the second factor of a folded multiply is never zero.
+const LANE_A: [u64; 2] = [0x243f_6a88_85a3_08d3, 0xff37_79b9_7f4a_7c15];
+const LANE_B: [u64; 2] = [0x1319_8a2e_0370_7344, 0xc2b2_ae3d_27d4_ebff];
+
+#[inline]
+fn folded_multiply(x: u64, y: u64) -> u64 {
+    let p = u128::from(x) * u128::from(y);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+impl Fingerprint {
+    fn new() -> Self {
+        Fingerprint {
+            a: 0x9e37_79b9_7f4a_7c15,
+            b: 0xc2b2_ae3d_27d4_eb4f,
+        }
+    }
+
+    #[inline]
+    fn mix(&mut self, x: u64, y: u64) {
+        self.a = folded_multiply(self.a ^ x ^ LANE_A[0], y ^ LANE_A[1]);
+        self.b = folded_multiply(self.b ^ x ^ LANE_B[0], y ^ LANE_B[1]);
+    }
+
+    // Called for every invoice-level cell of every row: the call itself cost a third.
+    #[inline(always)]
+    fn cell(&mut self, tag: u8, bytes: &[u8]) {
+        let len = bytes.len();
+        let header = u64::from(tag) | ((len as u64) << 8);
+        match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            // Eight to sixteen bytes, the common case: the first and the last eight.
+            (Some(first), Some(last)) if len <= 16 => {
+                self.mix(header, u64::from_le_bytes(*first));
+                self.mix(u64::from_le_bytes(*last), 0);
+            }
+            (Some(first), Some(_)) => {
+                self.mix(header, u64::from_le_bytes(*first));
+                self.long_tail(bytes);
+            }
+            _ => {
+                let small = if len >= 4 {
+                    let half = |at: usize| {
+                        bytes
+                            .get(at..)
+                            .and_then(|b| b.first_chunk::<4>())
+                            .map_or(0, |w| u64::from(u32::from_le_bytes(*w)))
+                    };
+                    half(0) | (half(len - 4) << 32)
+                } else if len > 0 {
+                    u64::from(bytes[0])
+                        | (u64::from(bytes[len / 2]) << 8)
+                        | (u64::from(bytes[len - 1]) << 16)
+                } else {
+                    0
+                };
+                self.mix(header, small);
+            }
+        }
+    }
+
+    /// The words after the first of a cell longer than sixteen bytes: at 8, 16, ... and
+    /// the last eight bytes, in pairs.
+    #[inline(never)]
+    fn long_tail(&mut self, bytes: &[u8]) {
+        let len = bytes.len();
+        let last = len.saturating_sub(8);
+        let word = |at: usize| {
+            bytes
+                .get(at.min(last)..)
+                .and_then(|b| b.first_chunk::<8>())
+                .map_or(0, |w| u64::from_le_bytes(*w))
+        };
+        let mut at = 8;
+        while at < len {
+            let y = if at + 8 < len { word(at + 8) } else { 0 };
+            self.mix(word(at), y);
+            at += 16;
+        }
+    }
+
+    fn finish(&self) -> u128 {
+        let a = folded_multiply(self.a ^ LANE_A[0], LANE_A[1]);
+        let b = folded_multiply(self.b ^ LANE_B[0], LANE_B[1]);
+        (u128::from(a) << 64) | u128::from(b)
+    }
+}
+
+/// The currency a non-blank cell names. The default currency's own code, which exports
+/// write on every row, is recognised without `Currency::parse` (which allocates); it
+/// parses to that currency (see the tests).
+fn currency_of(c: &CellRef<'_>, default: Currency) -> Option<Currency> {
+    if let CellRef::Text(t) = c
+        && crate::model::money::trim_cell(t) == default.code()
+    {
+        return Some(default);
+    }
+    Currency::parse(&c.text()).ok()
+}
+
+/// `d > 0`, without a general `Decimal` comparison.
+fn is_positive(d: Decimal) -> bool {
+    !d.is_zero() && d.is_sign_positive()
+}
+
+/// `d < 0`, without a general `Decimal` comparison.
+fn is_negative(d: Decimal) -> bool {
+    !d.is_zero() && d.is_sign_negative()
 }
 
 fn parse_line<'a, R: RowCells>(
@@ -211,7 +341,7 @@ fn parse_line<'a, R: RowCells>(
 
     let quantity = match map.column(Field::Quantity).map(|c| (c, r.cell(c))) {
         Some((col, c)) if !c.is_blank() => match number_of(&c, ctx.convention) {
-            Ok((q, None)) if q > Decimal::ZERO => Some(q),
+            Ok((q, None)) if is_positive(q) => Some(q),
             Ok((_, Some(_))) => {
                 err(col, &c, "quantity must be a plain number".into());
                 None
@@ -290,7 +420,7 @@ fn parse_line<'a, R: RowCells>(
                     );
                     return Some(None);
                 }
-                if v < Decimal::ZERO || (v.is_zero() && !zero_ok) {
+                if is_negative(v) || (v.is_zero() && !zero_ok) {
                     err(
                         col,
                         &c,
@@ -424,4 +554,94 @@ fn parse_line<'a, R: RowCells>(
         line_id,
         item_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_codes_parse_to_themselves() {
+        // `currency_of` relies on it.
+        for c in [Currency::NOK, Currency::SEK, Currency::EUR, Currency::DKK] {
+            assert_eq!(Currency::parse(c.code()).ok(), Some(c));
+            let cell = CellRef::Text(Cow::Borrowed(c.code()));
+            assert_eq!(currency_of(&cell, c), Some(c));
+            assert_eq!(currency_of(&cell, Currency::NOK), Some(c));
+        }
+        let cell = CellRef::Text(Cow::Borrowed(" kr "));
+        assert_eq!(currency_of(&cell, Currency::SEK), Some(Currency::NOK));
+        let cell = CellRef::Text(Cow::Borrowed("USD"));
+        assert_eq!(currency_of(&cell, Currency::NOK), None);
+    }
+
+    fn fingerprint(cells: &[(u8, &str)]) -> u128 {
+        let mut fp = Fingerprint::new();
+        for (tag, text) in cells {
+            fp.cell(*tag, text.as_bytes());
+        }
+        fp.finish()
+    }
+
+    #[test]
+    fn fingerprint_reads_every_byte_and_the_framing() {
+        let text: String = ('a'..='z').chain('A'..='Z').collect();
+        for len in 0..=text.len() {
+            let base = &text[..len];
+            let fp = fingerprint(&[(1, base), (2, "x")]);
+            assert_eq!(fp, fingerprint(&[(1, base), (2, "x")]));
+            assert_ne!(fp, fingerprint(&[(3, base), (2, "x")]), "{len}");
+            assert_ne!(fp, fingerprint(&[(1, base)]), "{len}");
+            for i in 0..len {
+                let mut changed = base.as_bytes().to_vec();
+                changed[i] = b'0';
+                let changed = String::from_utf8(changed).unwrap();
+                assert_ne!(fp, fingerprint(&[(1, &changed), (2, "x")]), "{len} {i}");
+            }
+            // The same bytes split differently between cells.
+            if len > 0 {
+                let (l, r) = base.split_at(len / 2);
+                assert_ne!(fingerprint(&[(1, l), (1, r)]), fingerprint(&[(1, base)]));
+            }
+            if len > 2 {
+                let (l, r) = base.split_at(len / 2);
+                assert_ne!(
+                    fingerprint(&[(1, l), (1, r)]),
+                    fingerprint(&[(1, &base[..len - 1]), (1, &base[len - 1..])])
+                );
+            }
+        }
+        assert_ne!(fingerprint(&[]), fingerprint(&[(0, "")]));
+        assert_ne!(fingerprint(&[(0, "")]), fingerprint(&[(0, ""), (0, "")]));
+    }
+
+    proptest::proptest! {
+        /// Different cell lists give different fingerprints; equal ones equal.
+        #[test]
+        fn fingerprints_tell_cell_lists_apart(
+            a in proptest::collection::vec((0u8..4, "[a-c 0-9\u{f8}]{0,20}"), 0..6),
+            b in proptest::collection::vec((0u8..4, "[a-c 0-9\u{f8}]{0,20}"), 0..6),
+        ) {
+            let fa = fingerprint(&a.iter().map(|(t, s)| (*t, s.as_str())).collect::<Vec<_>>());
+            let fb = fingerprint(&b.iter().map(|(t, s)| (*t, s.as_str())).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(fa == fb, a == b);
+        }
+    }
+
+    #[test]
+    fn signs_agree_with_comparison() {
+        for d in [
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::new(-0, 3),
+            Decimal::new(1, 28),
+            Decimal::new(-1, 28),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(5, 1),
+        ] {
+            assert_eq!(is_positive(d), d > Decimal::ZERO, "{d}");
+            assert_eq!(is_negative(d), d < Decimal::ZERO, "{d}");
+        }
+    }
 }
