@@ -33,6 +33,9 @@ use row::{RowContext, evidence_of, parse_row, reference_of};
 use shard::{Common, Shard, shard_of};
 use std::hash::BuildHasher;
 
+/// How many rows ahead of the merge a shard looks up its invoices (see [`Shard::warm`]).
+const WARM_AHEAD: usize = 8;
+
 /// Values used for invoice-level fields the file leaves out.
 #[derive(Clone, Debug)]
 pub struct EffectiveDefaults {
@@ -306,9 +309,10 @@ impl ChunkSink for Validator<'_> {
         let drafts: Vec<_> = rows
             .par_iter()
             .with_min_len(512)
-            .map_init(Vec::new, |scratch, r| {
-                let hash = ctx.hasher.hash_one(reference_of(r, &ctx).as_ref());
-                parse_row(r, &ctx, hash, scratch)
+            .map(|r| {
+                let reference = reference_of(r, &ctx);
+                let hash = ctx.hasher.hash_one(reference.as_ref());
+                parse_row(r, &ctx, reference, hash)
             })
             .collect();
         let count = self.shards.len();
@@ -327,7 +331,10 @@ impl ChunkSink for Validator<'_> {
             .par_iter_mut()
             .zip(buckets)
             .for_each(|(shard, bucket)| {
-                for i in bucket {
+                for (n, &i) in bucket.iter().enumerate() {
+                    if let Some(&ahead) = bucket.get(n + WARM_AHEAD) {
+                        shard.warm(&drafts[ahead as usize]);
+                    }
                     let i = i as usize;
                     shard.merge(&rows[i], &drafts[i], &common);
                 }

@@ -129,13 +129,13 @@ pub fn reference_of<'a, R: RowCells>(r: &'a R, ctx: &RowContext<'_>) -> Cow<'a, 
         .unwrap_or_default()
 }
 
-/// Parses a row whose reference hashes to `hash` (see [`reference_of`]). `_scratch` is
-/// no longer needed: the fingerprint is hashed straight from the cells.
+/// Parses a row whose reference is `reference` (see [`reference_of`]), which hashes to
+/// `hash`.
 pub fn parse_row<'a, R: RowCells>(
     r: &'a R,
     ctx: &RowContext<'_>,
+    reference: Cow<'a, str>,
     hash: u64,
-    _scratch: &mut Vec<u8>,
 ) -> RowDraft<'a> {
     let mut problems = Vec::new();
     // The currency this row's amounts are in: its own cell, else the default. The
@@ -148,7 +148,6 @@ pub fn parse_row<'a, R: RowCells>(
         .and_then(|c| currency_of(&c, ctx.default_currency))
         .unwrap_or(ctx.default_currency);
     let line = parse_line(r, r.row(), ctx, currency, &mut problems);
-    let reference = reference_of(r, ctx);
     // Text cells go in as written, untrimmed: equal raw texts have equal trimmed texts,
     // and a row that differs only in surrounding spaces merely takes the merge step's
     // full comparison.
