@@ -103,18 +103,19 @@ pub struct CurrencyError;
 impl Currency {
     pub fn parse(raw: &str) -> Result<Currency, CurrencyError> {
         // Compared in place: this runs for every row and every invoice.
-        let raw = raw.trim();
-        [
+        const CODES: [(&str, Currency); 5] = [
             ("NOK", Currency::NOK),
             ("KR", Currency::NOK),
             ("SEK", Currency::SEK),
             ("EUR", Currency::EUR),
             ("DKK", Currency::DKK),
-        ]
-        .into_iter()
-        .find(|(code, _)| raw.eq_ignore_ascii_case(code))
-        .map(|(_, c)| c)
-        .ok_or(CurrencyError)
+        ];
+        let raw = raw.trim();
+        CODES
+            .iter()
+            .find(|(code, _)| raw.eq_ignore_ascii_case(code))
+            .map(|&(_, c)| c)
+            .ok_or(CurrencyError)
     }
 
     /// Digits after the decimal point (2 for every currency Kravia uses).

@@ -92,51 +92,77 @@ impl fmt::Display for Normalized {
 /// Returns the trimmed address.
 pub fn normalize_email(raw: &str) -> Option<&str> {
     let s = raw.trim();
-    if s.len() > 254 || has_space_or_control(s) {
+    if s.len() > 254 {
         return None;
     }
-    let (local, domain) = s.split_once('@')?;
-    if local.is_empty() || domain.contains('@') || local.len() > 64 {
-        return None;
+    let at = s.bytes().position(|b| b == b'@')?;
+    (local_part_ok(&s[..at]) && domain_ok(&s[at + 1..])).then_some(s)
+}
+
+/// The part before the `@`: 1 to 64 bytes, no space or control character, dots only
+/// between other characters.
+fn local_part_ok(local: &str) -> bool {
+    let b = local.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if b.len() > 64 || first == b'.' || last == b'.' {
+        return false;
     }
-    if local.starts_with('.')
-        || local.ends_with('.')
-        || local.as_bytes().windows(2).any(|w| w == b"..")
-    {
-        return None;
+    // One pass over the bytes. Among ASCII, the spaces and controls are the bytes up to
+    // the space, and DEL; beyond ASCII, only characters starting with one of
+    // `MAY_BE_SPACE_OR_CONTROL` can be one, and only those need decoding (not æ, ø, å).
+    let mut decode = false;
+    let mut prev = 0u8;
+    for &x in b {
+        if x <= b' ' || x == 0x7f || (x == b'.' && prev == b'.') {
+            return false;
+        }
+        decode |= may_be_space_or_control(x);
+        prev = x;
     }
+    !decode || !local.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Whether a character whose UTF-8 encoding starts with `lead` may be a space or a
+/// control character: U+0080 to U+00BF, and every character of three or four bytes.
+/// The two-byte characters from U+00C0 on (Latin letters such as æøå, Greek, Cyrillic)
+/// are neither (a test checks every character).
+fn may_be_space_or_control(lead: u8) -> bool {
+    lead == 0xc2 || lead >= 0xe0
+}
+
+/// The part after the `@`: at least two dot-separated labels of letters, digits and
+/// dashes (not at either end), the last of at least two characters and no digit. A
+/// space, a control character or a second `@` is not a letter, digit or dash, so the
+/// label check refuses them too.
+fn domain_ok(domain: &str) -> bool {
     let mut labels = 0usize;
-    let mut tld = "";
-    for l in domain.split('.') {
-        if l.is_empty() || l.starts_with('-') || l.ends_with('-') || !label_chars_ok(l) {
-            return None;
+    let mut tld: &[u8] = &[];
+    // `.` is ASCII, so splitting the bytes splits between characters.
+    for l in domain.as_bytes().split(|&b| b == b'.') {
+        let (Some(&first), Some(&last)) = (l.first(), l.last()) else {
+            return false;
+        };
+        if first == b'-' || last == b'-' || !label_chars_ok(l) {
+            return false;
         }
         labels += 1;
         tld = l;
     }
-    if labels < 2 {
-        return None;
-    }
-    // An ASCII digit byte is always an ASCII digit character in UTF-8.
-    if tld.chars().count() < 2 || tld.bytes().any(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(s)
-}
-
-/// Whether `s` has a whitespace or control character.
-fn has_space_or_control(s: &str) -> bool {
-    // In ASCII those are exactly the bytes up to the space, and DEL; only other
-    // characters need decoding (Unicode has more of both).
-    s.bytes().any(|b| b <= b' ' || b == 0x7f)
-        || (!s.is_ascii() && s.chars().any(|c| c.is_whitespace() || c.is_control()))
+    // Characters are counted by the bytes that start one; an ASCII digit byte is always
+    // a digit character.
+    let tld_chars = tld.iter().filter(|&&b| b & 0xc0 != 0x80).count();
+    labels >= 2 && tld_chars >= 2 && !tld.iter().any(u8::is_ascii_digit)
 }
 
 /// Whether a domain label has only letters, digits and dashes. Norwegian letters count:
 /// `char::is_alphanumeric`, whose ASCII part is `u8::is_ascii_alphanumeric`.
-fn label_chars_ok(l: &str) -> bool {
-    l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        || (!l.is_ascii() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+fn label_chars_ok(l: &[u8]) -> bool {
+    l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        || (!l.is_ascii()
+            && std::str::from_utf8(l)
+                .is_ok_and(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-')))
 }
 
 /// Why a phone number is refused.
@@ -158,23 +184,28 @@ pub fn normalize_phone(raw: &str, country: Country) -> Result<Normalized, PhoneE
     let s = raw.trim();
     let plus = s.starts_with('+');
     let body = if plus { &s[1..] } else { s };
-    // Digits on the stack: a valid number has at most 17 (`00` and 15).
-    let mut digits: Digits = SmallVec::new();
-    for c in body.chars() {
-        match c {
-            '0'..='9' => digits.push(c as u8),
-            ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
+    // The digits, after room for a country code (so that a national number gets its
+    // prefix in place), on the stack: a valid number has at most 17 digits (`00` and 15).
+    let mut buf: SmallVec<[u8; 32]> = SmallVec::from_slice(&[0; ROOM]);
+    let mut bytes = body.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'0'..=b'9' => buf.push(b),
+            b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
+            // U+00A0, the no-break space, is the only other character allowed.
+            0xc2 if bytes.next() == Some(0xa0) => {}
             _ => return Err(PhoneError::Characters),
         }
     }
-    let national_form;
     let e164: &[u8] = if plus {
-        &digits
-    } else if let Some(d) = digits.strip_prefix(b"00") {
-        d
+        &buf[ROOM..]
+    } else if buf[ROOM..].starts_with(b"00") {
+        &buf[ROOM + 2..]
     } else {
-        national_form = national_to_international(&digits, country)?;
-        &national_form
+        let (prefix, skip) = national_prefix(&buf[ROOM..], country)?;
+        let start = ROOM + skip - prefix.len();
+        buf[start..ROOM + skip].copy_from_slice(prefix);
+        &buf[start..]
     };
     // Country-specific lengths for the countries Kravia serves, E.164 limits for others.
     let (prefix, range, name): (&[u8], std::ops::RangeInclusive<usize>, &'static str) =
@@ -204,29 +235,28 @@ pub fn normalize_phone(raw: &str, country: Country) -> Result<Normalized, PhoneE
     Ok(Normalized::from_ascii(&[b"+", e164]))
 }
 
-/// ASCII digits, on the stack unless there are absurdly many.
-type Digits = SmallVec<[u8; 24]>;
+/// Room for the longest country code Kravia adds (`358`).
+const ROOM: usize = 3;
 
-fn national_to_international(digits: &[u8], country: Country) -> Result<Digits, PhoneError> {
-    let (prefix, rest): (&[u8], &[u8]) = match country {
+/// The country code a national number (its digits) gets, and how many of its leading
+/// digits (a trunk zero) give way to it.
+fn national_prefix(digits: &[u8], country: Country) -> Result<(&'static [u8], usize), PhoneError> {
+    let trunk = usize::from(digits.starts_with(b"0"));
+    match country {
         Country::NO => {
             // Norwegian numbers are 8 digits; `47` + 8 digits is the number with its prefix.
             if digits.len() == 10 && digits.starts_with(b"47") {
-                (b"", digits)
+                Ok((b"", 0))
             } else if digits.len() == 8 {
-                (b"47", digits)
+                Ok((b"47", 0))
             } else {
-                return Err(PhoneError::Length("Norway (8 digits)"));
+                Err(PhoneError::Length("Norway (8 digits)"))
             }
         }
-        Country::SE => (b"46", digits.strip_prefix(b"0").unwrap_or(digits)),
-        Country::FI => (b"358", digits.strip_prefix(b"0").unwrap_or(digits)),
-        _ => return Err(PhoneError::International),
-    };
-    let mut out = Digits::new();
-    out.extend_from_slice(prefix);
-    out.extend_from_slice(rest);
-    Ok(out)
+        Country::SE => Ok((b"46", trunk)),
+        Country::FI => Ok((b"358", trunk)),
+        _ => Err(PhoneError::International),
+    }
 }
 
 #[cfg(test)]
@@ -413,19 +443,32 @@ mod tests {
     }
 
     #[test]
-    fn ascii_space_or_control_is_the_char_rule() {
+    fn byte_rules_agree_with_char_rules() {
         for b in 0u8..=0x7f {
             let c = char::from(b);
-            let s = c.to_string();
             assert_eq!(
-                has_space_or_control(&s),
+                b <= b' ' || b == 0x7f,
                 c.is_whitespace() || c.is_control(),
                 "{b:#x}"
             );
             assert_eq!(
-                label_chars_ok(&s),
+                label_chars_ok(&[b]),
                 c.is_alphanumeric() || c == '-',
                 "{b:#x}"
+            );
+        }
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let space_or_control = c.is_whitespace() || c.is_control();
+            // The local part decodes every character that may be one.
+            let lead = c.encode_utf8(&mut [0; 4]).as_bytes()[0];
+            if space_or_control && !c.is_ascii() {
+                assert!(may_be_space_or_control(lead), "{:#x}", c as u32);
+            }
+            // The domain's label check refuses every one.
+            assert!(
+                !(space_or_control && c.is_alphanumeric()),
+                "{:#x}",
+                c as u32
             );
         }
     }

@@ -91,14 +91,14 @@ impl CustomerType {
         if raw.is_ascii() {
             // Without allocating: for ASCII, `to_lowercase` is `to_ascii_lowercase`.
             return WORDS
-                .into_iter()
+                .iter()
                 .find(|(w, _)| raw.eq_ignore_ascii_case(w))
-                .map(|(_, t)| t);
+                .map(|&(_, t)| t);
         }
         // Unicode lower-casing can turn a non-ASCII letter into an ASCII one (K, the
         // Kelvin sign, becomes k).
         let lower = raw.to_lowercase();
-        WORDS.into_iter().find(|(w, _)| lower == *w).map(|(_, t)| t)
+        WORDS.iter().find(|(w, _)| lower == *w).map(|&(_, t)| t)
     }
 }
 

@@ -33,20 +33,28 @@ pub enum OrgNumberError {
 /// NO `923609016`, SE `5560360793`, FI `1234567-8`. Works on bytes on the stack: it runs
 /// for every B2B invoice, kept or not.
 pub fn normalize_org_number(raw: &str, country: Country) -> Result<Normalized, OrgNumberError> {
-    // The cell without separators, ASCII letters upper-cased.
+    // The cell without separators, ASCII letters upper-cased. The usual cell is only
+    // digits, which that leaves as they are.
     let mut compact: SmallVec<[u8; 24]> = SmallVec::new();
-    for c in raw.chars() {
-        if c.is_ascii() {
-            // `char::is_whitespace` in ASCII: tab, line feed, vertical tab, form feed,
-            // carriage return and space.
-            if !matches!(c, '\t'..='\r' | ' ' | '.' | '-') {
-                compact.push(c.to_ascii_uppercase() as u8);
+    let only_digits = raw.bytes().all(|b| b.is_ascii_digit());
+    if !only_digits {
+        for c in raw.chars() {
+            if c.is_ascii() {
+                // `char::is_whitespace` in ASCII: tab, line feed, vertical tab, form feed,
+                // carriage return and space.
+                if !matches!(c, '\t'..='\r' | ' ' | '.' | '-') {
+                    compact.push(c.to_ascii_uppercase() as u8);
+                }
+            } else if !(c.is_whitespace() || c == '\u{a0}') {
+                compact.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
             }
-        } else if !(c.is_whitespace() || c == '\u{a0}') {
-            compact.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
         }
     }
-    let mut s: &[u8] = &compact;
+    let mut s: &[u8] = if only_digits {
+        raw.as_bytes()
+    } else {
+        &compact
+    };
     if let Some(rest) = s.strip_prefix(country.code().as_bytes()) {
         s = rest;
     }

@@ -92,15 +92,20 @@ impl<'a> Ctx<'a, '_> {
 /// Checks one invoice. Its facts borrow from `acc`; its line data is taken when kept.
 pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finalized<'a> {
     let first_row = acc.first_row;
-    let values = acc.head.slots(first_row);
-    let reference = values[Field::MerchantReference.index()].map_or("", |v| v.text);
+    // The cells are decoded straight into the context: it is large enough that moving
+    // it in costs a copy per invoice.
     let mut c = Ctx {
-        values,
+        values: [None; Field::COUNT],
         first_row,
-        reference,
+        reference: "",
         settings,
         problems: Vec::new(),
     };
+    for v in acc.head.iter(first_row) {
+        c.values[v.field.index()] = Some(v);
+    }
+    let reference = c.value(Field::MerchantReference).map_or("", |v| v.text);
+    c.reference = reference;
     let d = &settings.defaults;
 
     let product = resolve_product(&mut c);
