@@ -5,8 +5,9 @@
 //! read, here, in parallel over invoices.
 //!
 //! Every invoice is checked, but in a dry run none is kept: the checks borrow the
-//! invoice's cells and allocate only for problems, and an [`Invoice`] with owned text is
-//! built only when `settings.keep` asks for it.
+//! invoice's cells and allocate only for problems (and line ids, when the file has
+//! them), and an [`Invoice`] with owned text is built only when `settings.keep` asks
+//! for it.
 
 use super::Settings;
 use super::head::HeadValue;
