@@ -1,5 +1,6 @@
 //! Countries, currencies and postcodes: the parts of an address that have a fixed form.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// An ISO 3166-1 alpha-2 country code.
@@ -31,7 +32,7 @@ impl Country {
     pub fn parse(raw: &str) -> Result<Country, CountryError> {
         let raw = raw.trim();
         for c in [Country::NO, Country::SE, Country::FI] {
-            if raw.eq_ignore_ascii_case(c.code()) {
+            if raw.as_bytes().eq_ignore_ascii_case(&c.0) {
                 return Ok(c);
             }
         }
@@ -101,13 +102,20 @@ pub struct CurrencyError;
 
 impl Currency {
     pub fn parse(raw: &str) -> Result<Currency, CurrencyError> {
-        match raw.trim().to_ascii_uppercase().as_str() {
-            "NOK" | "KR" => Ok(Currency::NOK),
-            "SEK" => Ok(Currency::SEK),
-            "EUR" => Ok(Currency::EUR),
-            "DKK" => Ok(Currency::DKK),
-            _ => Err(CurrencyError),
-        }
+        // Compared in place: this runs for every row and every invoice.
+        const CODES: [(&str, Currency); 5] = [
+            ("NOK", Currency::NOK),
+            ("KR", Currency::NOK),
+            ("SEK", Currency::SEK),
+            ("EUR", Currency::EUR),
+            ("DKK", Currency::DKK),
+        ];
+        let raw = raw.trim();
+        CODES
+            .iter()
+            .find(|(code, _)| raw.eq_ignore_ascii_case(code))
+            .map(|&(_, c)| c)
+            .ok_or(CurrencyError)
     }
 
     /// Digits after the decimal point (2 for every currency Kravia uses).
@@ -148,16 +156,21 @@ pub fn normalize_postcode(
     raw: &str,
     country: Country,
     from_number: bool,
-) -> Result<String, PostcodeError> {
+) -> Result<Cow<'_, str>, PostcodeError> {
+    // The usual cell is already the form sent; the general path below returns it as is.
+    if raw.len() == postcode_len(country) && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Cow::Borrowed(raw));
+    }
     let compact: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
         .collect();
     let all_digits = !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit());
-    let (len, err) = match country {
-        Country::SE => (5, PostcodeError::Se),
-        Country::FI => (5, PostcodeError::Fi),
-        _ => (4, PostcodeError::No),
+    let len = postcode_len(country);
+    let err = match country {
+        Country::SE => PostcodeError::Se,
+        Country::FI => PostcodeError::Fi,
+        _ => PostcodeError::No,
     };
     if !all_digits {
         return Err(err);
@@ -167,12 +180,19 @@ pub fn normalize_postcode(
         return Err(err);
     }
     if compact.len() == len {
-        return Ok(compact);
+        return Ok(Cow::Owned(compact));
     }
     if from_number && compact.len() < len {
-        return Ok(format!("{compact:0>len$}"));
+        return Ok(Cow::Owned(format!("{compact:0>len$}")));
     }
     Err(err)
+}
+
+fn postcode_len(country: Country) -> usize {
+    match country {
+        Country::SE | Country::FI => 5,
+        _ => 4,
+    }
 }
 
 #[cfg(test)]
@@ -209,5 +229,74 @@ mod tests {
         );
         assert!(normalize_postcode("01 51", Country::NO, false).is_err());
         assert!(normalize_postcode("O151", Country::NO, false).is_err());
+    }
+
+    /// The allocating version of `normalize_postcode` and `Currency::parse`, before their
+    /// fast paths: the reference the properties below compare them with.
+    fn reference_postcode(
+        raw: &str,
+        country: Country,
+        from_number: bool,
+    ) -> Result<String, PostcodeError> {
+        let compact: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+            .collect();
+        let all_digits = !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit());
+        let (len, err) = match country {
+            Country::SE => (5, PostcodeError::Se),
+            Country::FI => (5, PostcodeError::Fi),
+            _ => (4, PostcodeError::No),
+        };
+        if !all_digits {
+            return Err(err);
+        }
+        if compact.len() != raw.trim().len() && !(country == Country::SE && raw.trim().len() == 6) {
+            return Err(err);
+        }
+        if compact.len() == len {
+            return Ok(compact);
+        }
+        if from_number && compact.len() < len {
+            return Ok(format!("{compact:0>len$}"));
+        }
+        Err(err)
+    }
+
+    fn reference_currency(raw: &str) -> Result<Currency, CurrencyError> {
+        match raw.trim().to_ascii_uppercase().as_str() {
+            "NOK" | "KR" => Ok(Currency::NOK),
+            "SEK" => Ok(Currency::SEK),
+            "EUR" => Ok(Currency::EUR),
+            "DKK" => Ok(Currency::DKK),
+            _ => Err(CurrencyError),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn postcode_agrees_with_reference(
+            raw in "[ \u{a0}]?[0-9O]{0,6}[ \u{a0}]?[0-9]{0,2}",
+            c in proptest::prop_oneof![
+                proptest::strategy::Just(Country::NO),
+                proptest::strategy::Just(Country::SE),
+                proptest::strategy::Just(Country::FI),
+            ],
+            from_number: bool,
+        ) {
+            proptest::prop_assert_eq!(
+                normalize_postcode(&raw, c, from_number).map(Cow::into_owned),
+                reference_postcode(&raw, c, from_number)
+            );
+        }
+
+        #[test]
+        fn currency_agrees_with_reference(
+            raw in "[ ]?(nok|NOK|Nok|kr|KR|sek|EUR|eur|dkk|DKK|Kr|x|ß|ﬀ)?[ ]?[a-z]?",
+        ) {
+            proptest::prop_assert_eq!(Currency::parse(&raw), reference_currency(&raw));
+        }
     }
 }

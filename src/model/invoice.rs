@@ -77,11 +77,28 @@ pub enum CustomerType {
 impl CustomerType {
     /// Reads `B2B`/`B2C` (any case) or the Norwegian `bedrift`/`privat`.
     pub fn parse(raw: &str) -> Option<CustomerType> {
-        match raw.trim().to_lowercase().as_str() {
-            "b2b" | "bedrift" | "business" | "firma" => Some(CustomerType::B2b),
-            "b2c" | "privat" | "private" | "person" => Some(CustomerType::B2c),
-            _ => None,
+        const WORDS: [(&str, CustomerType); 8] = [
+            ("b2b", CustomerType::B2b),
+            ("bedrift", CustomerType::B2b),
+            ("business", CustomerType::B2b),
+            ("firma", CustomerType::B2b),
+            ("b2c", CustomerType::B2c),
+            ("privat", CustomerType::B2c),
+            ("private", CustomerType::B2c),
+            ("person", CustomerType::B2c),
+        ];
+        let raw = raw.trim();
+        if raw.is_ascii() {
+            // Without allocating: for ASCII, `to_lowercase` is `to_ascii_lowercase`.
+            return WORDS
+                .iter()
+                .find(|(w, _)| raw.eq_ignore_ascii_case(w))
+                .map(|&(_, t)| t);
         }
+        // Unicode lower-casing can turn a non-ASCII letter into an ASCII one (K, the
+        // Kelvin sign, becomes k).
+        let lower = raw.to_lowercase();
+        WORDS.iter().find(|(w, _)| lower == *w).map(|&(_, t)| t)
     }
 }
 
@@ -95,10 +112,13 @@ pub enum InvoiceChannel {
 
 impl InvoiceChannel {
     pub fn parse(raw: &str) -> Option<InvoiceChannel> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "kravia" => Some(InvoiceChannel::Kravia),
-            "merchant" => Some(InvoiceChannel::Merchant),
-            _ => None,
+        let raw = raw.trim();
+        if raw.eq_ignore_ascii_case("kravia") {
+            Some(InvoiceChannel::Kravia)
+        } else if raw.eq_ignore_ascii_case("merchant") {
+            Some(InvoiceChannel::Merchant)
+        } else {
+            None
         }
     }
 }
@@ -170,6 +190,58 @@ impl Invoice {
                 "{} {}",
                 self.billing_address.first_name, self.billing_address.last_name
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The allocating versions, before comparing in place.
+    fn reference_customer_type(raw: &str) -> Option<CustomerType> {
+        match raw.trim().to_lowercase().as_str() {
+            "b2b" | "bedrift" | "business" | "firma" => Some(CustomerType::B2b),
+            "b2c" | "privat" | "private" | "person" => Some(CustomerType::B2c),
+            _ => None,
+        }
+    }
+
+    fn reference_channel(raw: &str) -> Option<InvoiceChannel> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "kravia" => Some(InvoiceChannel::Kravia),
+            "merchant" => Some(InvoiceChannel::Merchant),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn customer_types() {
+        assert_eq!(CustomerType::parse(" B2B "), Some(CustomerType::B2b));
+        assert_eq!(CustomerType::parse("Privat"), Some(CustomerType::B2c));
+        assert_eq!(CustomerType::parse("b2x"), None);
+        assert_eq!(
+            CustomerType::parse("PRİVAT"),
+            reference_customer_type("PRİVAT")
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn customer_type_agrees_with_reference(
+            raw in "[ \u{a0}]?(b2b|B2C|Bedrift|BUSINESS|firma|privat|Private|person|b2|K|\u{212a}|İ|ß)?[a-z]?[ ]?",
+        ) {
+            prop_assert_eq!(CustomerType::parse(&raw), reference_customer_type(&raw));
+        }
+
+        #[test]
+        fn channel_agrees_with_reference(
+            raw in "[ \u{a0}]?(kravia|KRAVIA|Merchant|merchan|\u{212a}ravia)?[a-z]?[ ]?",
+        ) {
+            prop_assert_eq!(InvoiceChannel::parse(&raw), reference_channel(&raw));
         }
     }
 }

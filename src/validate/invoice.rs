@@ -3,30 +3,23 @@
 //! Customer type, billing address, currency and due days are invoice-level: they may
 //! stand on any of the invoice's rows, so they are checked once the whole file has been
 //! read, here, in parallel over invoices.
+//!
+//! Every invoice is checked, but in a dry run none is kept: the checks borrow the
+//! invoice's cells and allocate only for problems (and line ids, when the file has
+//! them), and an [`Invoice`] with owned text is built only when `settings.keep` asks
+//! for it.
 
 use super::Settings;
 use super::head::HeadValue;
 use super::shard::InvoiceAcc;
-use super::totals::RateSum;
+use super::totals::{Customer, InvoiceFacts};
 use crate::mapping::Field;
 use crate::model::{
     BillingAddress, Country, Currency, CustomerType, Invoice, InvoiceChannel, Line, ProductType,
     normalize_email, normalize_org_number, normalize_phone, normalize_postcode,
 };
 use crate::problem::Problem;
-use smallvec::SmallVec;
-
-/// The facts of a valid invoice needed for totals and summaries.
-#[derive(Clone, Debug)]
-pub struct Facts {
-    pub reference: String,
-    pub customer: String,
-    pub product: ProductType,
-    pub currency: Currency,
-    pub amount: i64,
-    pub lines: u32,
-    pub rates: SmallVec<[RateSum; 1]>,
-}
+use std::borrow::Cow;
 
 /// An invoice that will not be sent because of errors.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -39,22 +32,24 @@ pub struct Rejected {
 }
 
 /// The outcome for one invoice.
-pub struct Finalized {
+pub struct Finalized<'a> {
     pub problems: Vec<Problem>,
-    pub facts: Option<Facts>,
+    /// What a valid invoice adds to the totals.
+    pub facts: Option<InvoiceFacts<'a>>,
     pub invoice: Option<Invoice>,
     pub rejected: Option<Rejected>,
 }
 
-struct Ctx<'a> {
+/// `'a`: the invoice's cells; `'s`: the settings.
+struct Ctx<'a, 's> {
     values: [Option<HeadValue<'a>>; Field::COUNT],
     first_row: u32,
     reference: &'a str,
-    settings: &'a Settings<'a>,
+    settings: &'s Settings<'s>,
     problems: Vec<Problem>,
 }
 
-impl<'a> Ctx<'a> {
+impl<'a> Ctx<'a, '_> {
     fn value(&self, f: Field) -> Option<HeadValue<'a>> {
         self.values[f.index()]
     }
@@ -75,9 +70,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// A required text field.
-    fn required(&mut self, f: Field) -> Option<String> {
+    fn required(&mut self, f: Field) -> Option<&'a str> {
         match self.value(f) {
-            Some(v) => Some(v.text.to_string()),
+            Some(v) => Some(v.text),
             None => {
                 let r = self.reference;
                 self.error(
@@ -90,25 +85,28 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn optional(&self, f: Field) -> Option<String> {
-        self.value(f).map(|v| v.text.to_string())
+    fn optional(&self, f: Field) -> Option<&'a str> {
+        self.value(f).map(|v| v.text)
     }
 }
 
-pub fn finalize(acc: InvoiceAcc, settings: &Settings<'_>) -> Finalized {
+/// Checks one invoice. Its facts borrow from `acc`; its line data is taken when kept.
+pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finalized<'a> {
     let first_row = acc.first_row;
-    let mut values: [Option<HeadValue<'_>>; Field::COUNT] = [None; Field::COUNT];
-    for v in acc.head.iter(first_row) {
-        values[v.field.index()] = Some(v);
-    }
-    let reference = values[Field::MerchantReference.index()].map_or("", |v| v.text);
+    // The cells are decoded straight into the context: it is large enough that moving
+    // it in costs a copy per invoice.
     let mut c = Ctx {
-        values,
+        values: [None; Field::COUNT],
         first_row,
-        reference,
+        reference: "",
         settings,
         problems: Vec::new(),
     };
+    for v in acc.head.iter(first_row) {
+        c.values[v.field.index()] = Some(v);
+    }
+    let reference = c.value(Field::MerchantReference).map_or("", |v| v.text);
+    c.reference = reference;
     let d = &settings.defaults;
 
     let product = resolve_product(&mut c);
@@ -152,19 +150,19 @@ pub fn finalize(acc: InvoiceAcc, settings: &Settings<'_>) -> Finalized {
     let address_line = c.required(Field::AddressLine);
     let postal_place = c.required(Field::PostalPlace);
     let email = c.required(Field::Email).and_then(|e| {
-        let n = normalize_email(&e);
+        let n = normalize_email(e);
         if n.is_none() {
             c.error(
                 Field::Email,
-                Some(&e),
+                Some(e),
                 "is not a valid e-mail address (name@domain.no)".into(),
             );
         }
         n
     });
     let phone_number = match (c.required(Field::PhoneNumber), country) {
-        (Some(p), Some(country)) => normalize_phone(&p, country)
-            .map_err(|e| c.error(Field::PhoneNumber, Some(&p), format!("phone number {e}")))
+        (Some(p), Some(country)) => normalize_phone(p, country)
+            .map_err(|e| c.error(Field::PhoneNumber, Some(p), format!("phone number {e}")))
             .ok(),
         _ => None,
     };
@@ -181,7 +179,7 @@ pub fn finalize(acc: InvoiceAcc, settings: &Settings<'_>) -> Finalized {
     let is_b2b = product.map(|p| p.customer_type() == CustomerType::B2b);
     let (business_name, organization_number) = match is_b2b {
         Some(true) => {
-            let b = c.value(Field::BusinessName).map(|v| v.text.to_string());
+            let b = c.value(Field::BusinessName).map(|v| v.text);
             if b.is_none() {
                 let r = c.reference;
                 c.error(
@@ -250,7 +248,7 @@ pub fn finalize(acc: InvoiceAcc, settings: &Settings<'_>) -> Finalized {
 
     let mut lines: Vec<Line> = Vec::new();
     let mut ids_ok = true;
-    if let Some(extra) = acc.extra {
+    if let Some(extra) = acc.extra.take() {
         lines = extra.lines;
         ids_ok = check_line_ids(&extra.line_ids, settings, reference, &mut c.problems);
         for (line, (id, _)) in lines.iter_mut().zip(extra.line_ids.iter()) {
@@ -296,37 +294,24 @@ pub fn finalize(acc: InvoiceAcc, settings: &Settings<'_>) -> Finalized {
         };
     };
     let amount: i64 = acc.rates.iter().map(|r| r.gross).sum();
-    let vat_amount: i64 = acc.rates.iter().map(|r| r.vat).sum();
-    let billing_address = BillingAddress {
-        first_name: first_name.unwrap_or_default(),
-        last_name: last_name.unwrap_or_default(),
-        business_name,
-        organization_number,
-        email: email.unwrap_or_default(),
-        phone_number: phone_number.unwrap_or_default(),
-        address_line: address_line.unwrap_or_default(),
-        address_line_2,
-        co_address,
-        postal_code: postal_code.unwrap_or_default(),
-        postal_place: postal_place.unwrap_or_default(),
-        country: country.code().to_string(),
-        customer_reference,
-    };
-    let customer = match &billing_address.business_name {
-        Some(b) => b.clone(),
-        None => format!(
-            "{} {}",
-            billing_address.first_name, billing_address.last_name
-        ),
-    };
-    let facts = Facts {
-        reference: reference.to_string(),
-        customer,
+    let (first_name, last_name) = (
+        first_name.unwrap_or_default(),
+        last_name.unwrap_or_default(),
+    );
+    let facts = InvoiceFacts {
+        reference,
+        customer: match business_name {
+            Some(b) => Customer::Business(b),
+            None => Customer::Person {
+                first_name,
+                last_name,
+            },
+        },
         product,
         currency,
         amount,
-        lines: acc.lines,
-        rates: acc.rates.clone(),
+        lines: u64::from(acc.lines),
+        rates: &acc.rates,
     };
     let invoice = settings.keep.then(|| Invoice {
         merchant_reference: reference.to_string(),
@@ -336,10 +321,24 @@ pub fn finalize(acc: InvoiceAcc, settings: &Settings<'_>) -> Finalized {
         country,
         days_until_due,
         invoice_channel,
-        billing_address,
+        billing_address: BillingAddress {
+            first_name: first_name.to_string(),
+            last_name: last_name.to_string(),
+            business_name: business_name.map(str::to_string),
+            organization_number: organization_number.map(String::from),
+            email: email.unwrap_or_default().to_string(),
+            phone_number: phone_number.map(String::from).unwrap_or_default(),
+            address_line: address_line.unwrap_or_default().to_string(),
+            address_line_2: address_line_2.map(str::to_string),
+            co_address: co_address.map(str::to_string),
+            postal_code: postal_code.map(Cow::into_owned).unwrap_or_default(),
+            postal_place: postal_place.unwrap_or_default().to_string(),
+            country: country.code().to_string(),
+            customer_reference: customer_reference.map(str::to_string),
+        },
         lines,
         amount,
-        vat_amount,
+        vat_amount: acc.rates.iter().map(|r| r.vat).sum(),
     });
     Finalized {
         problems,
@@ -349,7 +348,7 @@ pub fn finalize(acc: InvoiceAcc, settings: &Settings<'_>) -> Finalized {
     }
 }
 
-fn resolve_product(c: &mut Ctx<'_>) -> Option<ProductType> {
+fn resolve_product(c: &mut Ctx<'_, '_>) -> Option<ProductType> {
     let settings = c.settings;
     let d = &settings.defaults;
     let ct = match c.value(Field::CustomerType) {
@@ -421,10 +420,24 @@ fn resolve_product(c: &mut Ctx<'_>) -> Option<ProductType> {
 }
 
 fn parse_days(text: &str) -> Result<u16, String> {
+    // The usual cell (`14`) without decimal arithmetic: plain digits are read as the
+    // general path below reads them (a test compares the two).
+    if (1..=4).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        let d = text.bytes().fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+        return days_in_range(Some(d));
+    }
+    parse_days_general(text)
+}
+
+fn parse_days_general(text: &str) -> Result<u16, String> {
     let n = crate::model::money::parse_number(text, crate::model::DecimalConvention::Unknown)
         .ok()
         .filter(|p| p.currency_word.is_none() && p.value.fract().is_zero())
         .and_then(|p| u16::try_from(p.value.mantissa() / 10i128.pow(p.value.scale())).ok());
+    days_in_range(n)
+}
+
+fn days_in_range(n: Option<u16>) -> Result<u16, String> {
     match n {
         Some(d) if d <= 365 => Ok(d),
         Some(_) => Err("days_until_due must be 0 to 365".into()),
@@ -461,4 +474,21 @@ fn check_line_ids(
         }
     }
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_fast_path_agrees_with_general() {
+        for n in 0..=10_000u32 {
+            for s in [n.to_string(), format!("{n:04}"), format!("{n:03}")] {
+                assert_eq!(parse_days(&s), parse_days_general(&s), "{s}");
+            }
+        }
+        for s in ["", " 14", "14 ", "1,5", "-1", "+14", "14.0", "366", "99999"] {
+            assert_eq!(parse_days(s), parse_days_general(s), "{s}");
+        }
+    }
 }

@@ -209,12 +209,12 @@ impl<'m> Validator<'m> {
         };
         let part = accs
             .into_par_iter()
-            .fold(empty, |mut p, acc| {
+            .fold(empty, |mut p, mut acc| {
                 let first_row = acc.first_row;
                 let tainted = unreadable.contains(acc.reference());
                 let lines = acc.lines;
                 let reference = tainted.then(|| acc.reference().to_string());
-                let mut f = invoice::finalize(acc, &settings);
+                let mut f = invoice::finalize(&mut acc, &settings);
                 if let Some(reference) = reference
                     && f.rejected.is_none()
                 {
@@ -230,15 +230,7 @@ impl<'m> Validator<'m> {
                 }
                 p.problems.extend(f.problems);
                 if let Some(facts) = &f.facts {
-                    p.totals.add(&totals::InvoiceFacts {
-                        reference: &facts.reference,
-                        customer: facts.customer.clone(),
-                        product: facts.product,
-                        currency: facts.currency,
-                        amount: facts.amount,
-                        lines: u64::from(facts.lines),
-                        rates: &facts.rates,
-                    });
+                    p.totals.add(facts);
                 }
                 if let Some(inv) = f.invoice {
                     p.invoices.push((first_row, inv));

@@ -1,6 +1,6 @@
 //! Control totals: the numbers an accountant checks against the ledger.
 //!
-//! Computed from the same typed invoices the payloads are built from, so that the dry
+//! Computed from the same checked values the payloads are built from, so that the dry
 //! run's totals are by construction the totals of what would be sent.
 
 use crate::model::{Currency, ProductType, VatRate};
@@ -47,16 +47,39 @@ pub struct Totals {
     pub by_rate: BTreeMap<(Currency, VatRate), RateTotal>,
 }
 
-/// What one valid invoice adds to the totals.
-#[derive(Clone, Debug)]
+/// What one valid invoice adds to the totals, borrowed from the invoice's cells.
+#[derive(Clone, Copy, Debug)]
 pub struct InvoiceFacts<'a> {
     pub reference: &'a str,
-    pub customer: String,
+    pub customer: Customer<'a>,
     pub product: ProductType,
     pub currency: Currency,
     pub amount: i64,
     pub lines: u64,
     pub rates: &'a [RateSum],
+}
+
+/// The customer label of summaries: the business name, or the person's name for B2C.
+/// Only the largest invoice's is ever written out, so it is built only for a new largest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Customer<'a> {
+    Business(&'a str),
+    Person {
+        first_name: &'a str,
+        last_name: &'a str,
+    },
+}
+
+impl std::fmt::Display for Customer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Customer::Business(b) => f.write_str(b),
+            Customer::Person {
+                first_name,
+                last_name,
+            } => write!(f, "{first_name} {last_name}"),
+        }
+    }
 }
 
 /// The lines of one invoice at one VAT rate.
@@ -83,7 +106,7 @@ impl Totals {
         if is_larger {
             c.largest = Some(Largest {
                 merchant_reference: f.reference.to_string(),
-                customer: f.customer.clone(),
+                customer: f.customer.to_string(),
                 amount: f.amount,
             });
         }
