@@ -33,9 +33,6 @@ use row::{RowContext, evidence_of, parse_row, reference_of};
 use shard::{Common, Shard, shard_of};
 use std::hash::BuildHasher;
 
-/// How many rows ahead of the merge a shard looks up its invoices (see [`Shard::warm`]).
-const WARM_AHEAD: usize = 8;
-
 /// Values used for invoice-level fields the file leaves out.
 #[derive(Clone, Debug)]
 pub struct EffectiveDefaults {
@@ -323,10 +320,7 @@ impl ChunkSink for Validator<'_> {
             .par_iter_mut()
             .zip(buckets)
             .for_each(|(shard, bucket)| {
-                for (n, &i) in bucket.iter().enumerate() {
-                    if let Some(&ahead) = bucket.get(n + WARM_AHEAD) {
-                        shard.warm(&drafts[ahead as usize]);
-                    }
+                for i in bucket {
                     let i = i as usize;
                     shard.merge(&rows[i], &drafts[i], &common);
                 }

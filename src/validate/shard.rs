@@ -69,20 +69,6 @@ pub fn shard_of(hash: u64, shards: usize) -> usize {
 }
 
 impl Shard {
-    /// Looks up the invoice of a row that will be merged soon, only to bring its entry
-    /// into the cache. The invoices of a large file do not fit in the cache, so nearly
-    /// every row's look-up waits on memory (the index, the accumulator, the head holding
-    /// the reference); look-ups a few rows ahead of the merge are independent of each
-    /// other, so the processor overlaps their waits instead of taking them one by one.
-    pub fn warm(&self, d: &RowDraft<'_>) {
-        let accs = &self.accs;
-        let found = self
-            .index
-            .find(d.hash, |&i| accs[i as usize].reference() == d.reference)
-            .map(|&i| accs[i as usize].fingerprint[0]);
-        std::hint::black_box(found);
-    }
-
     /// Adds a row to its invoice, in file order: invoice-level cells are compared with
     /// what earlier rows of the invoice said, and the parsed line is folded in.
     pub fn merge<R: RowCells>(&mut self, r: &R, d: &RowDraft<'_>, c: &Common<'_>) {
