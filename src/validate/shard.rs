@@ -30,6 +30,12 @@ pub struct InvoiceAcc {
     /// The fingerprint of the first row's invoice-level cells (two halves: a `u128`
     /// would pad the struct to 16-byte alignment).
     fingerprint: [u64; 2],
+    /// The reference, when it has at most [`SHORT`] bytes (as most have), so that the
+    /// look-up of every row compares it here instead of in `head`: in a file of
+    /// hundreds of thousands of invoices that is one memory wait less per row.
+    short: [u8; SHORT],
+    /// The length of `short`, or `u8::MAX` for a longer reference (in `head` only).
+    short_len: u8,
     pub first_row: u32,
     pub lines: u32,
     pub invalid: bool,
@@ -45,9 +51,41 @@ pub struct Extra {
     pub line_ids: Vec<(Option<Box<str>>, u32)>,
 }
 
+/// The longest reference kept in the accumulator itself.
+const SHORT: usize = 15;
+
 impl InvoiceAcc {
     pub fn reference(&self) -> &str {
         self.head.first().map_or("", |v| v.text)
+    }
+
+    /// The reference, from `short` when it fits.
+    fn key(&self) -> &str {
+        match self.short.get(..usize::from(self.short_len)) {
+            // Copied from a `&str` whole, so always UTF-8.
+            Some(short) => std::str::from_utf8(short).unwrap_or_default(),
+            None => self.reference(),
+        }
+    }
+
+    fn has_reference(&self, reference: &str) -> bool {
+        let r = reference.as_bytes();
+        match self.short.get(..usize::from(self.short_len)) {
+            Some(short) => short == r,
+            None => r.len() > SHORT && self.reference() == reference,
+        }
+    }
+}
+
+/// `reference` as stored in an accumulator (see [`InvoiceAcc::key`]).
+fn short_of(reference: &str) -> ([u8; SHORT], u8) {
+    let mut short = [0u8; SHORT];
+    match short.get_mut(..reference.len()) {
+        Some(s) => {
+            s.copy_from_slice(reference.as_bytes());
+            (short, reference.len() as u8)
+        }
+        None => (short, u8::MAX),
     }
 }
 
@@ -112,7 +150,7 @@ impl Shard {
         let accs = &mut self.accs;
         let found = self
             .index
-            .find(hash, |&i| accs[i as usize].reference() == reference)
+            .find(hash, |&i| accs[i as usize].has_reference(reference))
             .copied();
         let idx = match found {
             // Same cells as the invoice's first row: nothing to compare or add.
@@ -191,8 +229,11 @@ impl Shard {
                         .with_reference(reference),
                     );
                 }
+                let (short, short_len) = short_of(reference);
                 accs.push(InvoiceAcc {
                     fingerprint: split(*fingerprint),
+                    short,
+                    short_len,
                     first_row: row,
                     lines: 0,
                     invalid: false,
@@ -201,9 +242,8 @@ impl Shard {
                     extra: None,
                 });
                 let hasher = &c.row.hasher;
-                self.index.insert_unique(hash, i as u32, |&j| {
-                    hasher.hash_one(accs[j as usize].reference())
-                });
+                self.index
+                    .insert_unique(hash, i as u32, |&j| hasher.hash_one(accs[j as usize].key()));
                 i
             }
         };
@@ -285,5 +325,55 @@ fn same_value(field: Field, a: &str, b: &str) -> bool {
             strip(a) == strip(b)
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acc(reference: &str) -> InvoiceAcc {
+        let mut scratch = Vec::new();
+        let head_value = HeadValue {
+            field: Field::MerchantReference,
+            text: reference,
+            row: 2,
+            from_number: false,
+        };
+        head::put(&mut scratch, 2, head_value);
+        let (short, short_len) = short_of(reference);
+        InvoiceAcc {
+            fingerprint: [0; 2],
+            short,
+            short_len,
+            first_row: 2,
+            lines: 0,
+            invalid: false,
+            head: PackedHead::from_bytes(&scratch),
+            rates: SmallVec::new(),
+            extra: None,
+        }
+    }
+
+    #[test]
+    fn references_match_exactly_inline_or_not() {
+        let refs = [
+            "A",
+            "2026-11-0176017",  // 15 bytes: inline
+            "2026-11-01760170", // 16 bytes: in the head only
+            "ØØØØØØØ",          // 14 bytes
+            "ØØØØØØØØ",         // 16 bytes
+            "2026-11-0176017-with-a-long-tail",
+        ];
+        for a in refs {
+            let x = acc(a);
+            assert_eq!(x.key(), a);
+            assert_eq!(x.reference(), a);
+            for b in refs {
+                assert_eq!(x.has_reference(b), a == b, "{a} vs {b}");
+            }
+            let shorter = a.char_indices().last().map_or("", |(i, _)| &a[..i]);
+            assert!(!x.has_reference(shorter));
+        }
     }
 }
