@@ -92,7 +92,8 @@ impl PackedHead {
         out
     }
 
-    /// The first stored value (the merchant reference, by construction).
+    /// The first stored value (the merchant reference, when the accumulator does not
+    /// hold it itself: see `InvoiceAcc::reference`).
     pub fn first(&self) -> Option<HeadValue<'_>> {
         self.iter(0).next()
     }

@@ -92,6 +92,8 @@ impl<'a> Ctx<'a, '_> {
 
 /// Checks one invoice. Its facts borrow from `acc`; its line data is taken when kept.
 pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finalized<'a> {
+    let extra = acc.extra.take();
+    let acc: &'a InvoiceAcc = acc;
     let first_row = acc.first_row;
     // The cells are decoded straight into the context: it is large enough that moving
     // it in costs a copy per invoice.
@@ -105,7 +107,7 @@ pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finaliz
     for v in acc.head.iter(first_row) {
         c.values[v.field.index()] = Some(v);
     }
-    let reference = c.value(Field::MerchantReference).map_or("", |v| v.text);
+    let reference = acc.reference();
     c.reference = reference;
     let d = &settings.defaults;
 
@@ -248,7 +250,7 @@ pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finaliz
 
     let mut lines: Vec<Line> = Vec::new();
     let mut ids_ok = true;
-    if let Some(extra) = acc.extra.take() {
+    if let Some(extra) = extra {
         lines = extra.lines;
         ids_ok = check_line_ids(&extra.line_ids, settings, reference, &mut c.problems);
         for (line, (id, _)) in lines.iter_mut().zip(extra.line_ids.iter()) {

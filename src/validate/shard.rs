@@ -34,7 +34,8 @@ pub struct InvoiceAcc {
     /// look-up of every row compares it here instead of in `head`: in a file of
     /// hundreds of thousands of invoices that is one memory wait less per row.
     short: [u8; SHORT],
-    /// The length of `short`, or `u8::MAX` for a longer reference (in `head` only).
+    /// The length of `short`, or `u8::MAX` for a longer reference, which is then the
+    /// first value of `head` (a short one is not stored twice).
     short_len: u8,
     pub first_row: u32,
     pub lines: u32,
@@ -55,16 +56,12 @@ pub struct Extra {
 const SHORT: usize = 15;
 
 impl InvoiceAcc {
+    /// The merchant reference: in `short` when it fits, else the head's first value.
     pub fn reference(&self) -> &str {
-        self.head.first().map_or("", |v| v.text)
-    }
-
-    /// The reference, from `short` when it fits.
-    fn key(&self) -> &str {
         match self.short.get(..usize::from(self.short_len)) {
             // Copied from a `&str` whole, so always UTF-8.
             Some(short) => std::str::from_utf8(short).unwrap_or_default(),
-            None => self.reference(),
+            None => self.head.first().map_or("", |v| v.text),
         }
     }
 
@@ -77,7 +74,7 @@ impl InvoiceAcc {
     }
 }
 
-/// `reference` as stored in an accumulator (see [`InvoiceAcc::key`]).
+/// `reference` as stored in an accumulator (see [`InvoiceAcc::reference`]).
 fn short_of(reference: &str) -> ([u8; SHORT], u8) {
     let mut short = [0u8; SHORT];
     match short.get_mut(..reference.len()) {
@@ -197,13 +194,16 @@ impl Shard {
                 // The head is written straight from the row's cells.
                 let scratch = &mut self.scratch;
                 scratch.clear();
-                let reference_value = HeadValue {
-                    field: Field::MerchantReference,
-                    text: reference,
-                    row,
-                    from_number: false,
-                };
-                head::put(scratch, row, reference_value);
+                let (short, short_len) = short_of(reference);
+                if short_len == u8::MAX {
+                    let reference_value = HeadValue {
+                        field: Field::MerchantReference,
+                        text: reference,
+                        row,
+                        from_number: false,
+                    };
+                    head::put(scratch, row, reference_value);
+                }
                 for &(field, col) in invoice_cols {
                     let c = r.cell(col);
                     if !c.is_blank() {
@@ -229,7 +229,6 @@ impl Shard {
                         .with_reference(reference),
                     );
                 }
-                let (short, short_len) = short_of(reference);
                 accs.push(InvoiceAcc {
                     fingerprint: split(*fingerprint),
                     short,
@@ -242,8 +241,9 @@ impl Shard {
                     extra: None,
                 });
                 let hasher = &c.row.hasher;
-                self.index
-                    .insert_unique(hash, i as u32, |&j| hasher.hash_one(accs[j as usize].key()));
+                self.index.insert_unique(hash, i as u32, |&j| {
+                    hasher.hash_one(accs[j as usize].reference())
+                });
                 i
             }
         };
@@ -334,14 +334,16 @@ mod tests {
 
     fn acc(reference: &str) -> InvoiceAcc {
         let mut scratch = Vec::new();
-        let head_value = HeadValue {
-            field: Field::MerchantReference,
-            text: reference,
-            row: 2,
-            from_number: false,
-        };
-        head::put(&mut scratch, 2, head_value);
         let (short, short_len) = short_of(reference);
+        if short_len == u8::MAX {
+            let head_value = HeadValue {
+                field: Field::MerchantReference,
+                text: reference,
+                row: 2,
+                from_number: false,
+            };
+            head::put(&mut scratch, 2, head_value);
+        }
         InvoiceAcc {
             fingerprint: [0; 2],
             short,
@@ -367,7 +369,6 @@ mod tests {
         ];
         for a in refs {
             let x = acc(a);
-            assert_eq!(x.key(), a);
             assert_eq!(x.reference(), a);
             for b in refs {
                 assert_eq!(x.has_reference(b), a == b, "{a} vs {b}");
