@@ -53,6 +53,16 @@ impl RowCells for CsvRow<'_> {
             _ => CellRef::Empty,
         }
     }
+
+    fn raw_span(&self, cols: std::ops::Range<usize>) -> Option<(&str, u32, &[u32])> {
+        let ends = self.ends.get(cols.clone())?;
+        let start = match cols.start.checked_sub(1) {
+            Some(prev) => self.ends[prev] + 1,
+            None => self.start,
+        };
+        let text = self.text.get(start as usize..*ends.last()? as usize)?;
+        Some((text, start, ends))
+    }
 }
 
 /// A chunk grows until it has this many rows, or this much text.

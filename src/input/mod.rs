@@ -67,6 +67,13 @@ pub trait RowCells: Send + Sync {
     /// The row as the spreadsheet shows it (header = row 1).
     fn row(&self) -> u32;
     fn cell(&self, col: usize) -> CellRef<'_>;
+    /// The text of columns `cols` as the reader holds it, from the start of the first to
+    /// the end of the last (the separators between them included), with its offset and
+    /// the offsets where each of those fields ends, in the same reckoning. `None` when the
+    /// reader holds no such text (spreadsheets) or the row is shorter.
+    fn raw_span(&self, _cols: std::ops::Range<usize>) -> Option<(&str, u32, &[u32])> {
+        None
+    }
 }
 
 /// Receives the file's rows, chunk by chunk, in file order.
