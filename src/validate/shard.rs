@@ -15,7 +15,6 @@ use crate::model::Line;
 use crate::problem::Problem;
 use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::hash::BuildHasher;
 
 /// What every shard reads and none changes: the row parser's context, and what to keep
 /// of each line.
@@ -89,7 +88,10 @@ fn short_of(reference: &str) -> ([u8; SHORT], u8) {
 /// The invoices of one shard, and the problems and lines merged into them.
 #[derive(Default)]
 pub struct Shard {
-    index: hashbrown::HashTable<u32>,
+    /// Each invoice's position in `accs`, with the low half of its reference's hash:
+    /// growing the table rehashes from that half instead of reading every invoice's
+    /// reference again (a cache miss each), and a probe compares it before the reference.
+    index: hashbrown::HashTable<(u32, u32)>,
     pub accs: Blocks<InvoiceAcc>,
     pub problems: Vec<Problem>,
     pub lines: u64,
@@ -98,9 +100,15 @@ pub struct Shard {
 }
 
 /// The shard a reference hash belongs to. Bits 32 and up: the hash table inside the
-/// shard indexes by the low bits and tags by the top seven, so those stay spread.
+/// shard works from the low 32 bits (see [`table_hash`]), so those stay spread.
 pub fn shard_of(hash: u64, shards: usize) -> usize {
     ((hash >> 32) as usize) % shards
+}
+
+/// The hash the table in a shard uses: the low half of the reference's hash, twice
+/// (hashbrown picks buckets by the low bits and tags entries by the top seven).
+fn table_hash(low: u32) -> u64 {
+    (u64::from(low) << 32) | u64::from(low)
 }
 
 impl Shard {
@@ -145,10 +153,13 @@ impl Shard {
                 .collect()
         };
         let accs = &mut self.accs;
+        let low = hash as u32;
         let found = self
             .index
-            .find(hash, |&i| accs[i as usize].has_reference(reference))
-            .copied();
+            .find(table_hash(low), |&(i, h)| {
+                h == low && accs[i as usize].has_reference(reference)
+            })
+            .map(|&(i, _)| i);
         let idx = match found {
             // Same cells as the invoice's first row: nothing to compare or add.
             Some(i) if accs[i as usize].fingerprint == split(*fingerprint) => i as usize,
@@ -240,10 +251,8 @@ impl Shard {
                     rates: SmallVec::new(),
                     extra: None,
                 });
-                let hasher = &c.row.hasher;
-                self.index.insert_unique(hash, i as u32, |&j| {
-                    hasher.hash_one(accs[j as usize].reference())
-                });
+                self.index
+                    .insert_unique(table_hash(low), (i as u32, low), |&(_, h)| table_hash(h));
                 i
             }
         };
