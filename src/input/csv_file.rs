@@ -7,7 +7,7 @@
 //! recycled between the two threads, so the steady state allocates nothing per row.
 
 use super::encoding::{Enc, EncodingState, FIELD_END};
-use super::split::{RawChunk, Record, Splitter, seek_body};
+use super::split::{RawChunk, Record, Splitter, field_bounds, seek_body};
 use super::{
     CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
@@ -40,15 +40,7 @@ impl RowCells for CsvRow<'_> {
     }
 
     fn cell(&self, col: usize) -> CellRef<'_> {
-        let Some(&end) = self.ends.get(col) else {
-            return CellRef::Empty;
-        };
-        // A field starts one byte (the separator) after the one before it ends.
-        let start = match col.checked_sub(1) {
-            Some(prev) => self.ends[prev] + 1,
-            None => self.start,
-        };
-        match self.text.get(start as usize..end as usize) {
+        match field_bounds(self.ends, self.start, col).and_then(|(s, e)| self.text.get(s..e)) {
             Some(t) if !t.is_empty() => CellRef::Text(std::borrow::Cow::Borrowed(t)),
             _ => CellRef::Empty,
         }
@@ -56,12 +48,9 @@ impl RowCells for CsvRow<'_> {
 
     fn raw_span(&self, cols: std::ops::Range<usize>) -> Option<(&str, u32, &[u32])> {
         let ends = self.ends.get(cols.clone())?;
-        let start = match cols.start.checked_sub(1) {
-            Some(prev) => self.ends[prev] + 1,
-            None => self.start,
-        };
-        let text = self.text.get(start as usize..*ends.last()? as usize)?;
-        Some((text, start, ends))
+        let (start, _) = field_bounds(self.ends, self.start, cols.start)?;
+        let text = self.text.get(start..*ends.last()? as usize)?;
+        Some((text, start as u32, ends))
     }
 }
 
@@ -362,7 +351,7 @@ impl CsvBody {
                             .iter()
                             .map(|r| CsvRow {
                                 text: &text,
-                                ends: &ends[r.first as usize..(r.first + r.fields) as usize],
+                                ends: r.ends(&ends),
                                 start: r.start,
                                 row: r.row,
                             })
@@ -408,28 +397,17 @@ struct Widths {
 
 /// The bytes of field `i` of a record.
 fn field<'t>(text: &'t [u8], ends: &[u32], r: &Record, i: usize) -> &'t [u8] {
-    let first = r.first as usize;
-    let start = match i.checked_sub(1) {
-        Some(prev) => ends[first + prev] as usize + 1,
-        None => r.start as usize,
-    };
-    text.get(start..ends[first + i] as usize)
+    field_bounds(r.ends(ends), r.start, i)
+        .and_then(|(from, to)| text.get(from..to))
         .unwrap_or_default()
 }
 
 /// All of a record's bytes, its separators included.
 fn span<'t>(text: &'t [u8], ends: &[u32], r: &Record) -> &'t [u8] {
-    let last = ends[(r.first + r.fields - 1) as usize];
-    text.get(r.start as usize..last as usize)
+    r.ends(ends)
+        .last()
+        .and_then(|&last| text.get(r.start as usize..last as usize))
         .unwrap_or_default()
-}
-
-fn byte_record(text: &[u8], ends: &[u32], r: &Record) -> ByteRecord {
-    let mut rec = ByteRecord::new();
-    for i in 0..r.fields as usize {
-        rec.push_field(field(text, ends, r, i));
-    }
-    rec
 }
 
 /// Drops the records of only blank cells (counted, as blank rows) and the records
@@ -520,15 +498,15 @@ fn check_encoding(
             kept.push(*r);
             continue;
         }
-        let rec = byte_record(text, ends, r);
+        let rec: ByteRecord = r.fields(text, ends).collect();
         match state.check(&rec, r.row) {
             Ok(Enc::Utf8) => kept.push(*r),
             Ok(Enc::Windows1252) => {
                 let mut r = *r;
                 r.start = tail.len() as u32;
-                for (i, f) in rec.iter().enumerate() {
+                for (f, e) in rec.iter().zip(r.ends_mut(ends)) {
                     tail.extend_from_slice(Enc::Windows1252.decode(f).as_bytes());
-                    ends[r.first as usize + i] = tail.len() as u32;
+                    *e = tail.len() as u32;
                     tail.push(FIELD_END);
                 }
                 moved.push(kept.len());
@@ -546,7 +524,7 @@ fn check_encoding(
     for &i in &moved {
         let r = &mut records[i];
         r.start += base as u32;
-        for e in &mut ends[r.first as usize..(r.first + r.fields) as usize] {
+        for e in r.ends_mut(ends) {
             *e += base as u32;
         }
     }

@@ -13,7 +13,7 @@ mod split;
 
 pub use encoding::{Enc, EncodingState};
 pub use excel::for_each_row_of as for_each_sheet_row;
-pub use split::{RawChunk, Record, Splitter, seek_body};
+pub use split::{RawChunk, Record, Splitter, field_bounds, seek_body};
 
 use crate::problem::Problem;
 use chrono::{NaiveDate, NaiveDateTime};

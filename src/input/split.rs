@@ -45,8 +45,6 @@ pub struct RawChunk {
     pub records: Vec<Record>,
     /// Blank lines skipped.
     pub blank_lines: u64,
-    /// The length of the raw lines at the start of `text`.
-    pub raw_len: usize,
 }
 
 /// Pushes `base + i` for every `i` where `line[i]` is the delimiter `d`.
@@ -90,16 +88,43 @@ pub fn seek_body<F: Read + Seek>(file: &mut F, body_start: u64) -> io::Result<bo
     Ok(after_cr)
 }
 
+impl Record {
+    /// Where this record's fields end, out of its chunk's `ends`.
+    pub fn ends<'e>(&self, ends: &'e [u32]) -> &'e [u32] {
+        &ends[self.first as usize..(self.first + self.fields) as usize]
+    }
+
+    /// The same, to move them.
+    pub fn ends_mut<'e>(&self, ends: &'e mut [u32]) -> &'e mut [u32] {
+        &mut ends[self.first as usize..(self.first + self.fields) as usize]
+    }
+
+    /// The bytes of its fields, out of its chunk's `text` and `ends`.
+    pub fn fields<'t>(self, text: &'t [u8], ends: &'t [u32]) -> impl Iterator<Item = &'t [u8]> {
+        let (ends, start) = (self.ends(ends), self.start);
+        (0..ends.len()).map(move |i| {
+            field_bounds(ends, start, i)
+                .map_or(&[][..], |(from, to)| text.get(from..to).unwrap_or_default())
+        })
+    }
+}
+
+/// Where field `i` of a record stands in its chunk's text, given the record's own field
+/// ends and where its first field starts: a field starts one byte (the separator) after
+/// the one before it ends. `None` past the record's last field.
+pub fn field_bounds(ends: &[u32], start: u32, i: usize) -> Option<(usize, usize)> {
+    let end = *ends.get(i)?;
+    let from = match i.checked_sub(1) {
+        Some(prev) => ends[prev] + 1,
+        None => start,
+    };
+    Some((from as usize, end as usize))
+}
+
 impl RawChunk {
     /// The fields of one of its records, as bytes.
-    pub fn fields<'c>(&'c self, r: &'c Record) -> impl Iterator<Item = &'c [u8]> + 'c {
-        let ends = &self.ends[r.first as usize..(r.first + r.fields) as usize];
-        let mut start = r.start as usize;
-        ends.iter().map(move |&e| {
-            let f = self.text.get(start..e as usize).unwrap_or_default();
-            start = e as usize + 1;
-            f
-        })
+    pub fn fields<'c>(&'c self, r: &Record) -> impl Iterator<Item = &'c [u8]> + 'c {
+        r.fields(&self.text, &self.ends)
     }
 }
 
@@ -175,7 +200,6 @@ impl<R: Read> Splitter<R> {
             ends,
             records,
             blank_lines,
-            raw_len,
         } = chunk;
         text.clear();
         ends.clear();
@@ -269,11 +293,10 @@ impl<R: Read> Splitter<R> {
         text.truncate(pos);
         self.consumed += pos as u64;
         let base = text.len() as u32;
-        *raw_len = text.len();
         text.extend_from_slice(&self.extra);
         for r in records.iter_mut().filter(|r| r.quoted) {
             r.start += base;
-            for e in &mut ends[r.first as usize..(r.first + r.fields) as usize] {
+            for e in r.ends_mut(ends) {
                 *e += base;
             }
         }
@@ -371,13 +394,7 @@ mod tests {
             let more = s.fill(&mut chunk, max_rows, 1 << 20).unwrap();
             blank += chunk.blank_lines;
             for r in &chunk.records {
-                let mut fields = Vec::new();
-                let mut start = r.start as usize;
-                for &e in &chunk.ends[r.first as usize..(r.first + r.fields) as usize] {
-                    fields.push(chunk.text[start..e as usize].to_vec());
-                    start = e as usize + 1;
-                }
-                out.push((fields, r.row));
+                out.push((chunk.fields(r).map(<[u8]>::to_vec).collect(), r.row));
             }
             if !more {
                 break;
