@@ -1,9 +1,9 @@
 //! Validation: rows in, typed invoices (or located problems) out. Pure: no IO.
 //!
-//! Rows arrive in chunks in file order. Invoices are split into shards by a hash of
-//! `merchant_reference`; the shards of a chunk run in parallel, each parsing its own rows
-//! (row-level checks) and merging them, in file order, into per-invoice accumulators,
-//! wherever the invoice's rows stand in the file. When the file
+//! Rows arrive in chunks in file order. A chunk's rows are parsed in parallel (row-level
+//! checks), then merged into per-invoice accumulators, wherever the invoice's rows stand
+//! in the file: invoices are split into shards by a hash of `merchant_reference`, and
+//! the shards merge in parallel, each its own rows in file order. When the file
 //! has been read, every invoice is checked as a whole, in parallel, and the valid ones
 //! become [`Invoice`]s and control totals.
 //!
@@ -108,6 +108,8 @@ pub struct Validator<'m> {
     has_line_ids: bool,
     /// Invoice-level fields present in the file (other than the reference), with columns.
     invoice_cols: Vec<(Field, usize)>,
+    /// The columns a CSV row's fingerprint hashes (see [`row::fingerprint_runs`]).
+    runs: Vec<std::ops::Range<usize>>,
     progress: Option<Box<dyn FnMut(u64, u64) + 'm>>,
     /// References of invoices with a row the reader could not read.
     unreadable: std::collections::HashSet<String>,
@@ -116,16 +118,18 @@ pub struct Validator<'m> {
 impl<'m> Validator<'m> {
     pub fn new(settings: Settings<'m>) -> Validator<'m> {
         let has_line_ids = settings.map.column(Field::LineId).is_some();
-        let invoice_cols = settings
+        let invoice_cols: Vec<(Field, usize)> = settings
             .map
             .mapped()
             .filter(|(f, _)| f.is_invoice_level() && *f != Field::MerchantReference)
             .collect();
+        let runs = row::fingerprint_runs(settings.map, &invoice_cols);
         // More shards than threads, so that a thread slowed by the reader still gets
         // its share: shards are handed out to whichever thread is free.
         let shards = (rayon::current_num_threads() * 4).clamp(1, 64);
         Validator {
             invoice_cols,
+            runs,
             unreadable: Default::default(),
             convention: settings.decimal,
             settings,
@@ -288,6 +292,7 @@ impl ChunkSink for Validator<'_> {
         let ctx = RowContext::new(
             self.settings.map,
             &self.invoice_cols,
+            &self.runs,
             self.hasher.clone(),
             convention,
             self.settings.defaults.currency,

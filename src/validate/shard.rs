@@ -1,7 +1,7 @@
 //! One shard of the invoices being read: those whose reference hashes to it.
 //!
 //! A row belongs to exactly one invoice, and an invoice to exactly one shard, so the
-//! shards of a chunk are merged in parallel, each walking the chunk in file order: every
+//! shards of a chunk are merged in parallel, each walking its own rows in file order: every
 //! invoice still sees its rows in the order the file has them, which is what the
 //! "first row wins, later rows must agree" rule needs.
 
@@ -73,15 +73,27 @@ impl InvoiceAcc {
     }
 }
 
-/// `reference` as stored in an accumulator (see [`InvoiceAcc::reference`]).
-fn short_of(reference: &str) -> ([u8; SHORT], u8) {
+/// Starts a new invoice's packed head in `buf` and returns its reference as the
+/// accumulator stores it: in `short` when it fits, else as the head's first value (see
+/// [`InvoiceAcc::reference`]).
+fn start_head(buf: &mut Vec<u8>, reference: &str, row: u32) -> ([u8; SHORT], u8) {
+    buf.clear();
     let mut short = [0u8; SHORT];
     match short.get_mut(..reference.len()) {
         Some(s) => {
             s.copy_from_slice(reference.as_bytes());
             (short, reference.len() as u8)
         }
-        None => (short, u8::MAX),
+        None => {
+            let value = HeadValue {
+                field: Field::MerchantReference,
+                text: reference,
+                row,
+                from_number: false,
+            };
+            head::put(buf, row, value);
+            (short, u8::MAX)
+        }
     }
 }
 
@@ -204,17 +216,7 @@ impl Shard {
                 let i = accs.len();
                 // The head is written straight from the row's cells.
                 let scratch = &mut self.scratch;
-                scratch.clear();
-                let (short, short_len) = short_of(reference);
-                if short_len == u8::MAX {
-                    let reference_value = HeadValue {
-                        field: Field::MerchantReference,
-                        text: reference,
-                        row,
-                        from_number: false,
-                    };
-                    head::put(scratch, row, reference_value);
-                }
+                let (short, short_len) = start_head(scratch, reference, row);
                 for &(field, col) in invoice_cols {
                     let c = r.cell(col);
                     if !c.is_blank() {
@@ -343,16 +345,7 @@ mod tests {
 
     fn acc(reference: &str) -> InvoiceAcc {
         let mut scratch = Vec::new();
-        let (short, short_len) = short_of(reference);
-        if short_len == u8::MAX {
-            let head_value = HeadValue {
-                field: Field::MerchantReference,
-                text: reference,
-                row: 2,
-                from_number: false,
-            };
-            head::put(&mut scratch, 2, head_value);
-        }
+        let (short, short_len) = start_head(&mut scratch, reference, 2);
         InvoiceAcc {
             fingerprint: [0; 2],
             short,
