@@ -379,7 +379,9 @@ pub fn to_minor_exact(value: Decimal, exponent: u32) -> Option<i64> {
     if value.scale() <= exponent && exponent <= MAX_FAST_EXPONENT {
         // A mantissa outside `i64` gives a result outside it too.
         let mantissa = i64::try_from(value.mantissa()).ok()?;
-        return mantissa.checked_mul(POW10_I64[(exponent - value.scale()) as usize]);
+        // At most 10^18 (MAX_FAST_EXPONENT), which fits an i64.
+        let factor = i64::try_from(POW10[(exponent - value.scale()) as usize]).ok()?;
+        return mantissa.checked_mul(factor);
     }
     to_minor_exact_general(value, exponent)
 }
@@ -428,17 +430,6 @@ const POW10: [i128; 29] = {
     let mut p = [1i128; 29];
     let mut i = 1;
     while i < 29 {
-        p[i] = p[i - 1] * 10;
-        i += 1;
-    }
-    p
-};
-
-/// Powers of ten up to `10^18`.
-const POW10_I64: [i64; 19] = {
-    let mut p = [1i64; 19];
-    let mut i = 1;
-    while i < 19 {
         p[i] = p[i - 1] * 10;
         i += 1;
     }
