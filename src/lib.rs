@@ -16,6 +16,7 @@ pub mod mapping;
 pub mod model;
 pub mod output;
 pub mod plan;
+mod prefetch;
 pub mod problem;
 pub mod run;
 pub mod sandbox;

@@ -46,6 +46,16 @@ impl RowCells for CsvRow<'_> {
         }
     }
 
+    fn prefetch(&self) {
+        let text = self
+            .text
+            .as_bytes()
+            .get(self.start as usize..)
+            .unwrap_or_default();
+        crate::prefetch::prefetch_slice(text, 256);
+        crate::prefetch::prefetch_slice(self.ends, 128);
+    }
+
     fn raw_span(&self, cols: std::ops::Range<usize>) -> Option<(&str, u32, &[u32])> {
         let ends = self.ends.get(cols.clone())?;
         let (start, _) = field_bounds(self.ends, self.start, cols.start)?;

@@ -74,6 +74,9 @@ pub trait RowCells: Send + Sync {
     fn raw_span(&self, _cols: std::ops::Range<usize>) -> Option<(&str, u32, &[u32])> {
         None
     }
+    /// Asks the processor to start loading the row's cells (a hint; see
+    /// [`crate::prefetch`]).
+    fn prefetch(&self) {}
 }
 
 /// Receives the file's rows, chunk by chunk, in file order.

@@ -16,6 +16,7 @@ mod head;
 mod invoice;
 mod row;
 mod shard;
+mod table;
 pub mod totals;
 
 pub use invoice::Rejected;
@@ -310,11 +311,11 @@ impl ChunkSink for Validator<'_> {
             })
             .collect();
         let count = self.shards.len();
-        let mut buckets: Vec<Vec<u32>> = (0..count)
+        let mut buckets: Vec<Vec<(u32, u32)>> = (0..count)
             .map(|_| Vec::with_capacity(rows.len() / count + 64))
             .collect();
         for (i, d) in drafts.iter().enumerate() {
-            buckets[shard_of(d.hash, count)].push(i as u32);
+            buckets[shard_of(d.hash, count)].push((i as u32, d.hash as u32));
         }
         let common = Common {
             row: &ctx,
@@ -324,12 +325,7 @@ impl ChunkSink for Validator<'_> {
         self.shards
             .par_iter_mut()
             .zip(buckets)
-            .for_each(|(shard, bucket)| {
-                for i in bucket {
-                    let i = i as usize;
-                    shard.merge(&rows[i], &drafts[i], &common);
-                }
-            });
+            .for_each(|(shard, bucket)| shard.merge_all(rows, &drafts, &bucket, &common));
     }
 
     fn progress(&mut self, done: u64, total: u64) {

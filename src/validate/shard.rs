@@ -8,10 +8,12 @@
 use super::blocks::Blocks;
 use super::head::{self, HeadValue, PackedHead};
 use super::row::{RowContext, RowDraft, text_of};
+use super::table::RefTable;
 use super::totals::RateSum;
 use crate::input::RowCells;
 use crate::mapping::Field;
 use crate::model::Line;
+use crate::prefetch::prefetch;
 use crate::problem::Problem;
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -100,10 +102,8 @@ fn start_head(buf: &mut Vec<u8>, reference: &str, row: u32) -> ([u8; SHORT], u8)
 /// The invoices of one shard, and the problems and lines merged into them.
 #[derive(Default)]
 pub struct Shard {
-    /// Each invoice's position in `accs`, with the low half of its reference's hash:
-    /// growing the table rehashes from that half instead of reading every invoice's
-    /// reference again (a cache miss each), and a probe compares it before the reference.
-    index: hashbrown::HashTable<(u32, u32)>,
+    /// Each invoice's position in `accs`, by the low half of its reference's hash.
+    index: RefTable,
     pub accs: Blocks<InvoiceAcc>,
     pub problems: Vec<Problem>,
     pub lines: u64,
@@ -111,19 +111,55 @@ pub struct Shard {
     scratch: Vec<u8>,
 }
 
-/// The shard a reference hash belongs to. Bits 32 and up: the hash table inside the
-/// shard works from the low 32 bits (see [`table_hash`]), so those stay spread.
+/// The shard a reference hash belongs to. Bits 32 and up: the table inside the shard
+/// works from the low 32 bits, so those stay spread.
 pub fn shard_of(hash: u64, shards: usize) -> usize {
     ((hash >> 32) as usize) % shards
 }
 
-/// The hash the table in a shard uses: the low half of the reference's hash, twice
-/// (hashbrown picks buckets by the low bits and tags entries by the top seven).
-fn table_hash(low: u32) -> u64 {
-    (u64::from(low) << 32) | u64::from(low)
-}
+/// How many rows ahead the merge asks for a row's table slot; half as far ahead, it
+/// looks the slot up (by then in cache) and asks for the invoice's accumulator.
+const AHEAD: usize = 16;
 
 impl Shard {
+    /// Merges the rows `rows[i]` for each `(i, low hash)` of `bucket` (increasing `i`), in
+    /// that order, overlapping the memory waits of neighbouring rows: a row's table slot
+    /// is asked for [`AHEAD`] rows before it is merged, its accumulator half as far
+    /// ahead, and its per-rate sums (when they live apart) a quarter as far.
+    pub fn merge_all<R: RowCells>(
+        &mut self,
+        rows: &[R],
+        drafts: &[RowDraft<'_>],
+        bucket: &[(u32, u32)],
+        c: &Common<'_>,
+    ) {
+        let low = |k: usize| bucket.get(k).map(|&(_, h)| h);
+        for (k, &(i, _)) in bucket.iter().enumerate() {
+            if let Some(h) = low(k + AHEAD) {
+                self.index.prefetch(h);
+            }
+            if let Some(&(j, h)) = bucket.get(k + AHEAD / 2) {
+                let j = j as usize;
+                rows[j].prefetch();
+                prefetch(&drafts[j]);
+                if let Some(a) = self.index.guess(h) {
+                    // An accumulator spans two cache lines at most: ask for both ends.
+                    let acc = &self.accs[a as usize];
+                    prefetch(acc);
+                    prefetch(&acc.extra);
+                }
+            }
+            if let Some(a) = low(k + AHEAD / 4).and_then(|h| self.index.guess(h)) {
+                let rates = &self.accs[a as usize].rates;
+                if rates.spilled() {
+                    prefetch(&rates[0]);
+                }
+            }
+            let i = i as usize;
+            self.merge(&rows[i], &drafts[i], c);
+        }
+    }
+
     /// Adds a row to its invoice, in file order: invoice-level cells are compared with
     /// what earlier rows of the invoice said, and the parsed line is folded in.
     pub fn merge<R: RowCells>(&mut self, r: &R, d: &RowDraft<'_>, c: &Common<'_>) {
@@ -168,10 +204,7 @@ impl Shard {
         let low = hash as u32;
         let found = self
             .index
-            .find(table_hash(low), |&(i, h)| {
-                h == low && accs[i as usize].has_reference(reference)
-            })
-            .map(|&(i, _)| i);
+            .find(low, |i| accs[i as usize].has_reference(reference));
         let idx = match found {
             // Same cells as the invoice's first row: nothing to compare or add.
             Some(i) if accs[i as usize].fingerprint == split(*fingerprint) => i as usize,
@@ -253,8 +286,7 @@ impl Shard {
                     rates: SmallVec::new(),
                     extra: None,
                 });
-                self.index
-                    .insert_unique(table_hash(low), (i as u32, low), |&(_, h)| table_hash(h));
+                self.index.insert(low, i as u32);
                 i
             }
         };
