@@ -42,10 +42,27 @@ impl<T> Blocks<T> {
 
 impl<T: Send> Blocks<T> {
     /// Consumes the blocks in order, in parallel; each block is freed as it is done.
-    pub fn into_par_iter(self) -> impl ParallelIterator<Item = T> {
-        self.blocks.into_par_iter().flat_map_iter(|b| b.into_iter())
+    /// `ahead(item)` is called for each item a few items before it is handed out
+    /// (to prefetch what its consumer will read).
+    pub fn into_par_iter<F>(self, ahead: F) -> impl ParallelIterator<Item = T>
+    where
+        F: Fn(&T) + Clone + Sync + Send,
+    {
+        self.blocks.into_par_iter().flat_map_iter(move |b| {
+            let ahead = ahead.clone();
+            let mut items = b.into_iter();
+            std::iter::from_fn(move || {
+                if let Some(next) = items.as_slice().get(AHEAD) {
+                    ahead(next);
+                }
+                items.next()
+            })
+        })
     }
 }
+
+/// How many items ahead [`Blocks::into_par_iter`] calls `ahead`.
+const AHEAD: usize = 8;
 
 impl<T> Index<usize> for Blocks<T> {
     type Output = T;
@@ -73,7 +90,7 @@ mod tests {
         assert_eq!(b.len(), BLOCK * 2 + 5);
         assert_eq!(b[BLOCK + 1], BLOCK + 1);
         b[3] = 42;
-        let all: Vec<usize> = b.into_par_iter().collect();
+        let all: Vec<usize> = b.into_par_iter(|_| {}).collect();
         assert_eq!(all[3], 42);
         assert_eq!(all.len(), BLOCK * 2 + 5);
         assert_eq!(all[BLOCK * 2 + 4], BLOCK * 2 + 4);

@@ -11,7 +11,7 @@
 
 use super::Settings;
 use super::head::HeadValue;
-use super::shard::InvoiceAcc;
+use super::shard::{InvoiceAcc, Store};
 use super::totals::{Customer, InvoiceFacts};
 use crate::mapping::Field;
 use crate::model::{
@@ -90,8 +90,13 @@ impl<'a> Ctx<'a, '_> {
     }
 }
 
-/// Checks one invoice. Its facts borrow from `acc`; its line data is taken when kept.
-pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finalized<'a> {
+/// Checks one invoice. Its facts borrow from `acc` and its shard's `store`; its line
+/// data is taken when kept.
+pub fn finalize<'a>(
+    acc: &'a mut InvoiceAcc,
+    store: &'a Store,
+    settings: &Settings<'_>,
+) -> Finalized<'a> {
     let extra = acc.extra.take();
     let acc: &'a InvoiceAcc = acc;
     let first_row = acc.first_row;
@@ -104,10 +109,10 @@ pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finaliz
         settings,
         problems: Vec::new(),
     };
-    for v in acc.head.iter(first_row) {
+    for v in store.head(acc).iter(first_row) {
         c.values[v.field.index()] = Some(v);
     }
-    let reference = acc.reference();
+    let reference = store.reference(acc);
     c.reference = reference;
     let d = &settings.defaults;
 
@@ -295,7 +300,9 @@ pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finaliz
             rejected: None,
         };
     };
-    let amount: i64 = acc.rates.iter().map(|r| r.gross).sum();
+    let rates = store.rates(acc);
+    let amount: i64 = rates.iter().map(|r| r.gross).sum();
+    let vat_amount: i64 = rates.iter().map(|r| r.vat).sum();
     let (first_name, last_name) = (
         first_name.unwrap_or_default(),
         last_name.unwrap_or_default(),
@@ -313,7 +320,7 @@ pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finaliz
         currency,
         amount,
         lines: u64::from(acc.lines),
-        rates: &acc.rates,
+        rates,
     };
     let invoice = settings.keep.then(|| Invoice {
         merchant_reference: reference.to_string(),
@@ -340,7 +347,7 @@ pub fn finalize<'a>(acc: &'a mut InvoiceAcc, settings: &Settings<'_>) -> Finaliz
         },
         lines,
         amount,
-        vat_amount: acc.rates.iter().map(|r| r.vat).sum(),
+        vat_amount,
     });
     Finalized {
         problems,

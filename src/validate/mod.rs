@@ -190,13 +190,20 @@ impl<'m> Validator<'m> {
             ..
         } = self;
         let mut parts = Vec::with_capacity(shards.len());
+        let mut stores = Vec::with_capacity(shards.len());
         for shard in shards {
             problems.extend(shard.problems);
             lines += shard.lines;
             parts.push(shard.accs);
+            stores.push(shard.store);
         }
         let invoice_count = parts.iter().map(|a| a.len() as u64).sum();
-        let accs = parts.into_par_iter().flat_map(|a| a.into_par_iter());
+        // Each invoice with the store of its shard, which its accumulator points into.
+        let accs = parts.into_par_iter().enumerate().flat_map(|(s, a)| {
+            let store = &stores[s];
+            a.into_par_iter(|acc| store.prefetch(acc))
+                .map(move |acc| (s, acc))
+        });
         struct Part {
             totals: Totals,
             problems: Vec<Problem>,
@@ -211,12 +218,13 @@ impl<'m> Validator<'m> {
         };
         let part = accs
             .into_par_iter()
-            .fold(empty, |mut p, mut acc| {
+            .fold(empty, |mut p, (s, mut acc)| {
+                let store = &stores[s];
                 let first_row = acc.first_row;
-                let tainted = unreadable.contains(acc.reference());
+                let tainted = unreadable.contains(store.reference(&acc));
                 let lines = acc.lines;
-                let reference = tainted.then(|| acc.reference().to_string());
-                let mut f = invoice::finalize(&mut acc, &settings);
+                let reference = tainted.then(|| store.reference(&acc).to_string());
+                let mut f = invoice::finalize(&mut acc, store, &settings);
                 if let Some(reference) = reference
                     && f.rejected.is_none()
                 {

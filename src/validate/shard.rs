@@ -6,13 +6,13 @@
 //! "first row wins, later rows must agree" rule needs.
 
 use super::blocks::Blocks;
-use super::head::{self, HeadValue, PackedHead};
+use super::head::{self, Head, HeadRef, HeadValue, Heads};
 use super::row::{RowContext, RowDraft, text_of};
 use super::table::RefTable;
 use super::totals::RateSum;
 use crate::input::RowCells;
 use crate::mapping::Field;
-use crate::model::Line;
+use crate::model::{Line, VatRate};
 use crate::prefetch::prefetch;
 use crate::problem::Problem;
 use smallvec::SmallVec;
@@ -41,9 +41,120 @@ pub struct InvoiceAcc {
     pub first_row: u32,
     pub lines: u32,
     pub invalid: bool,
-    pub head: PackedHead,
-    pub rates: SmallVec<[RateSum; 1]>,
+    /// The invoice-level values, in the shard's [`Store`].
+    head: HeadRef,
+    /// The lines at the first VAT rate seen (`lines == 0` before any line was parsed).
+    rate: RateSum,
+    /// The first of the lines at further rates, in the shard's [`Store`], or [`NONE`].
+    more: u32,
     pub extra: Option<Box<Extra>>,
+}
+
+/// The end of a chain of further VAT rates.
+const NONE: u32 = u32::MAX;
+
+/// Sums of an invoice at up to [`PER_NODE`] more VAT rates, and the next such node: an
+/// invoice with lines at up to four rates (as nearly all are) needs one node at most,
+/// so reading its sums waits on memory once.
+struct MoreRates {
+    sums: [RateSum; PER_NODE],
+    len: u8,
+    next: u32,
+}
+
+const PER_NODE: usize = 3;
+
+/// What the accumulators of a shard point into: their packed heads, and the sums of
+/// the invoices that have lines at more than one VAT rate. Each is one growing list of
+/// large blocks, not an allocation per invoice.
+#[derive(Default)]
+pub struct Store {
+    heads: Heads,
+    rates: Blocks<MoreRates>,
+}
+
+impl Store {
+    /// The invoice-level values of `acc`.
+    pub fn head(&self, acc: &InvoiceAcc) -> Head<'_> {
+        self.heads.get(acc.head)
+    }
+
+    /// The merchant reference of `acc`: in the accumulator when it fits, else the
+    /// head's first value.
+    pub fn reference<'a>(&'a self, acc: &'a InvoiceAcc) -> &'a str {
+        match acc.short.get(..usize::from(acc.short_len)) {
+            // Copied from a `&str` whole, so always UTF-8.
+            Some(short) => std::str::from_utf8(short).unwrap_or_default(),
+            None => self.head(acc).first().map_or("", |v| v.text),
+        }
+    }
+
+    /// The invoice's lines by VAT rate, in the order the rates first appear.
+    pub fn rates(&self, acc: &InvoiceAcc) -> SmallVec<[RateSum; 4]> {
+        let mut out = SmallVec::new();
+        if acc.rate.lines > 0 {
+            out.push(acc.rate);
+        }
+        let mut next = acc.more;
+        while next != NONE {
+            let m = &self.rates[next as usize];
+            out.extend_from_slice(&m.sums[..usize::from(m.len)]);
+            next = m.next;
+        }
+        out
+    }
+
+    /// Asks the processor for what [`Store::head`] and [`Store::rates`] will read of
+    /// `acc` (see [`crate::prefetch`]).
+    pub fn prefetch(&self, acc: &InvoiceAcc) {
+        self.heads.prefetch(acc.head);
+        if acc.more != NONE {
+            prefetch(&self.rates[acc.more as usize]);
+        }
+    }
+
+    /// Adds a line to the invoice's sum at its rate.
+    fn add_line(&mut self, acc: &mut InvoiceAcc, rate: VatRate, gross: i64, vat: i64) {
+        let add = |s: &mut RateSum| {
+            s.lines += 1;
+            s.gross += gross;
+            s.vat += vat;
+        };
+        if acc.rate.lines == 0 || acc.rate.rate == rate {
+            acc.rate.rate = rate;
+            return add(&mut acc.rate);
+        }
+        let sum = RateSum {
+            rate,
+            lines: 1,
+            gross,
+            vat,
+        };
+        let (mut last, mut next) = (None, acc.more);
+        while next != NONE {
+            let m = &mut self.rates[next as usize];
+            let len = usize::from(m.len);
+            if let Some(s) = m.sums[..len].iter_mut().find(|s| s.rate == rate) {
+                return add(s);
+            }
+            if len < PER_NODE {
+                m.sums[len] = sum;
+                m.len += 1;
+                return;
+            }
+            (last, next) = (Some(next), m.next);
+        }
+        let new = self.rates.len() as u32;
+        match last {
+            None => acc.more = new,
+            Some(l) => self.rates[l as usize].next = new,
+        }
+        self.rates.push(MoreRates {
+            sums: [sum; PER_NODE],
+            len: 1,
+            next: NONE,
+        });
+    }
 }
 
 /// Per-line data, kept only when needed.
@@ -57,20 +168,31 @@ pub struct Extra {
 const SHORT: usize = 15;
 
 impl InvoiceAcc {
-    /// The merchant reference: in `short` when it fits, else the head's first value.
-    pub fn reference(&self) -> &str {
-        match self.short.get(..usize::from(self.short_len)) {
-            // Copied from a `&str` whole, so always UTF-8.
-            Some(short) => std::str::from_utf8(short).unwrap_or_default(),
-            None => self.head.first().map_or("", |v| v.text),
+    fn new(head: HeadRef, (short, short_len): ([u8; SHORT], u8), row: u32, f: u128) -> Self {
+        InvoiceAcc {
+            fingerprint: split(f),
+            short,
+            short_len,
+            first_row: row,
+            lines: 0,
+            invalid: false,
+            head,
+            rate: RateSum {
+                rate: VatRate::from_hundredths(0),
+                lines: 0,
+                gross: 0,
+                vat: 0,
+            },
+            more: NONE,
+            extra: None,
         }
     }
 
-    fn has_reference(&self, reference: &str) -> bool {
+    fn has_reference(&self, reference: &str, store: &Store) -> bool {
         let r = reference.as_bytes();
         match self.short.get(..usize::from(self.short_len)) {
             Some(short) => short == r,
-            None => r.len() > SHORT && self.reference() == reference,
+            None => r.len() > SHORT && store.reference(self) == reference,
         }
     }
 }
@@ -105,6 +227,7 @@ pub struct Shard {
     /// Each invoice's position in `accs`, by the low half of its reference's hash.
     index: RefTable,
     pub accs: Blocks<InvoiceAcc>,
+    pub store: Store,
     pub problems: Vec<Problem>,
     pub lines: u64,
     /// Reused buffer for assembling packed heads.
@@ -150,9 +273,9 @@ impl Shard {
                 }
             }
             if let Some(a) = low(k + AHEAD / 4).and_then(|h| self.index.guess(h)) {
-                let rates = &self.accs[a as usize].rates;
-                if rates.spilled() {
-                    prefetch(&rates[0]);
+                let more = self.accs[a as usize].more;
+                if more != NONE {
+                    prefetch(&self.store.rates[more as usize]);
                 }
             }
             let i = i as usize;
@@ -200,18 +323,18 @@ impl Shard {
                 })
                 .collect()
         };
-        let accs = &mut self.accs;
+        let (accs, store) = (&mut self.accs, &mut self.store);
         let low = hash as u32;
         let found = self
             .index
-            .find(low, |i| accs[i as usize].has_reference(reference));
+            .find(low, |i| accs[i as usize].has_reference(reference, store));
         let idx = match found {
             // Same cells as the invoice's first row: nothing to compare or add.
             Some(i) if accs[i as usize].fingerprint == split(*fingerprint) => i as usize,
             Some(i) => {
                 let acc = &mut accs[i as usize];
                 let cells = cells();
-                let slots = acc.head.slots(acc.first_row);
+                let slots = store.heads.get(acc.head).slots(acc.first_row);
                 let mut new_values: SmallVec<[HeadValue<'_>; 4]> = SmallVec::new();
                 for (field, text, from_number) in &cells {
                     match slots[field.index()] {
@@ -240,8 +363,10 @@ impl Shard {
                     }
                 }
                 if !new_values.is_empty() {
-                    let first_row = acc.first_row;
-                    acc.head.extend(first_row, new_values, &mut self.scratch);
+                    let (first_row, old) = (acc.first_row, acc.head);
+                    acc.head = store
+                        .heads
+                        .extend(old, first_row, new_values, &mut self.scratch);
                 }
                 i as usize
             }
@@ -249,7 +374,7 @@ impl Shard {
                 let i = accs.len();
                 // The head is written straight from the row's cells.
                 let scratch = &mut self.scratch;
-                let (short, short_len) = start_head(scratch, reference, row);
+                let short = start_head(scratch, reference, row);
                 for &(field, col) in invoice_cols {
                     let c = r.cell(col);
                     if !c.is_blank() {
@@ -263,7 +388,7 @@ impl Shard {
                         head::put(scratch, row, v);
                     }
                 }
-                let head = PackedHead::from_bytes(scratch);
+                let head = store.heads.store(scratch);
                 if reference.len() > 35 && reference.chars().count() > 35 {
                     self.problems.push(
                         Problem::warning(
@@ -275,17 +400,7 @@ impl Shard {
                         .with_reference(reference),
                     );
                 }
-                accs.push(InvoiceAcc {
-                    fingerprint: split(*fingerprint),
-                    short,
-                    short_len,
-                    first_row: row,
-                    lines: 0,
-                    invalid: false,
-                    head,
-                    rates: SmallVec::new(),
-                    extra: None,
-                });
+                accs.push(InvoiceAcc::new(head, short, row, *fingerprint));
                 self.index.insert(low, i as u32);
                 i
             }
@@ -311,19 +426,8 @@ impl Shard {
             acc.invalid = true;
             return;
         };
-        match acc.rates.iter_mut().find(|r| r.rate == line.vat) {
-            Some(r) => {
-                r.lines += 1;
-                r.gross += line.amount;
-                r.vat += line.vat_amount;
-            }
-            None => acc.rates.push(RateSum {
-                rate: line.vat,
-                lines: 1,
-                gross: line.amount,
-                vat: line.vat_amount,
-            }),
-        }
+        self.store
+            .add_line(acc, line.vat, line.amount, line.vat_amount);
         if keep && !acc.invalid {
             let position = acc.lines;
             if let Some(extra) = acc.extra.as_mut() {
@@ -375,20 +479,11 @@ fn same_value(field: Field, a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn acc(reference: &str) -> InvoiceAcc {
+    fn acc(reference: &str, store: &mut Store) -> InvoiceAcc {
         let mut scratch = Vec::new();
-        let (short, short_len) = start_head(&mut scratch, reference, 2);
-        InvoiceAcc {
-            fingerprint: [0; 2],
-            short,
-            short_len,
-            first_row: 2,
-            lines: 0,
-            invalid: false,
-            head: PackedHead::from_bytes(&scratch),
-            rates: SmallVec::new(),
-            extra: None,
-        }
+        let short = start_head(&mut scratch, reference, 2);
+        let head = store.heads.store(&scratch);
+        InvoiceAcc::new(head, short, 2, 0)
     }
 
     #[test]
@@ -401,14 +496,45 @@ mod tests {
             "ØØØØØØØØ",         // 16 bytes
             "2026-11-0176017-with-a-long-tail",
         ];
+        let mut store = Store::default();
         for a in refs {
-            let x = acc(a);
-            assert_eq!(x.reference(), a);
+            let x = acc(a, &mut store);
+            assert_eq!(store.reference(&x), a);
             for b in refs {
-                assert_eq!(x.has_reference(b), a == b, "{a} vs {b}");
+                assert_eq!(x.has_reference(b, &store), a == b, "{a} vs {b}");
             }
             let shorter = a.char_indices().last().map_or("", |(i, _)| &a[..i]);
-            assert!(!x.has_reference(shorter));
+            assert!(!x.has_reference(shorter, &store));
         }
+    }
+
+    #[test]
+    fn rate_sums_keep_every_rate_in_order_of_appearance() {
+        let mut store = Store::default();
+        let mut a = acc("A", &mut store);
+        let mut b = acc("B", &mut store);
+        assert!(store.rates(&a).is_empty());
+        let r = VatRate::from_hundredths;
+        // Interleaved, so that the two invoices' further rates alternate in the store.
+        for (i, rate) in [2500, 1500, 2500, 0, 1200, 0, 1500].into_iter().enumerate() {
+            store.add_line(&mut a, r(rate), 100 * (i as i64 + 1), i as i64);
+            store.add_line(&mut b, r(2500 - rate), 1, 0);
+        }
+        let sums: Vec<_> = store
+            .rates(&a)
+            .iter()
+            .map(|s| (s.rate, s.lines, s.gross, s.vat))
+            .collect();
+        assert_eq!(
+            sums,
+            [
+                (r(2500), 2, 400, 2),
+                (r(1500), 2, 900, 7),
+                (r(0), 2, 1000, 8),
+                (r(1200), 1, 500, 4),
+            ]
+        );
+        assert_eq!(store.rates(&b).iter().map(|s| s.lines).sum::<u32>(), 7);
+        assert_eq!(store.rates(&b)[0].rate, r(0));
     }
 }

@@ -4,6 +4,7 @@
 //! run's totals are by construction the totals of what would be sent.
 
 use crate::model::{Currency, ProductType, VatRate};
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 
 /// Totals of one currency.
@@ -48,7 +49,7 @@ pub struct Totals {
 }
 
 /// What one valid invoice adds to the totals, borrowed from the invoice's cells.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct InvoiceFacts<'a> {
     pub reference: &'a str,
     pub customer: Customer<'a>,
@@ -56,7 +57,7 @@ pub struct InvoiceFacts<'a> {
     pub currency: Currency,
     pub amount: i64,
     pub lines: u64,
-    pub rates: &'a [RateSum],
+    pub rates: SmallVec<[RateSum; 4]>,
 }
 
 /// The customer label of summaries: the business name, or the person's name for B2C.
@@ -110,7 +111,7 @@ impl Totals {
                 amount: f.amount,
             });
         }
-        for s in f.rates {
+        for s in &f.rates {
             c.vat_amount += s.vat;
             let r = self.by_rate.entry((f.currency, s.rate)).or_default();
             r.lines += u64::from(s.lines);
