@@ -4,6 +4,7 @@
 //! (their meaning depends on other rows of the same invoice); line-level cells are
 //! parsed into exact amounts here, once.
 
+use super::shard::ShortRef;
 use crate::input::{CellRef, RowCells};
 use crate::mapping::{ColumnMap, Field};
 use crate::model::money::{decimal_from_f64, parse_number, round_to_minor, to_minor_exact};
@@ -81,6 +82,8 @@ pub struct LineDraft<'a> {
 pub struct RowDraft<'a> {
     /// The merchant reference, trimmed (empty when the cell is blank).
     pub reference: Cow<'a, str>,
+    /// `reference` as the accumulator holds it, for the merge to compare.
+    pub short: ShortRef,
     /// `reference` hashed with the validator's hasher.
     pub hash: u64,
     /// A 128-bit fingerprint of the row's non-blank invoice-level cells. A row whose
@@ -178,6 +181,7 @@ pub fn parse_row<'a, R: RowCells>(
         None => cell_fingerprint(r, ctx),
     };
     RowDraft {
+        short: ShortRef::of(&reference),
         reference,
         hash,
         fingerprint,

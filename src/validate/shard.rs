@@ -33,11 +33,9 @@ pub struct InvoiceAcc {
     fingerprint: [u64; 2],
     /// The reference, when it has at most [`SHORT`] bytes (as most have), so that the
     /// look-up of every row compares it here instead of in `head`: in a file of
-    /// hundreds of thousands of invoices that is one memory wait less per row.
-    short: [u8; SHORT],
-    /// The length of `short`, or `u8::MAX` for a longer reference, which is then the
-    /// first value of `head` (a short one is not stored twice).
-    short_len: u8,
+    /// hundreds of thousands of invoices that is one memory wait less per row. A
+    /// longer one is the first value of `head` (a short one is not stored twice).
+    short: ShortRef,
     pub first_row: u32,
     pub lines: u32,
     pub invalid: bool,
@@ -82,9 +80,8 @@ impl Store {
     /// The merchant reference of `acc`: in the accumulator when it fits, else the
     /// head's first value.
     pub fn reference<'a>(&'a self, acc: &'a InvoiceAcc) -> &'a str {
-        match acc.short.get(..usize::from(acc.short_len)) {
-            // Copied from a `&str` whole, so always UTF-8.
-            Some(short) => std::str::from_utf8(short).unwrap_or_default(),
+        match acc.short.text() {
+            Some(short) => short,
             None => self.head(acc).first().map_or("", |v| v.text),
         }
     }
@@ -167,12 +164,48 @@ pub struct Extra {
 /// The longest reference kept in the accumulator itself.
 const SHORT: usize = 15;
 
+/// A merchant reference of up to [`SHORT`] bytes, zero-padded, with its length in the
+/// last byte; `LONG` there for a longer one. Built by the parse step for every row, so
+/// that the merge compares sixteen bytes with sixteen bytes and never reads the row's
+/// text for a short reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShortRef([u8; SHORT + 1]);
+
+const LONG: u8 = u8::MAX;
+
+impl ShortRef {
+    pub fn of(reference: &str) -> ShortRef {
+        let mut b = [0u8; SHORT + 1];
+        match b
+            .get_mut(..reference.len())
+            .filter(|_| reference.len() <= SHORT)
+        {
+            Some(s) => {
+                s.copy_from_slice(reference.as_bytes());
+                b[SHORT] = reference.len() as u8;
+            }
+            None => b[SHORT] = LONG,
+        }
+        ShortRef(b)
+    }
+
+    /// The reference, unless it is longer than [`SHORT`] bytes.
+    fn text(&self) -> Option<&str> {
+        let short = self.0.get(..usize::from(self.0[SHORT]))?;
+        // Copied from a `&str` whole, so always UTF-8.
+        std::str::from_utf8(short).ok()
+    }
+
+    fn is_long(&self) -> bool {
+        self.0[SHORT] == LONG
+    }
+}
+
 impl InvoiceAcc {
-    fn new(head: HeadRef, (short, short_len): ([u8; SHORT], u8), row: u32, f: u128) -> Self {
+    fn new(head: HeadRef, short: ShortRef, row: u32, f: u128) -> Self {
         InvoiceAcc {
             fingerprint: split(f),
             short,
-            short_len,
             first_row: row,
             lines: 0,
             invalid: false,
@@ -188,36 +221,24 @@ impl InvoiceAcc {
         }
     }
 
-    fn has_reference(&self, reference: &str, store: &Store) -> bool {
-        let r = reference.as_bytes();
-        match self.short.get(..usize::from(self.short_len)) {
-            Some(short) => short == r,
-            None => r.len() > SHORT && store.reference(self) == reference,
-        }
+    /// Whether this is the invoice of `reference` (whose [`ShortRef`] is `short`).
+    fn has_reference(&self, short: ShortRef, reference: &str, store: &Store) -> bool {
+        self.short == short && (!short.is_long() || store.reference(self) == reference)
     }
 }
 
-/// Starts a new invoice's packed head in `buf` and returns its reference as the
-/// accumulator stores it: in `short` when it fits, else as the head's first value (see
-/// [`InvoiceAcc::reference`]).
-fn start_head(buf: &mut Vec<u8>, reference: &str, row: u32) -> ([u8; SHORT], u8) {
+/// Starts a new invoice's packed head in `buf`: with the reference as its first value
+/// when the accumulator cannot hold it (see [`Store::reference`]).
+fn start_head(buf: &mut Vec<u8>, reference: &str, short: ShortRef, row: u32) {
     buf.clear();
-    let mut short = [0u8; SHORT];
-    match short.get_mut(..reference.len()) {
-        Some(s) => {
-            s.copy_from_slice(reference.as_bytes());
-            (short, reference.len() as u8)
-        }
-        None => {
-            let value = HeadValue {
-                field: Field::MerchantReference,
-                text: reference,
-                row,
-                from_number: false,
-            };
-            head::put(buf, row, value);
-            (short, u8::MAX)
-        }
+    if short.is_long() {
+        let value = HeadValue {
+            field: Field::MerchantReference,
+            text: reference,
+            row,
+            from_number: false,
+        };
+        head::put(buf, row, value);
     }
 }
 
@@ -291,6 +312,7 @@ impl Shard {
         self.lines += 1;
         let RowDraft {
             reference,
+            short,
             hash,
             fingerprint,
             line,
@@ -325,9 +347,9 @@ impl Shard {
         };
         let (accs, store) = (&mut self.accs, &mut self.store);
         let low = hash as u32;
-        let found = self
-            .index
-            .find(low, |i| accs[i as usize].has_reference(reference, store));
+        let found = self.index.find(low, |i| {
+            accs[i as usize].has_reference(*short, reference, store)
+        });
         let idx = match found {
             // Same cells as the invoice's first row: nothing to compare or add.
             Some(i) if accs[i as usize].fingerprint == split(*fingerprint) => i as usize,
@@ -374,7 +396,7 @@ impl Shard {
                 let i = accs.len();
                 // The head is written straight from the row's cells.
                 let scratch = &mut self.scratch;
-                let short = start_head(scratch, reference, row);
+                start_head(scratch, reference, *short, row);
                 for &(field, col) in invoice_cols {
                     let c = r.cell(col);
                     if !c.is_blank() {
@@ -400,7 +422,7 @@ impl Shard {
                         .with_reference(reference),
                     );
                 }
-                accs.push(InvoiceAcc::new(head, short, row, *fingerprint));
+                accs.push(InvoiceAcc::new(head, *short, row, *fingerprint));
                 self.index.insert(low, i as u32);
                 i
             }
@@ -481,7 +503,8 @@ mod tests {
 
     fn acc(reference: &str, store: &mut Store) -> InvoiceAcc {
         let mut scratch = Vec::new();
-        let short = start_head(&mut scratch, reference, 2);
+        let short = ShortRef::of(reference);
+        start_head(&mut scratch, reference, short, 2);
         let head = store.heads.store(&scratch);
         InvoiceAcc::new(head, short, 2, 0)
     }
@@ -501,10 +524,11 @@ mod tests {
             let x = acc(a, &mut store);
             assert_eq!(store.reference(&x), a);
             for b in refs {
-                assert_eq!(x.has_reference(b, &store), a == b, "{a} vs {b}");
+                let same = x.has_reference(ShortRef::of(b), b, &store);
+                assert_eq!(same, a == b, "{a} vs {b}");
             }
             let shorter = a.char_indices().last().map_or("", |(i, _)| &a[..i]);
-            assert!(!x.has_reference(shorter, &store));
+            assert!(!x.has_reference(ShortRef::of(shorter), shorter, &store));
         }
     }
 
