@@ -8,16 +8,20 @@
 /// Asks the processor to start loading the cache line that holds `value`.
 #[inline(always)]
 pub fn prefetch<T: ?Sized>(value: &T) {
-    // SAFETY: a prefetch only hints the cache: it reads nothing the program sees and
-    // never faults, whatever the address. SSE is part of every x86_64 target.
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            (value as *const T).cast::<i8>(),
-        );
+    line((value as *const T).cast::<u8>());
+}
+
+/// Asks for every cache line of `value` (a struct larger than a line).
+#[inline(always)]
+pub fn prefetch_all<T>(value: &T) {
+    let start = (value as *const T).cast::<u8>();
+    let mut offset = 0;
+    while offset < std::mem::size_of::<T>() {
+        line(start.wrapping_add(offset));
+        offset += 64;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
+    // The last byte's line, when `value` does not start on a line.
+    line(start.wrapping_add(std::mem::size_of::<T>().saturating_sub(1)));
 }
 
 /// Asks for the cache lines of the first `max` bytes of `items` (or of all of it).
@@ -28,4 +32,16 @@ pub fn prefetch_slice<T>(items: &[T], max: usize) {
     for line in items.chunks(per_line) {
         prefetch(line);
     }
+}
+
+#[inline(always)]
+fn line(address: *const u8) {
+    // SAFETY: a prefetch only hints the cache: it reads nothing the program sees and
+    // never faults, whatever the address. SSE is part of every x86_64 target.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
 }

@@ -13,7 +13,7 @@ use super::totals::RateSum;
 use crate::input::RowCells;
 use crate::mapping::Field;
 use crate::model::{Line, VatRate};
-use crate::prefetch::prefetch;
+use crate::prefetch::{prefetch, prefetch_all};
 use crate::problem::Problem;
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -261,15 +261,18 @@ pub fn shard_of(hash: u64, shards: usize) -> usize {
     ((hash >> 32) as usize) % shards
 }
 
-/// How many rows ahead the merge asks for a row's table slot; half as far ahead, it
-/// looks the slot up (by then in cache) and asks for the invoice's accumulator.
-const AHEAD: usize = 16;
+/// How many rows ahead the merge asks for a row's table slot (and the row itself);
+/// [`ACC_AHEAD`] rows ahead it looks the slot up (by then in cache) and asks for the
+/// invoice's accumulator and the row's draft and text; [`RATES_AHEAD`] rows ahead, for
+/// the invoice's further rate sums, which the accumulator (by then in cache) locates.
+const TABLE_AHEAD: usize = 32;
+const ACC_AHEAD: usize = 12;
+const RATES_AHEAD: usize = 4;
 
 impl Shard {
     /// Merges the rows `rows[i]` for each `(i, low hash)` of `bucket` (increasing `i`), in
-    /// that order, overlapping the memory waits of neighbouring rows: a row's table slot
-    /// is asked for [`AHEAD`] rows before it is merged, its accumulator half as far
-    /// ahead, and its per-rate sums (when they live apart) a quarter as far.
+    /// that order, overlapping the memory waits of neighbouring rows: each is asked for
+    /// a few rows before it is needed (see [`TABLE_AHEAD`]).
     pub fn merge_all<R: RowCells>(
         &mut self,
         rows: &[R],
@@ -277,23 +280,22 @@ impl Shard {
         bucket: &[(u32, u32)],
         c: &Common<'_>,
     ) {
-        let low = |k: usize| bucket.get(k).map(|&(_, h)| h);
         for (k, &(i, _)) in bucket.iter().enumerate() {
-            if let Some(h) = low(k + AHEAD) {
+            if let Some(&(j, h)) = bucket.get(k + TABLE_AHEAD) {
                 self.index.prefetch(h);
+                prefetch(&rows[j as usize]);
             }
-            if let Some(&(j, h)) = bucket.get(k + AHEAD / 2) {
+            if let Some(&(j, h)) = bucket.get(k + ACC_AHEAD) {
                 let j = j as usize;
                 rows[j].prefetch();
-                prefetch(&drafts[j]);
+                prefetch_all(&drafts[j]);
                 if let Some(a) = self.index.guess(h) {
-                    // An accumulator spans two cache lines at most: ask for both ends.
-                    let acc = &self.accs[a as usize];
-                    prefetch(acc);
-                    prefetch(&acc.extra);
+                    prefetch_all(&self.accs[a as usize]);
                 }
             }
-            if let Some(a) = low(k + AHEAD / 4).and_then(|h| self.index.guess(h)) {
+            if let Some(&(_, h)) = bucket.get(k + RATES_AHEAD)
+                && let Some(a) = self.index.guess(h)
+            {
                 let more = self.accs[a as usize].more;
                 if more != NONE {
                     prefetch(&self.store.rates[more as usize]);
