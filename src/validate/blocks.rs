@@ -62,7 +62,7 @@ impl<T: Send> Blocks<T> {
 }
 
 /// How many items ahead [`Blocks::into_par_iter`] calls `ahead`.
-const AHEAD: usize = 8;
+const AHEAD: usize = 16;
 
 impl<T> Index<usize> for Blocks<T> {
     type Output = T;

@@ -106,7 +106,7 @@ impl Store {
     pub fn prefetch(&self, acc: &InvoiceAcc) {
         self.heads.prefetch(acc.head);
         if acc.more != NONE {
-            prefetch(&self.rates[acc.more as usize]);
+            prefetch_all(&self.rates[acc.more as usize]);
         }
     }
 
@@ -298,7 +298,7 @@ impl Shard {
             {
                 let more = self.accs[a as usize].more;
                 if more != NONE {
-                    prefetch(&self.store.rates[more as usize]);
+                    prefetch_all(&self.store.rates[more as usize]);
                 }
             }
             let i = i as usize;
