@@ -203,6 +203,9 @@ impl ExcelBody {
                     u64::from(dims.end.1.saturating_sub(dims.start.1)) + 1,
                 )?;
                 let mut current: Option<ExcelRow<'a>> = None;
+                // Cells a row had: the next one's are allocated at once, not grown cell
+                // by cell.
+                let mut width = 0usize;
                 while let Some(cell) = cells.next_cell().map_err(|e| spreadsheet_error(&path, e))? {
                     let (r, c) = cell.get_position();
                     let c = c as usize;
@@ -216,13 +219,15 @@ impl ExcelBody {
                     }
                     if current.as_ref().is_some_and(|row| row.row != r + 1)
                         && let Some(done) = current.take()
-                        && !f(done)
                     {
-                        return Ok(());
+                        width = done.cells.len();
+                        if !f(done) {
+                            return Ok(());
+                        }
                     }
                     let row = current.get_or_insert_with(|| ExcelRow {
                         row: r + 1,
-                        cells: Vec::new(),
+                        cells: Vec::with_capacity(width),
                     });
                     if row.cells.len() <= c {
                         row.cells.resize(c + 1, CellRef::Empty);
