@@ -38,19 +38,17 @@ impl Heads {
     /// Stores a head of the values `put` into `bytes`.
     pub fn store(&mut self, bytes: &[u8]) -> HeadRef {
         let need = varint_len(bytes.len() as u64) + bytes.len();
-        let fits = self
+        let last = self.blocks.last().map_or(0, Vec::capacity);
+        if self
             .blocks
             .last()
-            .is_some_and(|b| b.capacity() - b.len() >= need);
-        if !fits {
-            let last = self.blocks.last().map_or(0, Vec::capacity);
+            .is_none_or(|b| b.capacity() - b.len() < need)
+        {
             let size = (last * 2).clamp(MIN_BLOCK, MAX_BLOCK).max(need);
             self.blocks.push(Vec::with_capacity(size));
         }
         let block = self.blocks.len() - 1;
-        let Some(b) = self.blocks.last_mut() else {
-            unreachable!("a block was just pushed")
-        };
+        let b = &mut self.blocks[block];
         let offset = b.len();
         put_varint(b, bytes.len() as u64);
         b.extend_from_slice(bytes);

@@ -199,10 +199,9 @@ impl<'m> Validator<'m> {
         }
         let invoice_count = parts.iter().map(|a| a.len() as u64).sum();
         // Each invoice with the store of its shard, which its accumulator points into.
-        let accs = parts.into_par_iter().enumerate().flat_map(|(s, a)| {
-            let store = &stores[s];
+        let accs = parts.into_par_iter().zip(&stores).flat_map(|(a, store)| {
             a.into_par_iter(|acc| store.prefetch(acc))
-                .map(move |acc| (s, acc))
+                .map(move |acc| (store, acc))
         });
         struct Part {
             totals: Totals,
@@ -218,8 +217,7 @@ impl<'m> Validator<'m> {
         };
         let part = accs
             .into_par_iter()
-            .fold(empty, |mut p, (s, mut acc)| {
-                let store = &stores[s];
+            .fold(empty, |mut p, (store, mut acc)| {
                 let first_row = acc.first_row;
                 let tainted = unreadable.contains(store.reference(&acc));
                 let lines = acc.lines;

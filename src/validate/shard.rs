@@ -176,15 +176,12 @@ const LONG: u8 = u8::MAX;
 impl ShortRef {
     pub fn of(reference: &str) -> ShortRef {
         let mut b = [0u8; SHORT + 1];
-        match b
-            .get_mut(..reference.len())
-            .filter(|_| reference.len() <= SHORT)
-        {
-            Some(s) => {
-                s.copy_from_slice(reference.as_bytes());
-                b[SHORT] = reference.len() as u8;
-            }
-            None => b[SHORT] = LONG,
+        let len = reference.len();
+        if len <= SHORT {
+            b[..len].copy_from_slice(reference.as_bytes());
+            b[SHORT] = len as u8;
+        } else {
+            b[SHORT] = LONG;
         }
         ShortRef(b)
     }
