@@ -5,6 +5,7 @@
 //! which is fine for the sizes those formats reach. Numeric cells stay numbers here; the
 //! validator turns them into exact decimals by their shortest round-trip text.
 
+use super::xlsx::{Declined, FastSheet};
 use super::{
     CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
@@ -50,6 +51,29 @@ pub struct ExcelBody {
     sheet: String,
     header_row: u32,
     path: PathBuf,
+    /// The fast XLSX scanner for the sheet, when it can read the workbook.
+    fast: Option<FastSheet>,
+    /// Cells the fast scanner read before it handed over to calamine, if it did.
+    handed_over: Option<u64>,
+}
+
+impl ExcelBody {
+    fn new(workbook: Sheets<BufReader<File>>, path: &Path, sheet: &str, fast: bool) -> Self {
+        let fast = match &workbook {
+            Sheets::Xlsx(x) if fast => {
+                FastSheet::open(path, sheet, &workbook.sheet_names(), x.has_1904_epoch())
+            }
+            _ => None,
+        };
+        ExcelBody {
+            workbook,
+            sheet: sheet.to_string(),
+            header_row: 0,
+            path: path.to_path_buf(),
+            fast,
+            handed_over: None,
+        }
+    }
 }
 
 fn borrowed(d: DataRef<'_>) -> CellRef<'_> {
@@ -118,12 +142,7 @@ pub fn open(
             .cloned()
             .ok_or_else(|| spreadsheet_error(path, "the workbook has no sheets"))?,
     };
-    let mut body = ExcelBody {
-        workbook,
-        sheet: sheet.clone(),
-        header_row: 0,
-        path: path.to_path_buf(),
-    };
+    let mut body = ExcelBody::new(workbook, path, &sheet, true);
     // Read up to the header row only.
     let mut header = None;
     body.for_each_row(|row| {
@@ -163,13 +182,41 @@ pub fn for_each_row_of(
     mut f: impl FnMut(u32, &[CellRef<'_>]) -> bool,
 ) -> Result<(), InputError> {
     let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
-    let mut body = ExcelBody {
-        workbook,
-        sheet: sheet.to_string(),
-        header_row: 0,
-        path: path.to_path_buf(),
-    };
+    let mut body = ExcelBody::new(workbook, path, sheet, true);
     body.for_each_row(|row| f(row.row, &row.cells))
+}
+
+/// Every row of a sheet (the first one by default) as the reader hands it over, each
+/// cell in its debug form, and how many cells the fast XLSX scanner read before it
+/// handed over to calamine (`Some(0)`: it was not used; `None`: it read them all). With
+/// `calamine_only`, calamine reads the whole sheet. For the differential test of the
+/// two readers (`tests/xlsx_reader.rs`).
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn rows_for_test(
+    path: &Path,
+    sheet: Option<&str>,
+    calamine_only: bool,
+) -> Result<(Vec<(u32, Vec<String>)>, Option<u64>), InputError> {
+    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    let names = workbook.sheet_names();
+    let sheet = match sheet {
+        Some(s) => s.to_string(),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| spreadsheet_error(path, "the workbook has no sheets"))?,
+    };
+    let mut body = ExcelBody::new(workbook, path, &sheet, !calamine_only);
+    let mut rows = Vec::new();
+    body.for_each_row(|row| {
+        rows.push((
+            row.row,
+            row.cells.iter().map(|c| format!("{c:?}")).collect(),
+        ));
+        true
+    })?;
+    Ok((rows, body.handed_over))
 }
 
 impl ExcelBody {
@@ -179,12 +226,19 @@ impl ExcelBody {
         &'a mut self,
         mut f: impl FnMut(ExcelRow<'a>) -> bool,
     ) -> Result<(), InputError> {
-        let path = self.path.clone();
+        let ExcelBody {
+            workbook,
+            sheet,
+            path,
+            fast,
+            handed_over,
+            ..
+        } = self;
         let check_dims = |rows: u64, cols: u64| {
             if cols > MAX_COLUMNS || rows.saturating_mul(cols) > MAX_CELLS {
                 Err(InputError::AbsurdRange {
                     path: path.clone(),
-                    sheet: self.sheet.clone(),
+                    sheet: sheet.clone(),
                     rows,
                     cols,
                 })
@@ -192,57 +246,12 @@ impl ExcelBody {
                 Ok(())
             }
         };
-        match &mut self.workbook {
-            Sheets::Xlsx(x) => {
-                let mut cells = x
-                    .worksheet_cells_reader(&self.sheet)
-                    .map_err(|e| spreadsheet_error(&path, e))?;
-                let dims = cells.dimensions();
-                check_dims(
-                    u64::from(dims.end.0.saturating_sub(dims.start.0)) + 1,
-                    u64::from(dims.end.1.saturating_sub(dims.start.1)) + 1,
-                )?;
-                let mut current: Option<ExcelRow<'a>> = None;
-                // Cells a row had: the next one's are allocated at once, not grown cell
-                // by cell.
-                let mut width = 0usize;
-                while let Some(cell) = cells.next_cell().map_err(|e| spreadsheet_error(&path, e))? {
-                    let (r, c) = cell.get_position();
-                    let c = c as usize;
-                    if c as u64 >= MAX_COLUMNS {
-                        return Err(InputError::AbsurdRange {
-                            path: path.clone(),
-                            sheet: self.sheet.clone(),
-                            rows: u64::from(r) + 1,
-                            cols: c as u64 + 1,
-                        });
-                    }
-                    if current.as_ref().is_some_and(|row| row.row != r + 1)
-                        && let Some(done) = current.take()
-                    {
-                        width = done.cells.len();
-                        if !f(done) {
-                            return Ok(());
-                        }
-                    }
-                    let row = current.get_or_insert_with(|| ExcelRow {
-                        row: r + 1,
-                        cells: Vec::with_capacity(width),
-                    });
-                    if row.cells.len() <= c {
-                        row.cells.resize(c + 1, CellRef::Empty);
-                    }
-                    row.cells[c] = borrowed(cell.get_value().clone());
-                }
-                if let Some(done) = current {
-                    f(done);
-                }
-                Ok(())
-            }
+        let x = match workbook {
+            Sheets::Xlsx(x) => x,
             other => {
                 let range = other
-                    .worksheet_range(&self.sheet)
-                    .map_err(|e| spreadsheet_error(&path, e))?;
+                    .worksheet_range(sheet)
+                    .map_err(|e| spreadsheet_error(path, e))?;
                 let (rows, cols) = range.get_size();
                 check_dims(rows as u64, cols as u64)?;
                 let start = range.start().unwrap_or((0, 0));
@@ -256,9 +265,96 @@ impl ExcelBody {
                         break;
                     }
                 }
-                Ok(())
+                return Ok(());
             }
+        };
+        // The fast scanner when it can read the sheet; calamine from the first cell it
+        // cannot (or from the start).
+        let mut scan = fast.as_mut().and_then(FastSheet::cells);
+        if scan.is_none() {
+            *handed_over = Some(0);
         }
+        let mut slow = None;
+        // calamine's cell reader borrows the workbook for good, so it is made once: at
+        // the start, or where the fast scanner hands over.
+        let mut workbook = Some(x);
+        let calamine = |workbook: &mut Option<&'a mut calamine::Xlsx<BufReader<File>>>| {
+            workbook
+                .take()
+                .ok_or_else(|| spreadsheet_error(path, "the sheet was opened twice"))?
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| spreadsheet_error(path, e))
+        };
+        let ((first_row, first_col), (last_row, last_col)) = match &scan {
+            Some(cells) => cells.range(),
+            None => {
+                let cells = calamine(&mut workbook)?;
+                let dims = cells.dimensions();
+                slow = Some(cells);
+                (dims.start, dims.end)
+            }
+        };
+        check_dims(
+            u64::from(last_row.saturating_sub(first_row)) + 1,
+            u64::from(last_col.saturating_sub(first_col)) + 1,
+        )?;
+        let mut taken = 0u64;
+        let mut current: Option<ExcelRow<'a>> = None;
+        // Cells a row had: the next one's are allocated at once, not grown cell by cell.
+        let mut width = 0usize;
+        loop {
+            let next = match (&mut scan, &mut slow) {
+                (Some(cells), _) => match cells.next_cell() {
+                    Ok(cell) => cell,
+                    Err(Declined) => {
+                        scan = None;
+                        *handed_over = Some(taken);
+                        let mut cells = calamine(&mut workbook)?;
+                        for _ in 0..taken {
+                            cells.next_cell().map_err(|e| spreadsheet_error(path, e))?;
+                        }
+                        slow = Some(cells);
+                        continue;
+                    }
+                },
+                (None, Some(cells)) => cells
+                    .next_cell()
+                    .map_err(|e| spreadsheet_error(path, e))?
+                    .map(|c| (c.get_position(), c.get_value().clone())),
+                (None, None) => None,
+            };
+            let Some(((r, c), value)) = next else { break };
+            taken += 1;
+            let c = c as usize;
+            if c as u64 >= MAX_COLUMNS {
+                return Err(InputError::AbsurdRange {
+                    path: path.clone(),
+                    sheet: sheet.clone(),
+                    rows: u64::from(r) + 1,
+                    cols: c as u64 + 1,
+                });
+            }
+            if current.as_ref().is_some_and(|row| row.row != r + 1)
+                && let Some(done) = current.take()
+            {
+                width = done.cells.len();
+                if !f(done) {
+                    return Ok(());
+                }
+            }
+            let row = current.get_or_insert_with(|| ExcelRow {
+                row: r + 1,
+                cells: Vec::with_capacity(width),
+            });
+            if row.cells.len() <= c {
+                row.cells.resize(c + 1, CellRef::Empty);
+            }
+            row.cells[c] = borrowed(value);
+        }
+        if let Some(done) = current {
+            f(done);
+        }
+        Ok(())
     }
 
     /// Reads the rows after the header into `sink`. The sheet is parsed on its own

@@ -8,8 +8,9 @@
 
 mod csv_file;
 mod encoding;
-mod excel;
+pub mod excel;
 mod split;
+mod xlsx;
 
 pub use encoding::{Enc, EncodingState};
 pub use excel::for_each_row_of as for_each_sheet_row;

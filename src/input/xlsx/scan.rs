@@ -1,0 +1,680 @@
+//! The sheet's cells, scanned straight from the decompressed XML.
+//!
+//! A general XML parser spends most of a large sheet's reading time on events the
+//! reader throws away (every `<c>`, `<v>`, text and end tag is one). Sheets as Excel and
+//! the usual libraries write them follow a narrow pattern:
+//! `<row ...><c r="B2" s="1" t="s"><v>7</v></c>...</row>`, so this module reads that
+//! pattern directly from the bytes and hands back calamine's own cell values
+//! ([`DataRef`]). Whatever falls outside the pattern (comments, namespace prefixes,
+//! cells without a position, entities in numbers, unknown elements, a truncated part)
+//! makes it stop with [`Declined`]; the caller then carries on with calamine from the
+//! same cell, so the unusual file is read exactly as before and nothing is guessed.
+
+use super::styles::NumberKind;
+use super::text::{Declined, read_string_item, unescape_excel, xml_reader};
+use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
+use std::io::Read;
+
+/// What the cell values need from the rest of the workbook.
+pub struct Workbook {
+    pub strings: Vec<String>,
+    pub styles: Vec<NumberKind>,
+    pub is_1904: bool,
+}
+
+/// A sheet's declared range, zero-based (first row, first column), (last row, last
+/// column), as calamine reports it.
+pub type Range = ((u32, u32), (u32, u32));
+
+/// A cell: its zero-based (row, column) and its value.
+pub type Cell<'w> = ((u32, u32), DataRef<'w>);
+
+/// The most the scanner buffers for one element (a cell with a huge inline string).
+const MAX_ELEMENT: usize = 256 << 20;
+const READ_SIZE: usize = 256 << 10;
+
+enum Stop {
+    /// The buffer ends inside the element: read more and try again.
+    More,
+    Declined,
+}
+
+impl From<Declined> for Stop {
+    fn from(_: Declined) -> Self {
+        Stop::Declined
+    }
+}
+
+type Step<T> = Result<T, Stop>;
+
+enum Item<'w> {
+    Cell((u32, u32), DataRef<'w>),
+    /// A row tag or whitespace: nothing for the caller.
+    Nothing,
+    End,
+}
+
+/// The cells of one sheet in document order.
+pub struct SheetCells<'w, R> {
+    src: R,
+    workbook: &'w Workbook,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    range: Range,
+    done: bool,
+}
+
+impl<'w, R: Read> SheetCells<'w, R> {
+    /// Reads the sheet up to its `<sheetData>`.
+    pub fn new(src: R, workbook: &'w Workbook) -> Result<Self, Declined> {
+        let mut cells = SheetCells {
+            src,
+            workbook,
+            buf: vec![0; READ_SIZE * 2],
+            pos: 0,
+            end: 0,
+            eof: false,
+            range: ((0, 0), (0, 0)),
+            done: false,
+        };
+        loop {
+            match prelude(&cells.buf[..cells.end], cells.eof) {
+                Ok((range, used, empty)) => {
+                    if let Some(range) = range {
+                        cells.range = range;
+                    }
+                    cells.pos = used;
+                    cells.done = empty;
+                    return Ok(cells);
+                }
+                Err(Stop::More) if !cells.eof && cells.end < (4 << 20) => cells.fill()?,
+                Err(_) => return Err(Declined),
+            }
+        }
+    }
+
+    pub fn range(&self) -> Range {
+        self.range
+    }
+
+    /// The next cell, `None` at the end of the sheet data.
+    pub fn next_cell(&mut self) -> Result<Option<Cell<'w>>, Declined> {
+        while !self.done {
+            match next_item(&self.buf[self.pos..self.end], self.workbook) {
+                Ok((item, used)) => {
+                    self.pos += used;
+                    match item {
+                        Item::Cell(at, value) => return Ok(Some((at, value))),
+                        Item::Nothing => {}
+                        Item::End => self.done = true,
+                    }
+                }
+                Err(Stop::More) if !self.eof => self.fill()?,
+                Err(_) => return Err(Declined),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Moves what is left to the front of the buffer and reads more after it.
+    fn fill(&mut self) -> Result<(), Declined> {
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.pos = 0;
+        if self.buf.len() - self.end < READ_SIZE {
+            if self.buf.len() >= MAX_ELEMENT {
+                return Err(Declined);
+            }
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let want = self.buf.len();
+        while self.end < want {
+            match self.src.read(&mut self.buf[self.end..want]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.end += n;
+                    if self.end - self.pos >= READ_SIZE {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Declined),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn skip_space(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && is_space(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Whether `s[i..]` starts with the tag name `name` (`<row`, `</c`...) followed by a
+/// character that ends a name; `More` when the buffer ends too soon to tell.
+fn at_tag(s: &[u8], i: usize, name: &[u8]) -> Step<bool> {
+    let rest = &s[i..];
+    if rest.len() <= name.len() {
+        return if name.starts_with(rest) {
+            Err(Stop::More)
+        } else {
+            Ok(false)
+        };
+    }
+    Ok(rest.starts_with(name)
+        && matches!(rest[name.len()], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+}
+
+/// An element's attributes, from just after its name: returns each `(key, value)`
+/// through `f`, then whether the tag closes itself and the index after it.
+fn attributes<'s>(
+    s: &'s [u8],
+    mut i: usize,
+    mut f: impl FnMut(&'s [u8], &'s [u8]) -> Step<()>,
+) -> Step<(bool, usize)> {
+    loop {
+        i = skip_space(s, i);
+        match s.get(i) {
+            None => return Err(Stop::More),
+            Some(b'>') => return Ok((false, i + 1)),
+            Some(b'/') => {
+                return match s.get(i + 1) {
+                    None => Err(Stop::More),
+                    Some(b'>') => Ok((true, i + 2)),
+                    Some(_) => Err(Stop::Declined),
+                };
+            }
+            Some(_) => {}
+        }
+        let key_start = i;
+        while i < s.len()
+            && (s[i].is_ascii_alphanumeric() || matches!(s[i], b':' | b'_' | b'-' | b'.'))
+        {
+            i += 1;
+        }
+        let key = &s[key_start..i];
+        match s.get(i) {
+            None => return Err(Stop::More),
+            Some(b'=') if !key.is_empty() => {}
+            Some(_) => return Err(Stop::Declined),
+        }
+        let quote = match s.get(i + 1) {
+            None => return Err(Stop::More),
+            Some(&q @ (b'"' | b'\'')) => q,
+            Some(_) => return Err(Stop::Declined),
+        };
+        let value_start = i + 2;
+        let Some(len) = s.get(value_start..).and_then(|v| memchr::memchr(quote, v)) else {
+            return Err(Stop::More);
+        };
+        let value = &s[value_start..value_start + len];
+        if value.contains(&b'<') {
+            return Err(Stop::Declined);
+        }
+        f(key, value)?;
+        i = value_start + len + 1;
+    }
+}
+
+/// The index just after the end tag `</name>` that closes the element whose content
+/// starts at `from`; the content must hold no markup (`<`).
+fn content_end(s: &[u8], from: usize, name: &[u8]) -> Step<(usize, usize)> {
+    let Some(lt) = memchr::memchr(b'<', &s[from..]) else {
+        return Err(Stop::More);
+    };
+    let lt = from + lt;
+    let rest = &s[lt..];
+    if rest.len() < 2 + name.len() + 1 {
+        return if [b"</".as_slice(), name].concat().starts_with(rest) {
+            Err(Stop::More)
+        } else {
+            Err(Stop::Declined)
+        };
+    }
+    if !(rest[1] == b'/' && rest[2..].starts_with(name)) {
+        return Err(Stop::Declined);
+    }
+    let after = skip_space(s, lt + 2 + name.len());
+    match s.get(after) {
+        None => Err(Stop::More),
+        Some(b'>') => Ok((lt, after + 1)),
+        Some(_) => Err(Stop::Declined),
+    }
+}
+
+/// Everything before the cells: the declared range (`<dimension ref>`, the last one
+/// wins, as in calamine) and where the cells begin; `true` for an empty
+/// `<sheetData/>`.
+fn prelude(s: &[u8], eof: bool) -> Step<(Option<Range>, usize, bool)> {
+    let finder = memchr::memmem::Finder::new(b"<sheetData");
+    let Some(at) = finder.find(s) else {
+        return Err(if eof { Stop::Declined } else { Stop::More });
+    };
+    let head = &s[..at];
+    // What a plain search could misread: comments, CDATA, prefixed elements, a
+    // declared encoding other than UTF-8.
+    for bad in [
+        &b"<!--"[..],
+        b"<![CDATA[",
+        b":sheetData",
+        b":dimension",
+        b"<!DOCTYPE",
+    ] {
+        if memchr::memmem::find(head, bad).is_some() {
+            return Err(Stop::Declined);
+        }
+    }
+    if head.starts_with(&[0xFE, 0xFF]) || head.starts_with(&[0xFF, 0xFE]) {
+        return Err(Stop::Declined);
+    }
+    if let Some(decl_end) = memchr::memmem::find(head, b"?>")
+        && let Some(enc) = memchr::memmem::find(&head[..decl_end], b"encoding")
+    {
+        let decl = head[enc..decl_end].to_ascii_lowercase();
+        if memchr::memmem::find(&decl, b"utf-8").is_none() {
+            return Err(Stop::Declined);
+        }
+    }
+    let mut range = None;
+    let mut from = 0;
+    while let Some(d) = memchr::memmem::find(&head[from..], b"<dimension") {
+        let d = from + d;
+        if !at_tag(head, d, b"<dimension")? {
+            from = d + 1;
+            continue;
+        }
+        let mut reference = None;
+        let (_, after) = attributes(head, d + b"<dimension".len(), |k, v| {
+            if k == b"ref" && reference.is_none() {
+                reference = Some(v);
+            }
+            Ok(())
+        })?;
+        let reference = reference.ok_or(Stop::Declined)?;
+        range = Some(dimension(reference).ok_or(Stop::Declined)?);
+        from = after;
+    }
+    if !at_tag(s, at, b"<sheetData")? {
+        return Err(Stop::Declined);
+    }
+    let (empty, used) = attributes(s, at + b"<sheetData".len(), |_, _| Ok(()))?;
+    Ok((range, used, empty))
+}
+
+/// `A1:R100` (or a single cell) as zero-based corners.
+fn dimension(text: &[u8]) -> Option<Range> {
+    let mut parts = text.split(|&b| b == b':');
+    let first = cell_ref(parts.next()?)?;
+    let last = match parts.next() {
+        Some(p) => cell_ref(p)?,
+        None => first,
+    };
+    if parts.next().is_some() || last.0 < first.0 || last.1 < first.1 {
+        return None;
+    }
+    Some((first, last))
+}
+
+/// A cell reference (`B12`, letters in either case) as zero-based (row, column).
+fn cell_ref(text: &[u8]) -> Option<(u32, u32)> {
+    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = &text[letters..];
+    if letters == 0 || letters > 3 || digits.is_empty() || digits.len() > 9 {
+        return None;
+    }
+    let mut col = 0u32;
+    for &b in &text[..letters] {
+        col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1;
+    }
+    let row = digits.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+/// A small decimal number made of digits only (style and string indexes).
+fn index(text: &[u8]) -> Option<usize> {
+    if text.is_empty() || text.len() > 9 {
+        return None;
+    }
+    text.iter().try_fold(0usize, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + usize::from(b - b'0'))
+    })
+}
+
+/// The next row tag, cell or end of the sheet data in `s`, and the bytes it used.
+fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
+    let i = skip_space(s, 0);
+    if i == s.len() {
+        return Err(Stop::More);
+    }
+    if s[i] != b'<' {
+        return Err(Stop::Declined);
+    }
+    if at_tag(s, i, b"<c")? {
+        return cell(s, i + 2, workbook);
+    }
+    if at_tag(s, i, b"</row")? {
+        let after = skip_space(s, i + 5);
+        return match s.get(after) {
+            None => Err(Stop::More),
+            Some(b'>') => Ok((Item::Nothing, after + 1)),
+            Some(_) => Err(Stop::Declined),
+        };
+    }
+    if at_tag(s, i, b"<row")? {
+        let mut bad = false;
+        let (_, used) = attributes(s, i + 4, |k, v| {
+            // calamine reads the row number of `r`; one it cannot read stops it.
+            if k == b"r" && !bad {
+                bad = !valid_row_ref(v);
+            }
+            Ok(())
+        })?;
+        return if bad {
+            Err(Stop::Declined)
+        } else {
+            Ok((Item::Nothing, used))
+        };
+    }
+    if at_tag(s, i, b"</sheetData")? {
+        let after = skip_space(s, i + 11);
+        return match s.get(after) {
+            None => Err(Stop::More),
+            Some(b'>') => Ok((Item::End, after + 1)),
+            Some(_) => Err(Stop::Declined),
+        };
+    }
+    Err(Stop::Declined)
+}
+
+/// A row's `r`: digits, or a cell reference (calamine takes its row part).
+fn valid_row_ref(v: &[u8]) -> bool {
+    let letters = v.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = &v[letters..];
+    !digits.is_empty()
+        && digits.len() <= 9
+        && digits.iter().all(u8::is_ascii_digit)
+        && digits.iter().any(|&b| b != b'0')
+}
+
+/// One `<c>` element, from just after its name.
+fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
+    let (mut at, mut style, mut kind) = (None, None, None);
+    let mut repeated = false;
+    let (empty, mut i) = attributes(s, from, |k, v| {
+        let slot = match k {
+            b"r" => &mut at,
+            b"s" => &mut style,
+            b"t" => &mut kind,
+            _ => return Ok(()),
+        };
+        repeated |= slot.is_some();
+        *slot = Some(v);
+        Ok(())
+    })?;
+    if repeated {
+        return Err(Stop::Declined);
+    }
+    let at = cell_ref(at.ok_or(Stop::Declined)?).ok_or(Stop::Declined)?;
+    let mut value = DataRef::Empty;
+    if !empty {
+        loop {
+            i = skip_space(s, i);
+            if i == s.len() {
+                return Err(Stop::More);
+            }
+            if s[i] != b'<' {
+                return Err(Stop::Declined);
+            }
+            if at_tag(s, i, b"</c")? {
+                let after = skip_space(s, i + 3);
+                match s.get(after) {
+                    None => return Err(Stop::More),
+                    Some(b'>') => {
+                        i = after + 1;
+                        break;
+                    }
+                    Some(_) => return Err(Stop::Declined),
+                }
+            }
+            if at_tag(s, i, b"<v")? {
+                let (closed, start) = attributes(s, i + 2, |_, _| Ok(()))?;
+                let (text, next) = if closed {
+                    (None, start)
+                } else {
+                    let (lt, next) = content_end(s, start, b"v")?;
+                    (Some(&s[start..lt]), next)
+                };
+                value = cell_value(text, style, kind, workbook)?;
+                i = next;
+            } else if at_tag(s, i, b"<f")? {
+                let (closed, start) = attributes(s, i + 2, |_, _| Ok(()))?;
+                i = if closed {
+                    start
+                } else {
+                    content_end(s, start, b"f")?.1
+                };
+                value = DataRef::Empty;
+            } else if at_tag(s, i, b"<is")? {
+                let (closed, start) = attributes(s, i + 3, |_, _| Ok(()))?;
+                if closed {
+                    value = DataRef::String(String::new());
+                    i = start;
+                } else {
+                    let close = memchr::memmem::find(&s[start..], b"</is").ok_or(Stop::More)?;
+                    let after = skip_space(s, start + close + 4);
+                    match s.get(after) {
+                        None => return Err(Stop::More),
+                        Some(b'>') => {}
+                        Some(_) => return Err(Stop::Declined),
+                    }
+                    // The element whole, start tag included, so that the XML
+                    // parser sees its end tag matched.
+                    let mut xml = xml_reader(&s[i..after + 1]);
+                    let mut buf = Vec::new();
+                    match xml.read_event_into(&mut buf).map_err(Declined::from)? {
+                        quick_xml::events::Event::Start(_) => {}
+                        _ => return Err(Stop::Declined),
+                    }
+                    value = DataRef::String(read_string_item(
+                        &mut xml,
+                        "is",
+                        &mut buf,
+                        &mut Vec::new(),
+                    )?);
+                    i = after + 1;
+                }
+            } else {
+                return Err(Stop::Declined);
+            }
+        }
+    }
+    Ok((Item::Cell(at, value), i))
+}
+
+/// The value of a `<v>` (`None` for `<v/>`), given the cell's `s` and `t`.
+fn cell_value<'w>(
+    text: Option<&[u8]>,
+    style: Option<&[u8]>,
+    kind: Option<&[u8]>,
+    workbook: &'w Workbook,
+) -> Step<DataRef<'w>> {
+    // Line ends would need the XML parser's normalizing, and entities in numbers, its
+    // splitting of the text (calamine takes the part before the first one).
+    let text = text.unwrap_or_default();
+    let textual = matches!(kind, Some(b"str" | b"d"));
+    if text.contains(&b'\r') || (!textual && text.contains(&b'&')) {
+        return Err(Stop::Declined);
+    }
+    // For these types calamine takes the `<v>`'s first text; with none it is empty.
+    if text.is_empty() && matches!(kind, None | Some(b"n" | b"s" | b"b" | b"e")) {
+        return Ok(DataRef::Empty);
+    }
+    let as_str = || std::str::from_utf8(text).map_err(|_| Stop::Declined);
+    Ok(match kind {
+        Some(b"inlineStr" | b"is") => DataRef::Empty,
+        Some(b"s") => {
+            let i = index(text).ok_or(Stop::Declined)?;
+            DataRef::SharedString(workbook.strings.get(i).ok_or(Stop::Declined)?)
+        }
+        Some(b"b") => match as_str()?.trim() {
+            "" => DataRef::Empty,
+            "0" => DataRef::Bool(false),
+            "1" => DataRef::Bool(true),
+            v if v.eq_ignore_ascii_case("false") => DataRef::Bool(false),
+            v if v.eq_ignore_ascii_case("true") => DataRef::Bool(true),
+            _ => return Err(Stop::Declined),
+        },
+        Some(b"e") => DataRef::Error(
+            as_str()?
+                .parse::<CellErrorType>()
+                .map_err(|_| Stop::Declined)?,
+        ),
+        Some(b"d") => DataRef::DateTimeIso(entities(as_str()?)?.into_owned()),
+        Some(b"str") => DataRef::String(unescape_excel(&entities(as_str()?)?).into_owned()),
+        Some(b"n") | None => match fast_float2::parse::<f64, _>(text) {
+            Ok(n) => {
+                let number = match style {
+                    None => NumberKind::Plain,
+                    Some(s) => {
+                        let id = index(s).ok_or(Stop::Declined)?;
+                        workbook
+                            .styles
+                            .get(id)
+                            .copied()
+                            .unwrap_or(NumberKind::Plain)
+                    }
+                };
+                match number {
+                    NumberKind::Plain => DataRef::Float(n),
+                    NumberKind::DateTime => DataRef::DateTime(ExcelDateTime::new(
+                        n,
+                        ExcelDateTimeType::DateTime,
+                        workbook.is_1904,
+                    )),
+                    NumberKind::Duration => DataRef::DateTime(ExcelDateTime::new(
+                        n,
+                        ExcelDateTimeType::TimeDelta,
+                        workbook.is_1904,
+                    )),
+                }
+            }
+            Err(_) if kind.is_none() => DataRef::String(as_str()?.to_string()),
+            Err(_) => return Err(Stop::Declined),
+        },
+        Some(_) => return Err(Stop::Declined),
+    })
+}
+
+/// Text with its entities and character references replaced.
+fn entities(text: &str) -> Step<std::borrow::Cow<'_, str>> {
+    quick_xml::escape::unescape(text).map_err(|_| Stop::Declined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Shown = ((u32, u32), String);
+
+    fn workbook() -> Workbook {
+        Workbook {
+            strings: vec!["a".into(), "b & c".into()],
+            styles: vec![NumberKind::Plain, NumberKind::DateTime],
+            is_1904: false,
+        }
+    }
+
+    /// All cells of a sheet part, read through a reader that hands over `step` bytes
+    /// at a time (so that every element is cut at every place once).
+    fn cells(xml: &str, step: usize) -> Result<Vec<Shown>, Declined> {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(self.0.len()).min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let wb = workbook();
+        let mut reader = SheetCells::new(Trickle(xml.as_bytes(), step), &wb)?;
+        let mut out = Vec::new();
+        while let Some((at, v)) = reader.next_cell()? {
+            out.push((at, format!("{v:?}")));
+        }
+        Ok(out)
+    }
+
+    const SHEET: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet><dimension ref="A1:D3"/><sheetData>
+<row r="1" spans="1:4" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>1</v></c><c r='B1' s="1"><v>45627</v></c><c r="C1"/><c r="D1" t="inlineStr"><is><t> x </t></is></c></row>
+<row r="2"><c r="A2"><f>B2*2</f><v>299.9</v></c><c r="B2" t="str"><f>"q"</f><v>q_x000D_</v></c><c r="C2" t="b"><v>1</v></c><c r="D2" t="e"><v>#N/A</v></c></row>
+<row r="3"/></sheetData><pageMargins left="0.7"/></worksheet>"#;
+
+    #[test]
+    fn reads_the_usual_pattern_whatever_the_buffer_boundaries() {
+        let whole = cells(SHEET, 1 << 20).unwrap();
+        assert_eq!(whole.len(), 8);
+        assert_eq!(whole[0], ((0, 0), r#"SharedString("b & c")"#.to_string()));
+        assert!(whole[1].1.starts_with("DateTime("));
+        assert_eq!(whole[2].1, "Empty");
+        assert_eq!(whole[3].1, r#"String("x")"#);
+        assert_eq!(whole[4], ((1, 0), "Float(299.9)".to_string()));
+        assert_eq!(whole[5].1, "String(\"q\\r\")");
+        assert_eq!(whole[6].1, "Bool(true)");
+        assert_eq!(whole[7].1, "Error(NA)");
+        for step in [1, 2, 3, 7, 64] {
+            assert_eq!(cells(SHEET, step).unwrap(), whole, "step {step}");
+        }
+        let wb = workbook();
+        let reader = SheetCells::new(SHEET.as_bytes(), &wb).unwrap();
+        assert_eq!(reader.range(), ((0, 0), (2, 3)));
+    }
+
+    #[test]
+    fn declines_what_it_does_not_know() {
+        let wrap = |cells: &str| {
+            format!("<worksheet><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>")
+        };
+        for odd in [
+            "<c t=\"s\"><v>0</v></c>",
+            "<c r=\"A1\"><v>1&#48;</v></c>",
+            "<c r=\"A1\" t=\"s\"><v>9</v></c>",
+            "<c r=\"A1\" t=\"zz\"><v>1</v></c>",
+            "<c r=\"A1\"><foo/></c>",
+            "<!-- note --><c r=\"A1\"/>",
+            "<x:c r=\"A1\"/>",
+            "<c r=\"A0\"/>",
+            "<c r=\"1A\"/>",
+            "<c r=\"A1\" r=\"A2\"/>",
+            "<c r=\"A1\"><v>1</v>",
+        ] {
+            assert!(cells(&wrap(odd), 1 << 20).is_err(), "{odd}");
+        }
+        assert!(cells("<worksheet><x:sheetData>", 1 << 20).is_err());
+        assert!(cells("<worksheet><!-- <sheetData> --></worksheet>", 1 << 20).is_err());
+    }
+
+    #[test]
+    fn cell_references() {
+        assert_eq!(cell_ref(b"A1"), Some((0, 0)));
+        assert_eq!(cell_ref(b"r100001"), Some((100_000, 17)));
+        assert_eq!(cell_ref(b"XFD1048576"), Some((1_048_575, 16_383)));
+        assert_eq!(cell_ref(b"A"), None);
+        assert_eq!(cell_ref(b"1"), None);
+        assert_eq!(dimension(b"B2:A1"), None);
+        assert_eq!(dimension(b"A1"), Some(((0, 0), (0, 0))));
+    }
+}
