@@ -4,8 +4,8 @@
 #      whole file): wall time against a plain csv-crate pass that only counts records over
 #      the same file (target: at most 3x), and peak memory (target: at most 160 MB);
 #   2. a 100,000-line XLSX: wall time (target: at most 1.5 s) and peak memory (100 MB),
-#      printed next to a plain calamine pass that only counts the sheet's cells (no target:
-#      it shows how much of the time is the spreadsheet parser's own, which sets the floor).
+#      printed next to a plain calamine pass that only counts the sheet's cells (no target;
+#      for comparison: the dry run reads XLSX with its own scanner, src/input/xlsx/).
 # The CSV ratio is the median of five back-to-back pairs (this machine's speed drifts);
 # the XLSX figures are the best of 3 runs (/usr/bin/time: elapsed seconds, max RSS).
 # Usage: bench/dry_run.sh            (data goes to bench-data/, which git ignores)

@@ -11,8 +11,9 @@
 //! same cell, so the unusual file is read exactly as before and nothing is guessed.
 
 use super::styles::NumberKind;
-use super::text::{Declined, read_string_item, unescape_excel, xml_reader};
+use super::text::{Declined, raw_attr, read_string_item, unescape_excel, xml_reader};
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
+use quick_xml::events::Event;
 use std::io::Read;
 
 /// What the cell values need from the rest of the workbook.
@@ -64,6 +65,8 @@ pub struct SheetCells<'w, R> {
     eof: bool,
     range: Range,
     done: bool,
+    /// How far `buf` is known to be UTF-8 (the XML parser refuses a part that is not).
+    checked: usize,
 }
 
 impl<'w, R: Read> SheetCells<'w, R> {
@@ -78,6 +81,7 @@ impl<'w, R: Read> SheetCells<'w, R> {
             eof: false,
             range: ((0, 0), (0, 0)),
             done: false,
+            checked: 0,
         };
         loop {
             match prelude(&cells.buf[..cells.end], cells.eof) {
@@ -122,6 +126,7 @@ impl<'w, R: Read> SheetCells<'w, R> {
     fn fill(&mut self) -> Result<(), Declined> {
         self.buf.copy_within(self.pos..self.end, 0);
         self.end -= self.pos;
+        self.checked -= self.pos;
         self.pos = 0;
         if self.buf.len() - self.end < READ_SIZE {
             if self.buf.len() >= MAX_ELEMENT {
@@ -145,6 +150,12 @@ impl<'w, R: Read> SheetCells<'w, R> {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => return Err(Declined),
             }
+        }
+        match std::str::from_utf8(&self.buf[self.checked..self.end]) {
+            Ok(_) => self.checked = self.end,
+            // A character cut by the end of what was read so far.
+            Err(e) if e.error_len().is_none() && !self.eof => self.checked += e.valid_up_to(),
+            Err(_) => return Err(Declined),
         }
         Ok(())
     }
@@ -255,61 +266,44 @@ fn content_end(s: &[u8], from: usize, name: &[u8]) -> Step<(usize, usize)> {
 
 /// Everything before the cells: the declared range (`<dimension ref>`, the last one
 /// wins, as in calamine) and where the cells begin; `true` for an empty
-/// `<sheetData/>`.
+/// `<sheetData/>`. Read by the XML parser itself, as calamine reads it, so that a
+/// damaged beginning fails (with calamine's message) just as it did.
 fn prelude(s: &[u8], eof: bool) -> Step<(Option<Range>, usize, bool)> {
-    let finder = memchr::memmem::Finder::new(b"<sheetData");
-    let Some(at) = finder.find(s) else {
-        return Err(if eof { Stop::Declined } else { Stop::More });
-    };
-    let head = &s[..at];
-    // What a plain search could misread: comments, CDATA, prefixed elements, a
-    // declared encoding other than UTF-8.
-    for bad in [
-        &b"<!--"[..],
-        b"<![CDATA[",
-        b":sheetData",
-        b":dimension",
-        b"<!DOCTYPE",
-    ] {
-        if memchr::memmem::find(head, bad).is_some() {
-            return Err(Stop::Declined);
-        }
-    }
-    if head.starts_with(&[0xFE, 0xFF]) || head.starts_with(&[0xFF, 0xFE]) {
+    if s.starts_with(&[0xFE, 0xFF]) || s.starts_with(&[0xFF, 0xFE]) {
         return Err(Stop::Declined);
     }
-    if let Some(decl_end) = memchr::memmem::find(head, b"?>")
-        && let Some(enc) = memchr::memmem::find(&head[..decl_end], b"encoding")
-    {
-        let decl = head[enc..decl_end].to_ascii_lowercase();
-        if memchr::memmem::find(&decl, b"utf-8").is_none() {
-            return Err(Stop::Declined);
-        }
-    }
+    let cut = if eof { Stop::Declined } else { Stop::More };
+    let mut xml = xml_reader(s);
+    let mut buf = Vec::new();
     let mut range = None;
-    let mut from = 0;
-    while let Some(d) = memchr::memmem::find(&head[from..], b"<dimension") {
-        let d = from + d;
-        if !at_tag(head, d, b"<dimension")? {
-            from = d + 1;
-            continue;
-        }
-        let mut reference = None;
-        let (_, after) = attributes(head, d + b"<dimension".len(), |k, v| {
-            if k == b"ref" && reference.is_none() {
-                reference = Some(v);
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Decl(decl)) => {
+                if let Some(encoding) = decl.encoding() {
+                    let encoding = encoding.map_err(|_| Stop::Declined)?;
+                    if !encoding.eq_ignore_ascii_case("utf-8") {
+                        return Err(Stop::Declined);
+                    }
+                }
             }
-            Ok(())
-        })?;
-        let reference = reference.ok_or(Stop::Declined)?;
-        range = Some(dimension(reference).ok_or(Stop::Declined)?);
-        from = after;
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "dimension" => {
+                let reference = raw_attr(&e, "ref")?.ok_or(Stop::Declined)?;
+                range = Some(dimension(reference.as_bytes()).ok_or(Stop::Declined)?);
+            }
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "sheetData" => {
+                // The scanner reads unprefixed SpreadsheetML only.
+                if e.name().as_ref() != "sheetData" {
+                    return Err(Stop::Declined);
+                }
+                let used = usize::try_from(xml.buffer_position()).map_err(|_| Stop::Declined)?;
+                let empty = used >= 2 && s.get(used - 2) == Some(&b'/');
+                return Ok((range, used, empty));
+            }
+            Ok(Event::Eof) | Err(_) => return Err(cut),
+            Ok(_) => {}
+        }
     }
-    if !at_tag(s, at, b"<sheetData")? {
-        return Err(Stop::Declined);
-    }
-    let (empty, used) = attributes(s, at + b"<sheetData".len(), |_, _| Ok(()))?;
-    Ok((range, used, empty))
 }
 
 /// `A1:R100` (or a single cell) as zero-based corners.
@@ -485,7 +479,7 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
                     let mut xml = xml_reader(&s[i..after + 1]);
                     let mut buf = Vec::new();
                     match xml.read_event_into(&mut buf).map_err(Declined::from)? {
-                        quick_xml::events::Event::Start(_) => {}
+                        Event::Start(_) => {}
                         _ => return Err(Stop::Declined),
                     }
                     value = DataRef::String(read_string_item(
