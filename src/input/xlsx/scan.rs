@@ -256,10 +256,15 @@ fn content_end(s: &[u8], from: usize, name: &[u8]) -> Step<(usize, usize)> {
     if !(rest[1] == b'/' && rest[2..].starts_with(name)) {
         return Err(Stop::Declined);
     }
-    let after = skip_space(s, lt + 2 + name.len());
+    Ok((lt, end_tag(s, lt + 2 + name.len())?))
+}
+
+/// The index after the `>` that ends an end tag whose name ends at `from`.
+fn end_tag(s: &[u8], from: usize) -> Step<usize> {
+    let after = skip_space(s, from);
     match s.get(after) {
         None => Err(Stop::More),
-        Some(b'>') => Ok((lt, after + 1)),
+        Some(b'>') => Ok(after + 1),
         Some(_) => Err(Stop::Declined),
     }
 }
@@ -360,12 +365,7 @@ fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
         return cell(s, i + 2, workbook);
     }
     if at_tag(s, i, b"</row")? {
-        let after = skip_space(s, i + 5);
-        return match s.get(after) {
-            None => Err(Stop::More),
-            Some(b'>') => Ok((Item::Nothing, after + 1)),
-            Some(_) => Err(Stop::Declined),
-        };
+        return Ok((Item::Nothing, end_tag(s, i + 5)?));
     }
     if at_tag(s, i, b"<row")? {
         let mut bad = false;
@@ -383,12 +383,7 @@ fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
         };
     }
     if at_tag(s, i, b"</sheetData")? {
-        let after = skip_space(s, i + 11);
-        return match s.get(after) {
-            None => Err(Stop::More),
-            Some(b'>') => Ok((Item::End, after + 1)),
-            Some(_) => Err(Stop::Declined),
-        };
+        return Ok((Item::End, end_tag(s, i + 11)?));
     }
     Err(Stop::Declined)
 }
@@ -433,15 +428,8 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
                 return Err(Stop::Declined);
             }
             if at_tag(s, i, b"</c")? {
-                let after = skip_space(s, i + 3);
-                match s.get(after) {
-                    None => return Err(Stop::More),
-                    Some(b'>') => {
-                        i = after + 1;
-                        break;
-                    }
-                    Some(_) => return Err(Stop::Declined),
-                }
+                i = end_tag(s, i + 3)?;
+                break;
             }
             if at_tag(s, i, b"<v")? {
                 let (closed, start) = attributes(s, i + 2, |_, _| Ok(()))?;
@@ -468,15 +456,10 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
                     i = start;
                 } else {
                     let close = memchr::memmem::find(&s[start..], b"</is").ok_or(Stop::More)?;
-                    let after = skip_space(s, start + close + 4);
-                    match s.get(after) {
-                        None => return Err(Stop::More),
-                        Some(b'>') => {}
-                        Some(_) => return Err(Stop::Declined),
-                    }
+                    let after = end_tag(s, start + close + 4)?;
                     // The element whole, start tag included, so that the XML
                     // parser sees its end tag matched.
-                    let mut xml = xml_reader(&s[i..after + 1]);
+                    let mut xml = xml_reader(&s[i..after]);
                     let mut buf = Vec::new();
                     match xml.read_event_into(&mut buf).map_err(Declined::from)? {
                         Event::Start(_) => {}
@@ -488,7 +471,7 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
                         &mut buf,
                         &mut Vec::new(),
                     )?);
-                    i = after + 1;
+                    i = after;
                 }
             } else {
                 return Err(Stop::Declined);
