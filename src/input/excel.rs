@@ -1,15 +1,17 @@
-//! Spreadsheets (XLSX, XLSM, XLS, ODS) through calamine.
+//! Spreadsheets (XLSX, XLSM, XLS, ODS), opened by calamine.
 //!
 //! XLSX is streamed cell by cell, so memory follows the chunk size and not the sheet
-//! size; XLS and ODS are loaded whole (calamine has no streaming reader for them),
-//! which is fine for the sizes those formats reach. Numeric cells stay numbers here; the
+//! size: by the tool's own scanner ([`super::xlsx`]) where it recognizes the sheet, by
+//! calamine from the first cell where it does not. XLS and ODS are loaded whole by
+//! calamine (it has no streaming reader for them), which is fine for the sizes those
+//! formats reach. Numeric cells stay numbers here; the
 //! validator turns them into exact decimals by their shortest round-trip text.
 
-use super::xlsx::{Declined, FastSheet};
+use super::xlsx::{Cell, Declined, Entry, FastSheet, Range, SheetCells};
 use super::{
     CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
-use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
+use calamine::{Data, DataRef, Reader, Sheets, Xlsx, XlsxCellReader, open_workbook_auto};
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::BufReader;
@@ -118,14 +120,14 @@ fn spreadsheet_error(path: &Path, e: impl std::fmt::Display) -> InputError {
     }
 }
 
-pub fn open(
+/// The sheet named `wanted`, or the first one.
+fn choose_sheet(
     path: &Path,
-    format: Format,
-    opts: &ReadOptions,
-) -> Result<(Vec<String>, SourceInfo, ExcelBody), InputError> {
-    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    workbook: &Sheets<BufReader<File>>,
+    wanted: Option<&str>,
+) -> Result<String, InputError> {
     let names = workbook.sheet_names();
-    let sheet = match &opts.sheet {
+    match wanted {
         Some(name) => {
             names
                 .iter()
@@ -133,15 +135,24 @@ pub fn open(
                 .cloned()
                 .ok_or_else(|| InputError::NoSheet {
                     path: path.to_path_buf(),
-                    name: name.clone(),
+                    name: name.to_string(),
                     available: names.join(", "),
-                })?
+                })
         }
         None => names
             .first()
             .cloned()
-            .ok_or_else(|| spreadsheet_error(path, "the workbook has no sheets"))?,
-    };
+            .ok_or_else(|| spreadsheet_error(path, "the workbook has no sheets")),
+    }
+}
+
+pub fn open(
+    path: &Path,
+    format: Format,
+    opts: &ReadOptions,
+) -> Result<(Vec<String>, SourceInfo, ExcelBody), InputError> {
+    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    let sheet = choose_sheet(path, &workbook, opts.sheet.as_deref())?;
     let mut body = ExcelBody::new(workbook, path, &sheet, true);
     // Read up to the header row only.
     let mut header = None;
@@ -199,14 +210,7 @@ pub fn rows_for_test(
     calamine_only: bool,
 ) -> Result<(Vec<(u32, Vec<String>)>, Option<u64>), InputError> {
     let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
-    let names = workbook.sheet_names();
-    let sheet = match sheet {
-        Some(s) => s.to_string(),
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| spreadsheet_error(path, "the workbook has no sheets"))?,
-    };
+    let sheet = choose_sheet(path, &workbook, sheet)?;
     let mut body = ExcelBody::new(workbook, path, &sheet, !calamine_only);
     let mut rows = Vec::new();
     body.for_each_row(|row| {
@@ -217,6 +221,94 @@ pub fn rows_for_test(
         true
     })?;
     Ok((rows, body.handed_over))
+}
+
+/// The cells of an XLSX sheet in document order: from the fast scanner while it
+/// recognizes the sheet, then from calamine, which skips the cells already read and
+/// carries on from the first one the scanner declined (or reads all of them, when the
+/// scanner cannot start).
+struct XlsxCells<'a> {
+    scan: Option<SheetCells<'a, Entry<'a>>>,
+    calamine: Option<XlsxCellReader<'a, BufReader<File>>>,
+    /// The workbook, until calamine's reader (which borrows it for good) is made.
+    workbook: Option<&'a mut Xlsx<BufReader<File>>>,
+    sheet: &'a str,
+    path: &'a Path,
+    /// The sheet's declared range, zero-based corners.
+    range: Range,
+    /// Cells handed out so far.
+    taken: u64,
+    /// Where the cells read before calamine took over are counted (for the tests).
+    handed_over: &'a mut Option<u64>,
+}
+
+impl<'a> XlsxCells<'a> {
+    fn open(
+        workbook: &'a mut Xlsx<BufReader<File>>,
+        fast: Option<&'a mut FastSheet>,
+        sheet: &'a str,
+        path: &'a Path,
+        handed_over: &'a mut Option<u64>,
+    ) -> Result<Self, InputError> {
+        let scan = fast.and_then(FastSheet::cells);
+        let mut cells = XlsxCells {
+            range: scan.as_ref().map_or(((0, 0), (0, 0)), SheetCells::range),
+            scan,
+            calamine: None,
+            workbook: Some(workbook),
+            sheet,
+            path,
+            taken: 0,
+            handed_over,
+        };
+        if cells.scan.is_none() {
+            let reader = cells.calamine()?;
+            let dims = reader.dimensions();
+            cells.range = (dims.start, dims.end);
+        }
+        Ok(cells)
+    }
+
+    /// calamine's reader, made on first use.
+    fn calamine(&mut self) -> Result<&mut XlsxCellReader<'a, BufReader<File>>, InputError> {
+        if self.calamine.is_none()
+            && let Some(workbook) = self.workbook.take()
+        {
+            *self.handed_over = Some(self.taken);
+            let mut reader = workbook
+                .worksheet_cells_reader(self.sheet)
+                .map_err(|e| spreadsheet_error(self.path, e))?;
+            for _ in 0..self.taken {
+                reader
+                    .next_cell()
+                    .map_err(|e| spreadsheet_error(self.path, e))?;
+            }
+            self.calamine = Some(reader);
+        }
+        self.calamine
+            .as_mut()
+            .ok_or_else(|| spreadsheet_error(self.path, "calamine could not reopen the sheet"))
+    }
+
+    fn next(&mut self) -> Result<Option<Cell<'a>>, InputError> {
+        if let Some(scan) = &mut self.scan {
+            match scan.next_cell() {
+                Ok(cell) => {
+                    self.taken += u64::from(cell.is_some());
+                    return Ok(cell);
+                }
+                Err(Declined) => self.scan = None,
+            }
+        }
+        let path = self.path;
+        let cell = self
+            .calamine()?
+            .next_cell()
+            .map_err(|e| spreadsheet_error(path, e))?
+            .map(|c| (c.get_position(), c.get_value().clone()));
+        self.taken += u64::from(cell.is_some());
+        Ok(cell)
+    }
 }
 
 impl ExcelBody {
@@ -268,63 +360,16 @@ impl ExcelBody {
                 return Ok(());
             }
         };
-        // The fast scanner when it can read the sheet; calamine from the first cell it
-        // cannot (or from the start).
-        let mut scan = fast.as_mut().and_then(FastSheet::cells);
-        if scan.is_none() {
-            *handed_over = Some(0);
-        }
-        let mut slow = None;
-        // calamine's cell reader borrows the workbook for good, so it is made once: at
-        // the start, or where the fast scanner hands over.
-        let mut workbook = Some(x);
-        let calamine = |workbook: &mut Option<&'a mut calamine::Xlsx<BufReader<File>>>| {
-            workbook
-                .take()
-                .ok_or_else(|| spreadsheet_error(path, "the sheet was opened twice"))?
-                .worksheet_cells_reader(sheet)
-                .map_err(|e| spreadsheet_error(path, e))
-        };
-        let ((first_row, first_col), (last_row, last_col)) = match &scan {
-            Some(cells) => cells.range(),
-            None => {
-                let cells = calamine(&mut workbook)?;
-                let dims = cells.dimensions();
-                slow = Some(cells);
-                (dims.start, dims.end)
-            }
-        };
+        let mut cells = XlsxCells::open(x, fast.as_mut(), sheet, path, handed_over)?;
+        let ((first_row, first_col), (last_row, last_col)) = cells.range;
         check_dims(
             u64::from(last_row.saturating_sub(first_row)) + 1,
             u64::from(last_col.saturating_sub(first_col)) + 1,
         )?;
-        let mut taken = 0u64;
         let mut current: Option<ExcelRow<'a>> = None;
         // Cells a row had: the next one's are allocated at once, not grown cell by cell.
         let mut width = 0usize;
-        loop {
-            let next = match (&mut scan, &mut slow) {
-                (Some(cells), _) => match cells.next_cell() {
-                    Ok(cell) => cell,
-                    Err(Declined) => {
-                        scan = None;
-                        *handed_over = Some(taken);
-                        let mut cells = calamine(&mut workbook)?;
-                        for _ in 0..taken {
-                            cells.next_cell().map_err(|e| spreadsheet_error(path, e))?;
-                        }
-                        slow = Some(cells);
-                        continue;
-                    }
-                },
-                (None, Some(cells)) => cells
-                    .next_cell()
-                    .map_err(|e| spreadsheet_error(path, e))?
-                    .map(|c| (c.get_position(), c.get_value().clone())),
-                (None, None) => None,
-            };
-            let Some(((r, c), value)) = next else { break };
-            taken += 1;
+        while let Some(((r, c), value)) = cells.next()? {
             let c = c as usize;
             if c as u64 >= MAX_COLUMNS {
                 return Err(InputError::AbsurdRange {

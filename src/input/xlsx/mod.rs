@@ -17,7 +17,7 @@ mod scan;
 mod styles;
 mod text;
 
-pub use scan::SheetCells;
+pub use scan::{Cell, Range, SheetCells};
 pub use text::Declined;
 
 use std::fs::File;
