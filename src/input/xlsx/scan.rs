@@ -33,6 +33,8 @@ pub type Cell<'w> = ((u32, u32), DataRef<'w>);
 /// The most the scanner buffers for one element (a cell with a huge inline string).
 const MAX_ELEMENT: usize = 256 << 20;
 const READ_SIZE: usize = 256 << 10;
+/// The most read of a sheet before its `<sheetData>` (column widths, views...).
+const MAX_PRELUDE: usize = 4 << 20;
 
 enum Stop {
     /// The buffer ends inside the element: read more and try again.
@@ -49,7 +51,7 @@ impl From<Declined> for Stop {
 type Step<T> = Result<T, Stop>;
 
 enum Item<'w> {
-    Cell((u32, u32), DataRef<'w>),
+    Cell(Cell<'w>),
     /// A row tag or whitespace: nothing for the caller.
     Nothing,
     End,
@@ -93,7 +95,7 @@ impl<'w, R: Read> SheetCells<'w, R> {
                     cells.done = empty;
                     return Ok(cells);
                 }
-                Err(Stop::More) if !cells.eof && cells.end < (4 << 20) => cells.fill()?,
+                Err(Stop::More) if !cells.eof && cells.end < MAX_PRELUDE => cells.fill()?,
                 Err(_) => return Err(Declined),
             }
         }
@@ -110,7 +112,7 @@ impl<'w, R: Read> SheetCells<'w, R> {
                 Ok((item, used)) => {
                     self.pos += used;
                     match item {
-                        Item::Cell(at, value) => return Ok(Some((at, value))),
+                        Item::Cell(cell) => return Ok(Some(cell)),
                         Item::Nothing => {}
                         Item::End => self.done = true,
                     }
@@ -126,7 +128,7 @@ impl<'w, R: Read> SheetCells<'w, R> {
     fn fill(&mut self) -> Result<(), Declined> {
         self.buf.copy_within(self.pos..self.end, 0);
         self.end -= self.pos;
-        self.checked -= self.pos;
+        self.checked = self.checked.saturating_sub(self.pos);
         self.pos = 0;
         if self.buf.len() - self.end < READ_SIZE {
             if self.buf.len() >= MAX_ELEMENT {
@@ -327,19 +329,27 @@ fn dimension(text: &[u8]) -> Option<Range> {
 
 /// A cell reference (`B12`, letters in either case) as zero-based (row, column).
 fn cell_ref(text: &[u8]) -> Option<(u32, u32)> {
+    match reference(text)? {
+        (row, Some(col)) => Some((row, col)),
+        (_, None) => None,
+    }
+}
+
+/// A reference's zero-based row and, when it has letters, column: what calamine
+/// accepts (letters, then a row number from 1), within Excel's limits.
+fn reference(text: &[u8]) -> Option<(u32, Option<u32>)> {
     let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let digits = &text[letters..];
-    if letters == 0 || letters > 3 || digits.is_empty() || digits.len() > 9 {
+    if letters > 3 || digits.is_empty() || digits.len() > 9 {
         return None;
     }
-    let mut col = 0u32;
-    for &b in &text[..letters] {
-        col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1;
-    }
+    let col = text[..letters].iter().fold(0u32, |col, &b| {
+        col * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+    });
     let row = digits.iter().try_fold(0u32, |acc, &b| {
         b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
     })?;
-    Some((row.checked_sub(1)?, col - 1))
+    Some((row.checked_sub(1)?, col.checked_sub(1)))
 }
 
 /// A small decimal number made of digits only (style and string indexes).
@@ -372,7 +382,7 @@ fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
         let (_, used) = attributes(s, i + 4, |k, v| {
             // calamine reads the row number of `r`; one it cannot read stops it.
             if k == b"r" && !bad {
-                bad = !valid_row_ref(v);
+                bad = reference(v).is_none();
             }
             Ok(())
         })?;
@@ -386,16 +396,6 @@ fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
         return Ok((Item::End, end_tag(s, i + 11)?));
     }
     Err(Stop::Declined)
-}
-
-/// A row's `r`: digits, or a cell reference (calamine takes its row part).
-fn valid_row_ref(v: &[u8]) -> bool {
-    let letters = v.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let digits = &v[letters..];
-    !digits.is_empty()
-        && digits.len() <= 9
-        && digits.iter().all(u8::is_ascii_digit)
-        && digits.iter().any(|&b| b != b'0')
 }
 
 /// One `<c>` element, from just after its name.
@@ -454,6 +454,9 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
                 if closed {
                     value = DataRef::String(String::new());
                     i = start;
+                } else if let Some((text, after)) = plain_inline(s, start)? {
+                    value = DataRef::String(text);
+                    i = after;
                 } else {
                     let close = memchr::memmem::find(&s[start..], b"</is").ok_or(Stop::More)?;
                     let after = end_tag(s, start + close + 4)?;
@@ -478,7 +481,57 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
             }
         }
     }
-    Ok((Item::Cell(at, value), i))
+    Ok((Item::Cell((at, value)), i))
+}
+
+/// The usual inline string, `<t>TEXT</t></is>` just after `<is>` with no markup,
+/// entity or carriage return in TEXT, read without the XML parser by the same rules
+/// ([`read_string_item`]: outer whitespace trimmed unless `xml:space="preserve"`, then
+/// Excel's escapes): with where it ends. `None` for any other shape, which the XML
+/// parser then reads.
+fn plain_inline(s: &[u8], start: usize) -> Step<Option<(String, usize)>> {
+    let t = skip_space(s, start);
+    if t == s.len() {
+        return Err(Stop::More);
+    }
+    if !at_tag(s, t, b"<t")? {
+        return Ok(None);
+    }
+    let (mut spaces, mut preserve) = (0, false);
+    let (closed, text_start) = attributes(s, t + 2, |k, v| {
+        if k == b"xml:space" {
+            spaces += 1;
+            preserve = v == b"preserve";
+        }
+        Ok(())
+    })?;
+    let (text, after_t) = if closed {
+        (&s[text_start..text_start], text_start)
+    } else {
+        let Some(lt) = memchr::memchr(b'<', &s[text_start..]) else {
+            return Err(Stop::More);
+        };
+        let lt = text_start + lt;
+        if !at_tag(s, lt, b"</t")? {
+            return Ok(None);
+        }
+        (&s[text_start..lt], end_tag(s, lt + 3)?)
+    };
+    let close = skip_space(s, after_t);
+    if close == s.len() {
+        return Err(Stop::More);
+    }
+    if spaces > 1 || text.contains(&b'&') || text.contains(&b'\r') || !at_tag(s, close, b"</is")? {
+        return Ok(None);
+    }
+    let end = end_tag(s, close + 4)?;
+    let text = std::str::from_utf8(text).map_err(|_| Stop::Declined)?;
+    let kept = if preserve {
+        text
+    } else {
+        text.trim_matches([' ', '\t', '\r', '\n'])
+    };
+    Ok(Some((unescape_excel(kept).into_owned(), end)))
 }
 
 /// The value of a `<v>` (`None` for `<v/>`), given the cell's `s` and `t`.
@@ -522,36 +575,32 @@ fn cell_value<'w>(
         Some(b"d") => DataRef::DateTimeIso(entities(as_str()?)?.into_owned()),
         Some(b"str") => DataRef::String(unescape_excel(&entities(as_str()?)?).into_owned()),
         Some(b"n") | None => match fast_float2::parse::<f64, _>(text) {
-            Ok(n) => {
-                let number = match style {
-                    None => NumberKind::Plain,
-                    Some(s) => {
-                        let id = index(s).ok_or(Stop::Declined)?;
-                        workbook
-                            .styles
-                            .get(id)
-                            .copied()
-                            .unwrap_or(NumberKind::Plain)
-                    }
-                };
-                match number {
-                    NumberKind::Plain => DataRef::Float(n),
-                    NumberKind::DateTime => DataRef::DateTime(ExcelDateTime::new(
-                        n,
-                        ExcelDateTimeType::DateTime,
-                        workbook.is_1904,
-                    )),
-                    NumberKind::Duration => DataRef::DateTime(ExcelDateTime::new(
-                        n,
-                        ExcelDateTimeType::TimeDelta,
-                        workbook.is_1904,
-                    )),
-                }
-            }
+            Ok(n) => number(n, style, workbook)?,
             Err(_) if kind.is_none() => DataRef::String(as_str()?.to_string()),
             Err(_) => return Err(Stop::Declined),
         },
         Some(_) => return Err(Stop::Declined),
+    })
+}
+
+/// A number cell's value: a date or a duration when its style (`s`) shows one.
+fn number<'w>(n: f64, style: Option<&[u8]>, workbook: &Workbook) -> Step<DataRef<'w>> {
+    let kind = match style {
+        None => NumberKind::Plain,
+        Some(s) => {
+            let id = index(s).ok_or(Stop::Declined)?;
+            workbook
+                .styles
+                .get(id)
+                .copied()
+                .unwrap_or(NumberKind::Plain)
+        }
+    };
+    let date = |kind| DataRef::DateTime(ExcelDateTime::new(n, kind, workbook.is_1904));
+    Ok(match kind {
+        NumberKind::Plain => DataRef::Float(n),
+        NumberKind::DateTime => date(ExcelDateTimeType::DateTime),
+        NumberKind::Duration => date(ExcelDateTimeType::TimeDelta),
     })
 }
 
@@ -642,6 +691,31 @@ mod tests {
         }
         assert!(cells("<worksheet><x:sheetData>", 1 << 20).is_err());
         assert!(cells("<worksheet><!-- <sheetData> --></worksheet>", 1 << 20).is_err());
+    }
+
+    #[test]
+    fn plain_inline_strings_and_the_shapes_left_to_the_parser() {
+        let read = |xml: &str| match plain_inline(xml.as_bytes(), 0) {
+            Ok(Some((text, end))) => Some((text, end == xml.len())),
+            _ => None,
+        };
+        assert_eq!(read("<t> x </t></is>"), Some(("x".into(), true)));
+        assert_eq!(
+            read(r#" <t xml:space="preserve"> x_x000D_ </t> </is >"#),
+            Some((" x\r ".into(), true))
+        );
+        assert_eq!(read("<t/></is>"), Some((String::new(), true)));
+        for other in [
+            "<r><t>a</t></r></is>",
+            "<t>a &amp; b</t></is>",
+            "<t>a\r\nb</t></is>",
+            "<t><![CDATA[a]]></t></is>",
+            "<t>a</t><rPh><t>b</t></rPh></is>",
+            "<t xml:space=\"preserve\" xml:space=\"default\">a</t></is>",
+        ] {
+            assert_eq!(read(other), None, "{other}");
+        }
+        assert!(matches!(plain_inline(b"<t>abc", 0), Err(Stop::More)));
     }
 
     #[test]
