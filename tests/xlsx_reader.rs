@@ -8,6 +8,7 @@
 //! calamine and after how many cells.
 
 use kravia_batch::input::excel::rows_for_test;
+use kravia_batch::mapping::column_letter;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -133,18 +134,6 @@ fn show_row((n, cells): &(u32, Vec<String>)) -> String {
     format!("row {n} [{}]", cells.join(", "))
 }
 
-fn column_name(mut i: usize) -> String {
-    let mut name = Vec::new();
-    i += 1;
-    while i > 0 {
-        let rem = (i - 1) % 26;
-        name.push(b'A' + rem as u8);
-        i = (i - 1) / 26;
-    }
-    name.reverse();
-    String::from_utf8(name).expect("ascii")
-}
-
 /// The first row where the two readers disagree.
 fn first_row_difference(oracle: &Rows, fast: &Rows) -> String {
     for i in 0..oracle.len().max(fast.len()) {
@@ -168,7 +157,7 @@ fn first_row_difference(oracle: &Rows, fast: &Rows) -> String {
                 return format!(
                     "row {}, column {}: calamine {}, fast {} (row widths {} and {})",
                     a.0,
-                    column_name(col),
+                    column_letter(col),
                     cell(a),
                     cell(b),
                     a.1.len(),

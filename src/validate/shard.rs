@@ -188,9 +188,11 @@ impl ShortRef {
 
     /// The reference, unless it is longer than [`SHORT`] bytes.
     fn text(&self) -> Option<&str> {
-        let short = self.0.get(..usize::from(self.0[SHORT]))?;
+        if self.is_long() {
+            return None;
+        }
         // Copied from a `&str` whole, so always UTF-8.
-        std::str::from_utf8(short).ok()
+        std::str::from_utf8(self.0.get(..usize::from(self.0[SHORT]))?).ok()
     }
 
     fn is_long(&self) -> bool {
