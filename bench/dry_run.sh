@@ -5,7 +5,9 @@
 #      the same file (target: at most 3x), and peak memory (target: at most 160 MB);
 #   2. a 100,000-line XLSX: wall time (target: at most 1.5 s) and peak memory (100 MB),
 #      printed next to a plain calamine pass that only counts the sheet's cells (no target;
-#      for comparison: the dry run reads XLSX with its own scanner, src/input/xlsx/).
+#      for comparison: the dry run reads XLSX with its own scanner, src/input/xlsx/);
+#      the same lines again with inline strings (as constant-memory writers and our own
+#      annotated copies write them), same targets.
 # The CSV ratio is the median of five back-to-back pairs (this machine's speed drifts);
 # the XLSX figures are the best of 3 runs (/usr/bin/time: elapsed seconds, max RSS).
 # Usage: bench/dry_run.sh            (data goes to bench-data/, which git ignores)
@@ -18,6 +20,8 @@ csv=bench-data/lines-1m.csv
 xlsx=bench-data/lines-100k.xlsx
 [ -s "$csv" ] || "$target"/release/examples/bench_data csv 1000000 "$csv"
 [ -s "$xlsx" ] || "$target"/release/examples/bench_data xlsx 100000 "$xlsx"
+inline=bench-data/lines-100k-inline.xlsx
+[ -s "$inline" ] || "$target"/release/examples/bench_data xlsx-inline 100000 "$inline"
 echo "data: $csv $(($(stat -c %s "$csv") / 1000000)) MB; $xlsx $(($(stat -c %s "$xlsx") / 1000000)) MB"
 
 tmp=$(mktemp)
@@ -46,13 +50,16 @@ for i in $(seq "$runs"); do
   awk "BEGIN{exit !($d < $dry_best)}" && dry_best=$d
 done
 ratio=$(printf '%s\n' "${ratios[@]}" | median)
-x_s=999 x_k=999999999 xc_s=999
+x_s=999 x_k=999999999 xc_s=999 i_s=999 i_k=999999999
 for _ in 1 2 3; do
   read -r c _ < <(run "$target"/release/examples/xlsx_count "$xlsx")
   awk "BEGIN{exit !($c < $xc_s)}" && xc_s=$c
   read -r s k < <(run "$target"/release/kravia-batch validate "$xlsx" --quiet --format json)
   awk "BEGIN{exit !($s < $x_s)}" && x_s=$s
   [ "$k" -lt "$x_k" ] && x_k=$k
+  read -r s k < <(run "$target"/release/kravia-batch validate "$inline" --quiet --format json)
+  awk "BEGIN{exit !($s < $i_s)}" && i_s=$s
+  [ "$k" -lt "$i_k" ] && i_k=$k
 done
 printf 'csv count baseline : %6.2f s (best of %d)\n' "$base_best" "$runs"
 printf 'csv dry run        : %6.2f s (best of %d); median ratio %sx (target <= 3)   %s\n' "$dry_best" "$runs" "$ratio" "$(verdict "$ratio <= 3")"
@@ -60,3 +67,5 @@ printf 'csv dry run memory : %6d MB (target <= 160)          %s\n' $((dry_k / 10
 printf 'xlsx calamine pass : %6.2f s, best of 3 (counting cells only; no target)\n' "$xc_s"
 printf 'xlsx dry run       : %6.2f s, best of 3 (target <= 1.5)   %s\n' "$x_s" "$(verdict "$x_s <= 1.5")"
 printf 'xlsx dry run memory: %6d MB (target <= 100)          %s\n' $((x_k / 1024)) "$(verdict "$x_k / 1024 <= 100")"
+printf 'xlsx inline dry run: %6.2f s, best of 3 (target <= 1.5)   %s\n' "$i_s" "$(verdict "$i_s <= 1.5")"
+printf 'xlsx inline memory : %6d MB (target <= 100)          %s\n' $((i_k / 1024)) "$(verdict "$i_k / 1024 <= 100")"
