@@ -6,14 +6,10 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// SIGPIPE stays ignored, as Rust's runtime leaves it: a TLS connection that the server
+/// closes mid-handshake must be an error the command reports, not a silent death by
+/// signal. A closed stdout (`kravia-batch validate x.csv | head`) is handled where stdout
+/// is written (`output::stdout`).
 fn main() -> std::process::ExitCode {
-    // `kravia-batch validate x.csv | head` must end quietly, not panic on a closed pipe:
-    // restore the default SIGPIPE action that Rust's runtime ignores. Output is printed
-    // after all work and files are written, so nothing is lost when a reader goes away.
-    #[cfg(unix)]
-    // SAFETY: setting a signal's disposition to SIG_DFL at startup, before any thread.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     kravia_batch::cli::main().into()
 }

@@ -174,7 +174,7 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
                 Some(Ok(())) => json!({"checked": true, "ok": true}),
                 Some(Err(e)) => json!({"checked": true, "ok": false, "error": e}),
             };
-            println!(
+            crate::outln!(
                 "{:#}",
                 json!({
                     "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
@@ -186,28 +186,28 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
             );
         }
         FormatArg::Human => {
-            println!("Config file  {file_shown}");
-            println!("Account      {account_note}");
-            println!();
+            crate::outln!("Config file  {file_shown}");
+            crate::outln!("Account      {account_note}");
+            crate::outln!();
             let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
             for l in &lines {
                 let source = l
                     .source
                     .as_ref()
                     .map_or(String::new(), |s| format!("  ({s})"));
-                println!("  {:<width$}  {}{source}", l.name, l.value);
+                crate::outln!("  {:<width$}  {}{source}", l.name, l.value);
             }
-            println!();
+            crate::outln!();
             match &token {
-                None if creds.is_err() => println!(
+                None if creds.is_err() => crate::outln!(
                     "Token: not tested (credentials incomplete). Set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET or DINTERO_CLIENT_SECRET_FILE, or the config file's [dintero] section."
                 ),
-                None => println!("Token: not tested (--offline)."),
-                Some(Ok(())) => println!(
+                None => crate::outln!("Token: not tested (--offline)."),
+                Some(Ok(())) => crate::outln!(
                     "Token: OK, {} accepted the credentials.",
                     endpoints.api_url.value
                 ),
-                Some(Err(e)) => println!("Token: FAILED: {e}"),
+                Some(Err(e)) => crate::outln!("Token: FAILED: {e}"),
             }
         }
     }
@@ -227,7 +227,7 @@ fn test_token(loaded: &Loaded, args: &ConfigCheckArgs) -> Result<(), String> {
     runtime.block_on(async {
         let c = connect(loaded, &conn, args.flow, false)
             .await
-            .map_err(|f| format!("{:#}", f.error))?;
+            .map_err(|f| super::render_error(&f.error))?;
         let r = c
             .client
             .token()

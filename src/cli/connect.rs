@@ -70,6 +70,19 @@ impl Connection {
         }
     }
 
+    /// Where requests go, as a journal records it: `in-process sandbox`, or the API and
+    /// checkout base URLs.
+    pub fn target(&self) -> String {
+        if self.sandbox.is_some() {
+            "in-process sandbox".to_string()
+        } else {
+            format!(
+                "{} (checkout {})",
+                self.endpoints.api, self.endpoints.checkout
+            )
+        }
+    }
+
     /// Paced, retried requests for `status`, `void` and `capture`, at this connection's
     /// rate and concurrency.
     pub fn paced(&self) -> crate::run::lifecycle::Paced {

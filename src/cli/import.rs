@@ -6,18 +6,23 @@ use super::args::{FormatArg, ImportArgs, LiveArgs};
 use super::connect::{config_failure, connect, process_env};
 use super::validate::{Prepared, prepare};
 use crate::config::Loaded;
+use crate::config::ResultsSettings;
 use crate::dintero::credentials::AccountKind;
 use crate::dintero::payload::pay_request;
 use crate::exit::Exit;
 use crate::model::money::format_minor_nordic;
 use crate::model::{Currency, Invoice};
+use crate::output::paths::Named;
 use crate::output::progress::{Progress, Units};
 use crate::output::results::{
-    ResultRow, ResultStatus, default_results_path, read_results, write_results,
+    ResultRow, ResultStatus, default_results_path, read_results, rehearsal_results_path,
+    write_results,
 };
 use crate::run::journal::{
-    InvoiceEntry, Journal, META_ACCOUNT_ID, META_INPUT_PATH, META_INPUT_SHA256, Recorded, Status,
+    InvoiceEntry, Journal, META_ACCOUNT_ID, META_INPUT_PATH, META_INPUT_SHA256, META_TARGET,
+    Recorded, Status,
 };
+use crate::run::lock::{LockError, RunLock};
 use crate::run::scheduler::{Done, Job, RunSettings, Scheduler};
 use anyhow::{Context, anyhow};
 use rayon::prelude::*;
@@ -53,6 +58,24 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         // Approved on Monday, sent on Tuesday: refuse if anything changed since.
         super::plan::check(&prepared, plan)?;
     }
+    // Where this run writes, decided (and checked against what it reads) before
+    // anything is written or sent.
+    let results_settings =
+        crate::config::results_settings(live.results_format, &process_env, &loaded.file)
+            .map_err(|e| super::connect::settings_failure(loaded, e))?;
+    let results_path = results_path_of(args, &results_settings);
+    let journal_file = journal_path(&results_path);
+    let plan_read: Vec<Named> = args.plan.iter().map(|p| Named::new("plan", p)).collect();
+    super::validate::check_paths(
+        &prepared,
+        loaded,
+        &args.report,
+        &plan_read,
+        &[
+            Named::new("results file", &results_path),
+            Named::new("journal", &journal_file),
+        ],
+    )?;
     let v = &prepared.validation;
     // --skip-invalid sends whole valid invoices only. A row in error that names no
     // invoice (no readable merchant_reference) may be a line of any of them: then no
@@ -83,6 +106,13 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         );
         return Ok(Exit::InputErrors);
     }
+    // One run per journal: a second run of the same results path refuses here.
+    let _journal_lock = RunLock::acquire(
+        &lock_path(&journal_file),
+        &format!("with the journal {}", journal_file.display()),
+        &format!("input {}", args.input.file.display()),
+    )
+    .map_err(lock_failure)?;
     // --report, --annotate, --emit-payloads: the same files as the dry run's.
     super::validate::write_side_files(&prepared, &args.report)?;
     let runtime = super::connect::runtime()?;
@@ -91,7 +121,14 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         .into_iter()
         .map(Arc::new)
         .collect();
-    let outcome = runtime.block_on(run_live(&prepared, invoices, args, live, loaded));
+    let outcome = runtime.block_on(run_live(
+        &prepared,
+        invoices,
+        args,
+        loaded,
+        &results_settings,
+        &results_path,
+    ));
     drop(runtime);
     // The process ends right after this: freeing every invoice one by one only adds time
     // after the last one was sent, and the memory goes back to the system at exit.
@@ -104,9 +141,11 @@ async fn run_live(
     p: &Prepared,
     invoices: Vec<Arc<Invoice>>,
     args: &ImportArgs,
-    live: &LiveArgs,
     loaded: &Loaded,
+    results_settings: &ResultsSettings,
+    results_path: &Path,
 ) -> Result<Exit, Failure> {
+    let live = &args.live;
     let json_out = args.report.format == FormatArg::Json;
     // Hashing the input and every body is the longest step before the first request:
     // it runs (on both cores) while the client is set up and the journal opened.
@@ -122,24 +161,16 @@ async fn run_live(
         confirm_production(&account, &invoices, live)?;
     }
 
-    let results_settings =
-        crate::config::results_settings(live.results_format, &process_env, &loaded.file)
-            .map_err(|e| super::connect::settings_failure(loaded, e))?;
-    let results_format = results_settings.format.value;
-    let results_path = match (&live.results, &results_settings.dir) {
-        (Some(path), _) => path.clone(),
-        (None, Some(dir)) => {
-            let beside = default_results_path(&args.input.file, results_format);
-            dir.value.join(beside.file_name().unwrap_or_default())
-        }
-        (None, None) => default_results_path(&args.input.file, results_format),
-    };
-    let results_format =
-        crate::output::results::ResultsFormat::from_path(&results_path).unwrap_or(results_format);
+    let results_path = results_path.to_path_buf();
+    let results_format = crate::output::results::ResultsFormat::from_path(&results_path)
+        .unwrap_or(results_settings.format.value);
     let journal_file = journal_path(&results_path);
+    // One import per account at a time (see `run::lock`): two files sent at once would
+    // each pass the duplicate check before the other had sent anything.
+    let _account_lock = account_lock(&connection, results_settings, &args.input.file)?;
     let local_lookup = super::guard::LocalLookup::start(
         &connection,
-        &results_settings,
+        results_settings,
         invoices
             .iter()
             .map(|i| i.merchant_reference.clone())
@@ -148,16 +179,10 @@ async fn run_live(
     let journal = Journal::open(&journal_file)
         .with_context(|| format!("cannot open the journal {}", journal_file.display()))
         .map_err(config_failure)?;
-    let recorded_account = journal.meta(META_ACCOUNT_ID).map_err(config_failure)?;
-    if let Some(a) = &recorded_account
-        && *a != account
-        && connection.sandbox.is_none()
-    {
-        return Err(config_failure(anyhow!(
-            "the journal {} belongs to account {a}, not {account}: use another --results path for another account",
-            journal_file.display()
-        )));
-    }
+    // A journal belongs to where it was sent: a rehearsal's outcomes must never count
+    // for a live run, nor one account's for another.
+    let target = connection.target();
+    let recorded_account = bind_journal(&journal, &journal_file, &target, &account)?;
     let (input_hash, entries) = hashing
         .join()
         .map_err(|_| config_failure(anyhow!("internal: hashing the invoices failed")))?;
@@ -172,6 +197,7 @@ async fn run_live(
     ];
     if recorded_account.is_none() {
         meta.push((META_ACCOUNT_ID, account.as_str()));
+        meta.push((META_TARGET, target.as_str()));
     }
     journal.set_metas(&meta).map_err(config_failure)?;
     let changed = journal.register(&entries, false).map_err(config_failure)?;
@@ -187,12 +213,11 @@ async fn run_live(
             ),
         ));
     }
-    let rejected: Vec<InvoiceEntry> = p
-        .validation
-        .rejected
+    let invalid = invalid_invoices(p, &invoices);
+    let rejected: Vec<InvoiceEntry> = invalid
         .iter()
         .map(|r| InvoiceEntry {
-            reference: r.merchant_reference.clone(),
+            reference: r.reference.to_string(),
             content_hash: String::new(),
             amount: 0,
             currency: String::new(),
@@ -267,7 +292,7 @@ async fn run_live(
     let concurrency = connection.settings.concurrency.value as usize;
     let writer = journal.writer().map_err(config_failure)?;
     let run_record =
-        super::guard::RunRecord::start(&connection, &results_settings, &journal, &results_path)
+        super::guard::RunRecord::start(&connection, results_settings, &journal, &results_path)
             .map(Arc::new);
     let mut scheduler = Scheduler::new(
         connection.client.clone(),
@@ -303,12 +328,8 @@ async fn run_live(
     // The journal is complete: closing it (SQLite's final checkpoint) overlaps with
     // writing the results.
     let closing = std::thread::spawn(move || drop(journal));
-    let errors_by_ref: HashMap<&str, &str> = p
-        .validation
-        .rejected
-        .iter()
-        .map(|r| (r.merchant_reference.as_str(), r.error.as_str()))
-        .collect();
+    let errors_by_ref: HashMap<&str, &str> =
+        invalid.iter().map(|r| (r.reference, r.error)).collect();
     let results: Vec<ResultRow> = rows
         .iter()
         .map(|r| {
@@ -381,11 +402,11 @@ async fn run_live(
     outcome.reconcile(&p.validation.totals);
     let exit = outcome.exit();
     if json_out {
-        let mut j = outcome.json(&account, &results_path, &journal_file);
+        let mut j = outcome.json(&account, in_sandbox, &results_path, &journal_file);
         j["exit_code"] = exit.code().into();
-        println!("{j:#}");
+        crate::outln!("{j:#}");
     } else {
-        print!(
+        crate::out!(
             "{}",
             outcome.text(&account, in_sandbox, &results_path, &args.input.file)
         );
@@ -440,6 +461,159 @@ pub(super) fn file_sha256(path: &Path) -> std::io::Result<String> {
             n => hasher.update(&buf[..n]),
         }
     }
+}
+
+/// An invoice of the file that is not sent because it has errors.
+struct Invalid<'a> {
+    reference: &'a str,
+    first_row: u32,
+    error: &'a str,
+}
+
+/// Every invoice of the file that will not be sent: the validator's rejected invoices,
+/// and any other reference an error names that is not among the valid invoices (a row
+/// refused before it could join its invoice, such as one with more cells than the
+/// header). With `--skip-invalid`, each of them is a `not_sent` row of the results:
+/// no invoice of the file may go missing from them.
+fn invalid_invoices<'a>(p: &'a Prepared, valid: &[Arc<Invoice>]) -> Vec<Invalid<'a>> {
+    let v = &p.validation;
+    let mut out: Vec<Invalid<'a>> = v
+        .rejected
+        .iter()
+        .map(|r| Invalid {
+            reference: &r.merchant_reference,
+            first_row: r.first_row,
+            error: &r.error,
+        })
+        .collect();
+    let mut known: std::collections::HashSet<&str> = valid
+        .iter()
+        .map(|i| i.merchant_reference.as_str())
+        .collect();
+    known.extend(out.iter().map(|r| r.reference));
+    for problem in v.problems.iter().filter(|p| p.is_error()) {
+        if let (Some(reference), Some(row)) = (problem.reference.as_deref(), problem.row)
+            && known.insert(reference)
+        {
+            out.push(Invalid {
+                reference,
+                first_row: row,
+                error: &problem.message,
+            });
+        }
+    }
+    out
+}
+
+/// The results path of a run: `--results`, else `<stem>.results.<ext>` in the results
+/// folder or beside the input. A rehearsal (`--sandbox`) gets `<stem>.rehearsal.results.<ext>`,
+/// so that its results and journal are never the ones a live run finds.
+fn results_path_of(args: &ImportArgs, settings: &ResultsSettings) -> PathBuf {
+    if let Some(path) = &args.live.results {
+        return path.clone();
+    }
+    let format = settings.format.value;
+    let beside = if args.live.sandbox {
+        rehearsal_results_path(&args.input.file, format)
+    } else {
+        default_results_path(&args.input.file, format)
+    };
+    match &settings.dir {
+        Some(dir) => dir.value.join(beside.file_name().unwrap_or_default()),
+        None => beside,
+    }
+}
+
+/// The lock file of a journal: `<journal>.lock` beside it.
+fn lock_path(journal: &Path) -> PathBuf {
+    let mut name = journal
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    journal.with_file_name(name)
+}
+
+fn lock_failure(e: LockError) -> Failure {
+    match e {
+        LockError::Held { .. } => Failure::new(Exit::Config, e.into()),
+        LockError::Io { .. } => config_failure(e),
+    }
+}
+
+/// The account-wide lock in the data folder (none for the in-process sandbox, which no
+/// other process can reach, nor without a data folder).
+fn account_lock(
+    connection: &super::connect::Connection,
+    settings: &ResultsSettings,
+    input: &Path,
+) -> Result<Option<RunLock>, Failure> {
+    let Some(dir) = settings
+        .data_dir
+        .as_ref()
+        .filter(|_| connection.sandbox.is_none())
+    else {
+        return Ok(None);
+    };
+    std::fs::create_dir_all(&dir.value)
+        .with_context(|| format!("cannot create the data folder {}", dir.value.display()))
+        .map_err(config_failure)?;
+    let key = hex::encode(Sha256::digest(
+        format!("{}\n{}", connection.target(), connection.account).as_bytes(),
+    ));
+    let path = dir.value.join(format!("import-{}.lock", &key[..16]));
+    RunLock::acquire(
+        &path,
+        &format!(
+            "for account {} at {}",
+            connection.account,
+            connection.target()
+        ),
+        &format!("input {}", input.display()),
+    )
+    .map(Some)
+    .map_err(lock_failure)
+}
+
+/// Checks that the journal was written by runs to this target and account (or is new),
+/// and returns the account it records. A journal of an older version, which recorded the
+/// account but not the target, is adopted only while it holds no outcome.
+fn bind_journal(
+    journal: &Journal,
+    journal_file: &Path,
+    target: &str,
+    account: &str,
+) -> Result<Option<String>, Failure> {
+    let recorded_account = journal.meta(META_ACCOUNT_ID).map_err(config_failure)?;
+    let recorded_target = journal.meta(META_TARGET).map_err(config_failure)?;
+    let elsewhere = |was: &str| {
+        config_failure(anyhow!(
+            "the journal {} records a run to {was}, and this run goes to {target} (account {account}); nothing was sent. Its outcomes say nothing about this account: use another --results path",
+            journal_file.display()
+        ))
+    };
+    match (&recorded_target, &recorded_account) {
+        (Some(t), _) if t != target => return Err(elsewhere(t)),
+        (_, Some(a)) if a != account => return Err(elsewhere(&format!("account {a}"))),
+        (None, Some(a)) => {
+            let settled = journal
+                .recorded()
+                .map_err(config_failure)?
+                .values()
+                .any(|r| !matches!(r.status, Status::Pending | Status::NotSent) || r.attempts > 0);
+            if settled {
+                return Err(config_failure(anyhow!(
+                    "the journal {} was written by an older kravia-batch that did not record where it sent (account {a}); nothing was sent. Finish that run with the version that started it, or use another --results path",
+                    journal_file.display()
+                )));
+            }
+            journal
+                .set_metas(&[(META_TARGET, target)])
+                .map_err(config_failure)?;
+        }
+        _ => {}
+    }
+    Ok(recorded_account)
 }
 
 /// The journal's entry of each invoice, its body hashed (in parallel).
@@ -668,14 +842,13 @@ impl RunOutcome {
     fn text(&self, account: &str, sandbox: bool, results: &Path, input: &Path) -> String {
         let mut s = String::new();
         let target = if sandbox {
-            format!("{account} (in-process sandbox)")
+            format!(
+                "the in-process sandbox (account {account}): a rehearsal, nothing reached Dintero"
+            )
         } else {
-            account.to_string()
+            format!("Dintero account {account}")
         };
-        s.push_str(&format!(
-            "{}\n  sent to Dintero account {target}\n\n",
-            input.display()
-        ));
+        s.push_str(&format!("{}\n  sent to {target}\n\n", input.display()));
         let names = [
             (ResultStatus::Created, "created"),
             (ResultStatus::AlreadyExists, "already existed"),
@@ -727,6 +900,9 @@ impl RunOutcome {
         }
         s.push_str(&format!("\nResults: {}\n", results.display()));
         match self.exit() {
+            Exit::Ok if sandbox => s.push_str(
+                "Result: every invoice exists in the sandbox. This was a rehearsal: nothing was sent to Dintero.\n",
+            ),
             Exit::Ok => s.push_str("Result: every invoice exists at Kravia.\n"),
             Exit::SomeFailed => s.push_str("Result: some invoices were not created; the results file says why for each.\n"),
             _ => s.push_str("Result: the run is incomplete. Run the same command again: it resumes, and never sends an invoice twice.\n"),
@@ -734,7 +910,13 @@ impl RunOutcome {
         s
     }
 
-    fn json(&self, account: &str, results: &Path, journal: &Path) -> serde_json::Value {
+    fn json(
+        &self,
+        account: &str,
+        sandbox: bool,
+        results: &Path,
+        journal: &Path,
+    ) -> serde_json::Value {
         let totals: serde_json::Map<String, serde_json::Value> = self
             .totals
             .iter()
@@ -748,6 +930,7 @@ impl RunOutcome {
             .collect();
         json!({
             "account": account,
+            "sandbox": sandbox,
             "results_file": results.display().to_string(),
             "journal": journal.display().to_string(),
             "counts": self.counts,

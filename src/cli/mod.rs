@@ -50,10 +50,10 @@ fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit, Failure> {
     });
     runtime
         .block_on(crate::sandbox::serve_until_ctrl_c_with(config, ([127, 0, 0, 1], a.port).into(), |h| {
-            println!("sandbox listening on {} (Ctrl-C to stop)", h.base_url());
+            crate::outln!("sandbox listening on {} (Ctrl-C to stop)", h.base_url());
             if let Some((aid, cid, sandbox_secret)) = &account {
-                println!("  DINTERO_API_URL={0}/v1 DINTERO_CHECKOUT_URL={0}/v1", h.base_url());
-                println!("  DINTERO_ACCOUNT_ID={aid} DINTERO_CLIENT_ID={cid} DINTERO_CLIENT_SECRET={sandbox_secret}");
+                crate::outln!("  DINTERO_API_URL={0}/v1 DINTERO_CHECKOUT_URL={0}/v1", h.base_url());
+                crate::outln!("  DINTERO_ACCOUNT_ID={aid} DINTERO_CLIENT_ID={cid} DINTERO_CLIENT_SECRET={sandbox_secret}");
             }
         }))
         .map_err(|e| Failure::new(Exit::Config, e.into()))?;
@@ -86,10 +86,10 @@ pub fn main() -> Exit {
     match result {
         Ok(exit) => exit,
         Err(f) => {
-            let message = format!("{:#}", f.error);
+            let message = render_error(&f.error);
             eprintln!("error: {message}");
             if json {
-                println!(
+                crate::outln!(
                     "{:#}",
                     serde_json::json!({"error": message, "exit_code": f.exit.code()})
                 );
@@ -97,6 +97,24 @@ pub fn main() -> Exit {
             f.exit
         }
     }
+}
+
+/// An error and its causes on one line, `a: b: c`. Many error types already print
+/// their source inside their own message (`cannot read x.csv: No such file...`); a
+/// cause whose words are already there is not repeated.
+pub fn render_error(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 fn run_command(cli: &Cli) -> Result<Exit, Failure> {

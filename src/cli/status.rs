@@ -61,9 +61,9 @@ async fn run_async(
     if args.format == FormatArg::Json {
         let mut j = report.json();
         j["exit_code"] = exit.code().into();
-        println!("{j:#}");
+        crate::outln!("{j:#}");
     } else {
-        print!("{}", report.text());
+        crate::out!("{}", report.text());
     }
     Ok(exit)
 }

@@ -10,6 +10,7 @@ use crate::dintero::payload::pay_request;
 use crate::exit::Exit;
 use crate::input::{self, ReadOptions, SourceInfo, Table};
 use crate::mapping::{ColumnMap, MappingFile};
+use crate::output::paths::{Named, check_outputs};
 use crate::output::progress::{Progress, Units};
 use crate::output::{report::write_report, summary, write_json_lines};
 use crate::problem::ColumnNames;
@@ -138,10 +139,44 @@ pub fn run(
     // A plan holds every invoice's content hash, so it needs the typed invoices.
     let keep = report.emit_payloads.is_some() || plan.is_some();
     let p = prepare(input, loaded, keep, report.quiet)?;
+    let plan_out = plan.map(|path| Named::new("plan", path));
+    check_paths(&p, loaded, report, &[], plan_out.as_slice())?;
     if let Some(path) = plan {
         super::plan::write(&p, path)?;
     }
     print_outcome(&p, report)
+}
+
+/// Refuses (exit 2, nothing written) when an output would replace a file the command
+/// reads (the export, the mapping, the config file, a plan), another output, or
+/// something that is not an ordinary file. `reads` and `writes` add the command's own.
+pub fn check_paths(
+    p: &Prepared,
+    loaded: &Loaded,
+    report: &ReportArgs,
+    reads: &[Named],
+    writes: &[Named],
+) -> Result<(), Failure> {
+    let mut inputs = vec![Named::new("input", &p.input.file)];
+    if let Some(m) = &p.mapping_path {
+        inputs.push(Named::new("mapping", m));
+    }
+    if let Some(c) = &loaded.path {
+        inputs.push(Named::new("config", c));
+    }
+    inputs.extend_from_slice(reads);
+    let mut outputs = Vec::new();
+    if let Some(r) = &report.report {
+        outputs.push(Named::new("report", r));
+    }
+    if let Some(a) = &report.annotate {
+        outputs.push(Named::new("annotated copy", a));
+    }
+    if let Some(e) = &report.emit_payloads {
+        outputs.push(Named::new("payloads file", e));
+    }
+    outputs.extend_from_slice(writes);
+    check_outputs(&inputs, &outputs).map_err(|e| Failure::new(Exit::Usage, e.into()))
 }
 
 /// Writes the error report, the annotated copy and the payloads asked for (the dry run
@@ -178,24 +213,24 @@ pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure>
         FormatArg::Json => {
             let mut j = summary::render_json(&p.info, v, &p.names);
             j["exit_code"] = exit.code().into();
-            println!("{j:#}");
+            crate::outln!("{j:#}");
         }
         FormatArg::Human => {
             let report_name = report.report.as_ref().map(|r| r.display().to_string());
-            print!(
+            crate::out!(
                 "{}",
                 summary::render_text(&p.info, v, &p.names, report_name.as_deref())
             );
-            println!();
+            crate::outln!();
             if v.errors() > 0 {
-                println!(
+                crate::outln!(
                     "Result: {} ({} of {} invoices affected); nothing would be sent. Fix the rows listed in the export and run again.",
                     summary::plural(v.errors() as u64, "error"),
                     v.rejected.len(),
                     v.invoice_count
                 );
             } else {
-                println!(
+                crate::outln!(
                     "Result: all {} invoices are valid. Nothing was sent (dry run).",
                     v.invoice_count
                 );

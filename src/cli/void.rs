@@ -138,9 +138,9 @@ pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<E
     if format == FormatArg::Json {
         let mut j = report.json();
         j["exit_code"] = exit.code().into();
-        println!("{j:#}");
+        crate::outln!("{j:#}");
     } else {
-        print!("{}", report.text());
+        crate::out!("{}", report.text());
     }
     Ok(exit)
 }

@@ -333,7 +333,7 @@ pub fn write(info: &SourceInfo, out: &Path, ann: &Annotations<'_>) -> Result<(),
 
 /// Refuses to write over the input, or under an extension that lies about the format.
 fn check_target(info: &SourceInfo, out: &Path) -> Result<(), AnnotateError> {
-    if same_file(&info.path, out) {
+    if super::paths::same_file(&info.path, out) {
         return Err(AnnotateError::SameAsInput {
             path: out.to_path_buf(),
         });
@@ -361,23 +361,6 @@ fn check_target(info: &SourceInfo, out: &Path) -> Result<(), AnnotateError> {
     }
 }
 
-/// Whether two paths name the same existing file (also through links).
-fn same_file(a: &Path, b: &Path) -> bool {
-    if let (Ok(x), Ok(y)) = (std::fs::canonicalize(a), std::fs::canonicalize(b))
-        && x == y
-    {
-        return true;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return x.dev() == y.dev() && x.ino() == y.ino();
-        }
-    }
-    false
-}
-
 /// Fills a temporary file next to `out`, then renames it into place; on any error the
 /// temporary file is removed and `out` is left as it was.
 fn atomically(
@@ -388,6 +371,7 @@ fn atomically(
         path: out.to_path_buf(),
         source,
     };
+    super::paths::check_target(out).map_err(io)?;
     let tmp = super::temp_file_in(folder(out)).map_err(io)?;
     fill(tmp.as_file())?;
     tmp.as_file().sync_all().map_err(io)?;

@@ -5,10 +5,13 @@
 
 pub mod actions;
 pub mod annotate;
+pub mod formula;
+pub mod paths;
 pub mod progress;
 pub mod report;
 pub mod results;
 pub mod status;
+pub mod stdout;
 pub mod summary;
 
 use std::io::{BufWriter, Write};
@@ -37,6 +40,7 @@ pub fn atomic_write(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    paths::check_target(path)?;
     let tmp = temp_file_in(dir)?;
     {
         let mut w = BufWriter::new(tmp.as_file());

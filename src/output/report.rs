@@ -1,5 +1,6 @@
 //! The error report: every problem as a CSV row an accountant can sort and filter.
 
+use super::formula::neutralize;
 use crate::problem::{ColumnNames, Problem};
 use std::path::Path;
 
@@ -26,14 +27,17 @@ pub fn write_report(
             "merchant_reference",
         ])?;
         for p in problems {
+            // Cell values come from the export: none may run as a formula in Excel.
+            let value = p.value.as_deref().unwrap_or_default();
+            let reference = p.reference.as_deref().unwrap_or_default();
             csv.write_record([
                 p.row.map(|r| r.to_string()).unwrap_or_default(),
-                p.column.map(|c| names.header(c)).unwrap_or_default(),
+                neutralize(&p.column.map(|c| names.header(c)).unwrap_or_default()).into_owned(),
                 p.column.and_then(|c| names.letter(c)).unwrap_or_default(),
-                p.value.clone().unwrap_or_default(),
+                neutralize(value).into_owned(),
                 p.severity.to_string(),
-                p.message.clone(),
-                p.reference.clone().unwrap_or_default(),
+                neutralize(&p.message).into_owned(),
+                neutralize(reference).into_owned(),
             ])?;
         }
         csv.flush()?;

@@ -205,6 +205,21 @@ pub fn default_results_path(input: &Path, format: ResultsFormat) -> PathBuf {
     }
 }
 
+/// A rehearsal's results path next to the input: `<input stem>.rehearsal.results.<ext>`,
+/// never the path a live run of the same file uses by default.
+pub fn rehearsal_results_path(input: &Path, format: ResultsFormat) -> PathBuf {
+    let live = default_results_path(input, format);
+    let name = live
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match name.strip_suffix(&format!(".results.{}", format.extension())) {
+        Some(stem) => format!("{stem}.rehearsal.results.{}", format.extension()),
+        None => format!("rehearsal.{name}"),
+    };
+    live.with_file_name(name)
+}
+
 /// Writes the results file atomically. `delimiter` is used for CSV only (pass the
 /// input's; `b';'` when unknown) and decides the decimal separator of `amount`.
 pub fn write_results(
@@ -315,7 +330,7 @@ fn write_csv(path: &Path, rows: &[ResultRow], delimiter: u8) -> Result<(), Resul
         csv.write_record(COLUMNS)?;
         for r in rows {
             let amount = amount_text(r.amount, comma);
-            csv.write_record([
+            let cells = [
                 r.merchant_reference.as_str(),
                 r.status.as_str(),
                 or_empty(&r.transaction_id),
@@ -329,7 +344,14 @@ fn write_csv(path: &Path, rows: &[ResultRow], delimiter: u8) -> Result<(), Resul
                 or_empty(&r.transaction_status),
                 or_empty(&r.status_checked_at),
                 or_empty(&r.status_changed_at),
-            ])?;
+            ];
+            // Text from the export or from Dintero must not run as a formula in Excel.
+            csv.write_record(
+                cells
+                    .map(super::formula::neutralize)
+                    .iter()
+                    .map(|c| c.as_bytes()),
+            )?;
         }
         csv.flush()?;
         Ok(())
@@ -488,7 +510,10 @@ pub fn read_results_csv(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(csv_err)?;
-        let cells: Vec<String> = rec.iter().map(str::to_string).collect();
+        let cells: Vec<String> = rec
+            .iter()
+            .map(|c| super::formula::restore(c).to_string())
+            .collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -694,6 +719,7 @@ fn write_xlsx(path: &Path, rows: &[ResultRow]) -> Result<(), ResultsError> {
         _ => Path::new("."),
     };
     let io = |e| ResultsError::io(path, e);
+    super::paths::check_target(path).map_err(io)?;
     let mut tmp = super::temp_file_in(dir).map_err(io)?;
     tmp.write_all(&buf).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;

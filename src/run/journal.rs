@@ -60,6 +60,9 @@ pub const META_INPUT_PATH: &str = "input_path";
 pub const META_INPUT_SHA256: &str = "input_sha256";
 /// `meta` key: the Dintero account id the run creates invoices in.
 pub const META_ACCOUNT_ID: &str = "account_id";
+/// Where the journal's requests went: `in-process sandbox`, or the API and checkout base
+/// URLs. A run to anywhere else refuses the journal.
+pub const META_TARGET: &str = "target";
 
 /// At most this many records are committed in one transaction.
 pub const MAX_BATCH: usize = 1024;

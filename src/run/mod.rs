@@ -3,6 +3,7 @@
 
 pub mod journal;
 pub mod lifecycle;
+pub mod lock;
 pub mod pacing;
 pub mod registry;
 pub mod scheduler;
