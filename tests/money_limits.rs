@@ -257,3 +257,65 @@ fn the_control_total_of_a_file_never_wraps() {
     assert!(total_amounts(&json).iter().all(|&a| a >= 0), "{json}");
     assert_eq!(json["invoices"], n, "{}", json["problems"]);
 }
+
+/// Spreadsheet number cells too large to be amounts say so, whether or not the number
+/// fits a `Decimal` (1e20 does, 1e30 does not).
+#[test]
+fn huge_spreadsheet_numbers_are_too_large() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.xlsx");
+    let header = [
+        "merchant_reference",
+        "customer_type",
+        "first_name",
+        "last_name",
+        "email",
+        "phone_number",
+        "address_line",
+        "postal_code",
+        "postal_place",
+        "description",
+        "amount",
+        "vat",
+    ];
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("header");
+    }
+    for (r, amount) in [1e20f64, 1e30, 2.5e12].iter().enumerate() {
+        let r = r as u32 + 1;
+        let cells = [
+            format!("X-{r}"),
+            "B2C".into(),
+            "Kari".into(),
+            "Nordmann".into(),
+            "kari@example.no".into(),
+            "+4791234567".into(),
+            "Storgata 1".into(),
+            "0151".into(),
+            "Oslo".into(),
+            "Huge".into(),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(r, c as u16, v.as_str()).expect("cell");
+        }
+        ws.write_number(r, 10, *amount).expect("amount");
+        ws.write_number(r, 11, 25.0).expect("vat");
+    }
+    wb.save(&path).expect("save");
+    let (code, json) = validate(&path);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["valid_invoices"], 0, "{json}");
+    for row in [2, 3, 4] {
+        let ps = at_row(&json, Some(row));
+        assert!(
+            ps.iter().any(|p| p["column"] == "amount"
+                && p["message"]
+                    == format!("amount is too large: at most {BOUND} per line").as_str()),
+            "row {row}: {}",
+            messages(&problems(&json))
+        );
+    }
+}

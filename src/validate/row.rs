@@ -133,9 +133,13 @@ pub fn number_of(
     convention: DecimalConvention,
 ) -> Result<(Decimal, Option<&'static str>), NumberError> {
     match cell {
-        CellRef::Number(n) => decimal_from_f64(*n)
-            .map(|d| (d, None))
-            .ok_or(NumberError::NotANumber),
+        CellRef::Number(n) => match decimal_from_f64(*n) {
+            Some(d) => Ok((d, None)),
+            // A finite number a `Decimal` cannot hold is at least 2^96 (or so small
+            // that its text has more than 28 decimals).
+            None if n.is_finite() && n.abs() >= 1.0 => Err(NumberError::TooLarge),
+            None => Err(NumberError::NotANumber),
+        },
         CellRef::Text(t) => parse_number(t, convention).map(|p| (p.value, p.currency_word)),
         CellRef::Empty => Err(NumberError::Empty),
         _ => Err(NumberError::NotANumber),
