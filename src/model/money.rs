@@ -436,6 +436,31 @@ const POW10: [i128; 29] = {
     p
 };
 
+/// The largest amount, in major units, that one line, and one invoice, may total:
+/// one trillion (1 000 000 000 000,00 kroner).
+///
+/// No real invoice comes near it (it is more than the yearly revenue of Norway's largest
+/// company), so a larger amount is a typing or export error, never a real claim. In minor
+/// units it is `10^14`, which stays exact in the JSON doubles many tools read amounts
+/// into (up to `2^53`), and an `i64` holds more than 92 000 such invoices' total; sums of
+/// more than that are checked (see `validate::totals`).
+pub const MAX_AMOUNT_MAJOR: i64 = 1_000_000_000_000;
+
+/// [`MAX_AMOUNT_MAJOR`] in minor units of a currency with `exponent` decimals
+/// (`i64::MAX` if it does not fit, which no currency's exponent comes near).
+pub fn max_amount_minor(exponent: u32) -> i64 {
+    10i64
+        .checked_pow(exponent)
+        .and_then(|f| MAX_AMOUNT_MAJOR.checked_mul(f))
+        .unwrap_or(i64::MAX)
+}
+
+/// Whether `value` (major units) is more than [`max_amount_minor`] once rounded to the
+/// minor unit: an amount too large to be real, as opposed to one with too many decimals.
+pub fn exceeds_max_amount(value: Decimal, exponent: u32) -> bool {
+    round_to_minor(value.abs(), exponent).is_none_or(|m| m > max_amount_minor(exponent))
+}
+
 /// Formats minor units as a major-unit amount with a decimal point: `29900` -> `299.00`.
 pub fn format_minor(minor: i64, exponent: u32) -> String {
     let mut d = Decimal::from(minor);
@@ -448,8 +473,15 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
 
 /// Formats minor units for people reading Norwegian ledgers: `1 234 567,00`.
 pub fn format_minor_nordic(minor: i64, exponent: u32) -> String {
-    let plain = format_minor(minor.abs(), exponent);
-    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+    // From the magnitude's digits: `i64::MIN` has no positive `i64`.
+    let digits = minor.unsigned_abs().to_string();
+    let e = exponent as usize;
+    let padded = if digits.len() <= e {
+        format!("{}{digits}", "0".repeat(e + 1 - digits.len()))
+    } else {
+        digits
+    };
+    let (int, frac) = padded.split_at(padded.len() - e);
     let mut grouped = String::new();
     for (i, ch) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -552,6 +584,34 @@ mod tests {
         assert_eq!(round_to_minor(Decimal::new(-1005, 3), 2), Some(-101));
         assert_eq!(format_minor(29900, 2), "299.00");
         assert_eq!(format_minor_nordic(123456700, 2), "1 234 567,00");
+        assert_eq!(format_minor_nordic(5, 2), "0,05");
+        assert_eq!(format_minor_nordic(-120, 2), "-1,20");
+        assert_eq!(format_minor_nordic(1234, 0), "1 234");
+        assert_eq!(
+            format_minor_nordic(i64::MAX, 2),
+            "92 233 720 368 547 758,07"
+        );
+        assert_eq!(
+            format_minor_nordic(i64::MIN, 2),
+            "-92 233 720 368 547 758,08"
+        );
+        assert_eq!(max_amount_minor(2), 100_000_000_000_000);
+        assert_eq!(
+            format_minor_nordic(max_amount_minor(2), 2),
+            "1 000 000 000 000,00"
+        );
+        assert!(!exceeds_max_amount(Decimal::new(100_000_000_000_000, 2), 2));
+        assert!(!exceeds_max_amount(
+            Decimal::new(1_000_000_000_000_004, 3),
+            2
+        ));
+        assert!(exceeds_max_amount(
+            Decimal::new(1_000_000_000_000_005, 3),
+            2
+        ));
+        assert!(exceeds_max_amount(Decimal::new(100_000_000_000_001, 2), 2));
+        assert!(exceeds_max_amount(Decimal::MAX, 2));
+        assert!(exceeds_max_amount(Decimal::MIN, 2));
         assert_eq!(decimal_from_f64(299.9), Some(Decimal::new(2999, 1)));
         assert_eq!(decimal_from_f64(0.07), Some(Decimal::new(7, 2)));
         assert_eq!(decimal_from_f64(1.005), Some(Decimal::new(1005, 3)));

@@ -265,6 +265,24 @@ pub fn finalize<'a>(
         }
     }
 
+    // The sums saturate (see `Store::add_line`); only complete invoices are checked, as
+    // an invoice with a line in error lacks that line's amount.
+    let rates = store.rates(acc);
+    let amount = rates.iter().fold(0i64, |s, r| s.saturating_add(r.gross));
+    let vat_amount = rates.iter().fold(0i64, |s, r| s.saturating_add(r.vat));
+    if !acc.invalid
+        && let Some(cur) = currency
+        && let Err(message) = check_invoice_total(reference, amount, cur)
+    {
+        let map = settings.map;
+        let col = map
+            .column(Field::Amount)
+            .or(map.column(Field::UnitPrice))
+            .or(map.column(Field::NetAmount));
+        c.problems
+            .push(Problem::error(first_row, col, None, message).with_reference(reference));
+    }
+
     let ok = !acc.invalid && c.problems.iter().all(|p| !p.is_error()) && ids_ok;
     let mut problems = c.problems;
     if !ok {
@@ -300,9 +318,6 @@ pub fn finalize<'a>(
             rejected: None,
         };
     };
-    let rates = store.rates(acc);
-    let amount: i64 = rates.iter().map(|r| r.gross).sum();
-    let vat_amount: i64 = rates.iter().map(|r| r.vat).sum();
     let (first_name, last_name) = (
         first_name.unwrap_or_default(),
         last_name.unwrap_or_default(),
@@ -354,6 +369,41 @@ pub fn finalize<'a>(
         facts: Some(facts),
         invoice,
         rejected: None,
+    }
+}
+
+/// An invoice must total more than zero and at most `MAX_AMOUNT_MAJOR` (the bound of
+/// one line holds for their sum too: no real invoice comes near it).
+fn check_invoice_total(reference: &str, amount: i64, currency: Currency) -> Result<(), String> {
+    use crate::model::money::{format_minor_nordic, max_amount_minor};
+    let exp = currency.exponent();
+    let max = max_amount_minor(exp);
+    let bound = || {
+        format!(
+            "at most {} {currency} per invoice",
+            format_minor_nordic(max, exp)
+        )
+    };
+    if amount == i64::MAX {
+        // Saturated: the true sum is larger still.
+        Err(format!(
+            "the lines of invoice {reference} add up to more than {} {currency}, too large: {}; check the amounts, or split it into several invoices",
+            format_minor_nordic(amount, exp),
+            bound()
+        ))
+    } else if amount > max {
+        Err(format!(
+            "the lines of invoice {reference} add up to {} {currency}, too large: {}; check the amounts, or split it into several invoices",
+            format_minor_nordic(amount, exp),
+            bound()
+        ))
+    } else if amount <= 0 {
+        Err(format!(
+            "invoice {reference} totals {} {currency}: an invoice must total more than zero (free invoices and credit notes are not supported)",
+            format_minor_nordic(amount, exp)
+        ))
+    } else {
+        Ok(())
     }
 }
 

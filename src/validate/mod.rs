@@ -256,6 +256,19 @@ impl<'m> Validator<'m> {
                 a
             });
         problems.extend(part.problems);
+        for cur in &part.totals.too_large {
+            problems.push(Problem {
+                severity: crate::problem::Severity::Error,
+                row: None,
+                column: None,
+                value: None,
+                reference: None,
+                message: format!(
+                    "the valid {cur} invoices add up to more than {} {cur}, more than the control totals can hold: check the amounts, or split the file into smaller files",
+                    crate::model::money::format_minor_nordic(i64::MAX, cur.exponent())
+                ),
+            });
+        }
         problems.sort_by_key(Problem::sort_key);
         let mut invoices = part.invoices;
         invoices.sort_by_key(|(r, _)| *r);

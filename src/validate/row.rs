@@ -7,7 +7,10 @@
 use super::shard::ShortRef;
 use crate::input::{CellRef, RowCells};
 use crate::mapping::{ColumnMap, Field};
-use crate::model::money::{decimal_from_f64, parse_number, round_to_minor, to_minor_exact};
+use crate::model::money::{
+    decimal_from_f64, exceeds_max_amount, format_minor, format_minor_nordic, max_amount_minor,
+    parse_number, round_to_minor, to_minor_exact,
+};
 use crate::model::{Currency, DecimalConvention, Evidence, NumberError, VatRate};
 use crate::problem::Problem;
 use rust_decimal::Decimal;
@@ -130,9 +133,13 @@ pub fn number_of(
     convention: DecimalConvention,
 ) -> Result<(Decimal, Option<&'static str>), NumberError> {
     match cell {
-        CellRef::Number(n) => decimal_from_f64(*n)
-            .map(|d| (d, None))
-            .ok_or(NumberError::NotANumber),
+        CellRef::Number(n) => match decimal_from_f64(*n) {
+            Some(d) => Ok((d, None)),
+            // A finite number a `Decimal` cannot hold is at least 2^96 (or so small
+            // that its text has more than 28 decimals).
+            None if n.is_finite() && n.abs() >= 1.0 => Err(NumberError::TooLarge),
+            None => Err(NumberError::NotANumber),
+        },
         CellRef::Text(t) => parse_number(t, convention).map(|p| (p.value, p.currency_word)),
         CellRef::Empty => Err(NumberError::Empty),
         _ => Err(NumberError::NotANumber),
@@ -361,6 +368,72 @@ fn is_negative(d: Decimal) -> bool {
     !d.is_zero() && d.is_sign_negative()
 }
 
+/// A line total computed from other cells (`unit_price x quantity`, `net_amount + VAT`).
+struct Computed {
+    /// The column the problems point at.
+    col: usize,
+    /// How messages name the computation.
+    what: &'static str,
+    /// The cells to check, for messages.
+    cells: &'static str,
+    /// The exact total before rounding, `None` when it does not fit a `Decimal`.
+    exact: Option<Decimal>,
+    /// The total rounded to minor units, `None` when it does not fit an `i64`.
+    minor: Option<i64>,
+}
+
+impl Computed {
+    fn new(
+        col: usize,
+        what: &'static str,
+        cells: &'static str,
+        exact: Option<Decimal>,
+        exp: u32,
+    ) -> Computed {
+        Computed {
+            col,
+            what,
+            cells,
+            exact,
+            minor: exact.and_then(|v| round_to_minor(v, exp)),
+        }
+    }
+
+    /// The line total, or why it cannot be one: more than `max` minor units, or nothing
+    /// once rounded (`299 x 0,0000001` is 0,00 kroner, which no invoice can carry).
+    fn line_total(&self, max: i64, currency: Currency) -> Result<i64, String> {
+        let exp = currency.exponent();
+        let bound = || {
+            format!(
+                "at most {} {currency} per line",
+                format_minor_nordic(max, exp)
+            )
+        };
+        match self.minor {
+            Some(m) if m > max => Err(format!(
+                "{} is {}, too large: {}",
+                self.what,
+                format_minor_nordic(m, exp),
+                bound()
+            )),
+            None => Err(format!("{} is too large: {}", self.what, bound())),
+            Some(m) if m <= 0 => {
+                let exact = self
+                    .exact
+                    .map_or_else(String::new, |d| d.normalize().to_string().replace('.', ","));
+                Err(format!(
+                    "{} is {exact}, which rounds to {} {currency}: a line must total at least {} {currency} (free lines and credit notes are not supported); check {}",
+                    self.what,
+                    format_minor_nordic(0, exp),
+                    format_minor_nordic(1, exp),
+                    self.cells
+                ))
+            }
+            Some(m) => Ok(m),
+        }
+    }
+}
+
 fn parse_line<'a, R: RowCells>(
     r: &'a R,
     row: u32,
@@ -370,6 +443,14 @@ fn parse_line<'a, R: RowCells>(
 ) -> Option<LineDraft<'a>> {
     let map = ctx.map;
     let exp = currency.exponent();
+    // The most a line may total (see `MAX_AMOUNT_MAJOR`), and how messages name it.
+    let max = max_amount_minor(exp);
+    let bound = || {
+        format!(
+            "at most {} {currency} per line",
+            format_minor_nordic(max, exp)
+        )
+    };
     let before = problems.len();
     let mut err = |col: usize, value: &CellRef<'_>, msg: String| {
         let v = value.text().into_owned();
@@ -489,15 +570,31 @@ fn parse_line<'a, R: RowCells>(
                     );
                     return Some(None);
                 }
-                if exact && to_minor_exact(v, exp).is_none() {
-                    err(
-                        col,
-                        &c,
-                        format!("{name} has more decimals than {currency} allows ({exp})"),
-                    );
-                    return Some(None);
+                if exact {
+                    // Too large is told apart from too precise: `99999999999999999999999`
+                    // has no decimals at all.
+                    let too_large = match to_minor_exact(v, exp) {
+                        Some(m) => m > max,
+                        None if exceeds_max_amount(v, exp) => true,
+                        None => {
+                            err(
+                                col,
+                                &c,
+                                format!("{name} has more decimals than {currency} allows ({exp})"),
+                            );
+                            return Some(None);
+                        }
+                    };
+                    if too_large {
+                        err(col, &c, format!("{name} is too large: {}", bound()));
+                        return Some(None);
+                    }
                 }
                 Some(Some((col, v)))
+            }
+            Err(NumberError::TooLarge) => {
+                err(col, &c, format!("{name} is too large: {}", bound()));
+                Some(None)
             }
             Err(e) => {
                 err(col, &c, format!("{name} {e}"));
@@ -512,13 +609,22 @@ fn parse_line<'a, R: RowCells>(
 
     let mut amount: Option<i64> = None;
     if let (Some(q), Some(rate)) = (quantity, vat) {
-        let from_unit = unit_cell
-            .flatten()
-            .map(|(col, u)| (col, u.checked_mul(q).and_then(|v| round_to_minor(v, exp))));
-        let from_net = net_cell.flatten().map(|(col, n)| {
-            (
+        let from_unit = unit_cell.flatten().map(|(col, u)| {
+            Computed::new(
                 col,
-                rate.gross_of_net(n).and_then(|g| round_to_minor(g, exp)),
+                "unit_price x quantity",
+                "unit_price and quantity",
+                u.checked_mul(q),
+                exp,
+            )
+        });
+        let from_net = net_cell.flatten().map(|(col, n)| {
+            Computed::new(
+                col,
+                "net_amount + VAT",
+                "net_amount",
+                rate.gross_of_net(n),
+                exp,
             )
         });
         let given = amount_cell
@@ -526,33 +632,33 @@ fn parse_line<'a, R: RowCells>(
             .and_then(|(col, a)| to_minor_exact(a, exp).map(|m| (col, m)));
         amount = match (given, from_unit, from_net) {
             (Some((_, a)), unit, net) => {
-                for (other, what) in [(unit, "unit_price x quantity"), (net, "net_amount + VAT")] {
-                    if let Some((col, Some(v))) = other
-                        && v != a
-                    {
-                        problems.push(Problem::error(
-                            row,
-                            Some(col),
-                            None,
-                            format!(
-                                "amount is {} but {what} is {}: fix one of them",
-                                crate::model::money::format_minor(a, exp),
-                                crate::model::money::format_minor(v, exp)
-                            ),
-                        ));
-                    }
+                for other in [unit, net].into_iter().flatten() {
+                    let message = match other.minor {
+                        Some(v) if v > max => format!(
+                            "{} is {}, too large: {}",
+                            other.what,
+                            format_minor_nordic(v, exp),
+                            bound()
+                        ),
+                        Some(v) if v != a => format!(
+                            "amount is {} but {} is {}: fix one of them",
+                            format_minor(a, exp),
+                            other.what,
+                            format_minor(v, exp)
+                        ),
+                        Some(_) => continue,
+                        None => format!("{} is too large: {}", other.what, bound()),
+                    };
+                    problems.push(Problem::error(row, Some(other.col), None, message));
                 }
                 Some(a)
             }
-            (None, Some((_, Some(v))), _) | (None, None, Some((_, Some(v)))) => Some(v),
-            (None, Some((col, None)), _) | (None, None, Some((col, None))) => {
-                problems.push(Problem::error(
-                    row,
-                    Some(col),
-                    None,
-                    "the line total is too large",
-                ));
-                None
+            (None, Some(c), _) | (None, None, Some(c)) => {
+                let checked = c.line_total(max, currency);
+                if let Err(message) = &checked {
+                    problems.push(Problem::error(row, Some(c.col), None, message.as_str()));
+                }
+                checked.ok()
             }
             (None, None, None) => {
                 if amount_cell.is_none() && unit_cell.is_none() && net_cell.is_none() {
@@ -576,7 +682,7 @@ fn parse_line<'a, R: RowCells>(
             let computed = rate.vat_of_gross(a);
             if let Some(Some((col, given))) = vat_amount_cell
                 && let Some(g) = to_minor_exact(given, exp)
-                && (g - computed).abs() > 1
+                && g.abs_diff(computed) > 1
             {
                 problems.push(Problem::error(
                     row,

@@ -111,11 +111,15 @@ impl Store {
     }
 
     /// Adds a line to the invoice's sum at its rate.
+    ///
+    /// The sums saturate rather than wrap: lines are positive and at most
+    /// `MAX_AMOUNT_MAJOR` each, but an invoice may have millions of them, and a
+    /// saturated sum is still above the invoice bound that `finalize` enforces.
     fn add_line(&mut self, acc: &mut InvoiceAcc, rate: VatRate, gross: i64, vat: i64) {
         let add = |s: &mut RateSum| {
-            s.lines += 1;
-            s.gross += gross;
-            s.vat += vat;
+            s.lines = s.lines.saturating_add(1);
+            s.gross = s.gross.saturating_add(gross);
+            s.vat = s.vat.saturating_add(vat);
         };
         if acc.rate.lines == 0 || acc.rate.rate == rate {
             acc.rate.rate = rate;
@@ -429,7 +433,7 @@ impl Shard {
             }
         };
         let acc = &mut self.accs[idx];
-        acc.lines += 1;
+        acc.lines = acc.lines.saturating_add(1);
         if row_failed {
             acc.invalid = true;
         }
