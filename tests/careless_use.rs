@@ -309,6 +309,15 @@ fn skip_invalid_lists_an_invoice_whose_only_row_was_refused() {
     );
     csv = csv.replace(&row, &format!("{row},extra"));
     std::fs::write(d.join("in.csv"), csv).expect("write");
+    // The dry run counts it: 25 invoices, one of them invalid.
+    let out = bin(d)
+        .args(["validate", "in.csv", "--quiet", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["invoices"], 25, "{j:#}");
+    assert_eq!(j["invalid_invoices"], 1, "{j:#}");
     let out = bin(d)
         .args(["import", "in.csv", "--sandbox", "--skip-invalid", "--quiet"])
         .args(["--rate", "500", "--results", "r.csv"])
@@ -569,4 +578,24 @@ fn sigpipe_stays_ignored_while_the_tool_talks_to_servers() {
         .expect("SigIgn");
     const SIGPIPE: u32 = 13;
     assert_ne!(ignored & (1 << (SIGPIPE - 1)), 0, "SIGPIPE is not ignored");
+}
+
+#[test]
+fn a_results_amount_above_any_invoice_is_refused_not_summed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::write(
+        d.join("r.csv"),
+        "merchant_reference,status,transaction_id,amount,currency\n\
+         A,created,T1,92233720368547758.07,NOK\n\
+         B,created,T2,92233720368547758.07,NOK\n",
+    )
+    .expect("write");
+    let out = bin(d).args(["status", "r.csv"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("row 2") && err.contains("was the file edited"),
+        "{err}"
+    );
 }

@@ -256,6 +256,31 @@ fn the_control_total_of_a_file_never_wraps() {
     );
     assert!(total_amounts(&json).iter().all(|&a| a >= 0), "{json}");
     assert_eq!(json["invoices"], n, "{}", json["problems"]);
+    // --skip-invalid cannot pick the valid invoices out of a file whose whole total is
+    // wrong: nothing is sent.
+    let out = Command::cargo_bin("kravia-batch")
+        .expect("bin")
+        .args([
+            "import",
+            "--sandbox",
+            "--skip-invalid",
+            "--quiet",
+            "--results",
+        ])
+        .arg(dir.path().join("r.csv"))
+        .arg(&path)
+        .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("KRAVIA_BATCH_CONFIG")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("as a whole"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.path().join("r.csv").exists());
 }
 
 /// Spreadsheet number cells too large to be amounts say so, whether or not the number

@@ -98,6 +98,19 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         );
         return Ok(Exit::InputErrors);
     }
+    // An error of the whole file (no row, no invoice: a control total too large to hold)
+    // says the file as a whole is wrong; --skip-invalid cannot pick valid invoices from it.
+    let whole_file = v
+        .problems
+        .iter()
+        .any(|p| p.is_error() && p.reference.is_none() && p.row.is_none());
+    if live.skip_invalid && whole_file {
+        super::validate::print_outcome(&prepared, &args.report)?;
+        eprintln!(
+            "Nothing was sent: the file as a whole has an error (see above), so --skip-invalid cannot send part of it. Fix it and run again."
+        );
+        return Ok(Exit::InputErrors);
+    }
     if v.errors() > 0 && !live.skip_invalid {
         // Nothing is sent when the file has any error: show the same report as the dry run.
         super::validate::print_outcome(&prepared, &args.report)?;
@@ -654,7 +667,9 @@ fn confirm_production(
     }
     let mut totals: BTreeMap<Currency, i64> = BTreeMap::new();
     for i in invoices {
-        *totals.entry(i.currency).or_default() += i.amount;
+        // Validated invoices: their per-currency sum fits (the validator checks it).
+        let t = totals.entry(i.currency).or_default();
+        *t = t.saturating_add(i.amount);
     }
     let shown: Vec<String> = totals
         .iter()
@@ -791,8 +806,7 @@ impl RunOutcome {
                     .totals
                     .values()
                     .filter_map(|m| m.get(cur.code()))
-                    .map(|(_, a)| *a)
-                    .sum();
+                    .fold(0i64, |sum, (_, a)| sum.saturating_add(*a));
                 (cur.code().to_string(), in_results, t.amount)
             })
             .collect();
@@ -811,7 +825,7 @@ impl RunOutcome {
                     .entry(r.currency.clone())
                     .or_default();
                 t.0 += 1;
-                t.1 += r.amount;
+                t.1 = t.1.saturating_add(r.amount);
             }
         }
         RunOutcome {

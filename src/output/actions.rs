@@ -172,7 +172,8 @@ pub fn render_plan(command: Command, account: &str, items: &[ActionItem]) -> Str
             clip(&i.customer, 28),
             format!("{} {}", i.currency, format_minor_nordic(i.amount, EXPONENT)),
         ));
-        *totals.entry(i.currency.as_str()).or_default() += i.amount;
+        let t = totals.entry(i.currency.as_str()).or_default();
+        *t = t.saturating_add(i.amount);
     }
     for (cur, total) in totals {
         s.push_str(&format!(

@@ -287,6 +287,22 @@ fn parse_amount(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("amount {text:?} has more than {EXPONENT} decimals or is too large"))
 }
 
+/// No invoice the tool sends is above the per-invoice bound, so a results amount above
+/// it was edited or is not ours; refusing it also keeps every sum of a results file
+/// (`status`, `void` and `capture` add them up per currency) far from overflowing.
+fn within_bound(amount: i64) -> Result<i64, String> {
+    let bound = crate::model::money::max_amount_minor(EXPONENT);
+    if amount.checked_abs().is_some_and(|a| a <= bound) {
+        Ok(amount)
+    } else {
+        Err(format!(
+            "amount {} is above the largest invoice kravia-batch sends ({}): was the file edited?",
+            crate::model::money::format_minor_nordic(amount, EXPONENT),
+            crate::model::money::format_minor_nordic(bound, EXPONENT)
+        ))
+    }
+}
+
 fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     if t.is_empty() {
@@ -465,6 +481,8 @@ fn row_from_cells(
         None => parse_amount(get("amount"))
             .map_err(|m| ResultsError::format(path, format!("row {row}: {m}")))?,
     };
+    let amount =
+        within_bound(amount).map_err(|m| ResultsError::format(path, format!("row {row}: {m}")))?;
     let merchant_reference = get("merchant_reference").trim();
     if merchant_reference.is_empty() {
         return Err(ResultsError::format(
@@ -626,6 +644,8 @@ pub fn read_results_json(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
                     .map_err(|m| ResultsError::format(path, format!("result {n}: {m}")))?,
                 (None, None) => 0,
             };
+            let amount = within_bound(amount)
+                .map_err(|m| ResultsError::format(path, format!("result {n}: {m}")))?;
             Ok(ResultRow {
                 merchant_reference: j.merchant_reference,
                 status,

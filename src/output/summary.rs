@@ -68,6 +68,9 @@ pub fn render_text(
                 format_minor_nordic(t.net_amount(), cur.exponent())
             );
         }
+        for cur in &v.totals.too_large {
+            let _ = writeln!(s, "  {:<8} too large to total: see the errors", cur.code());
+        }
         let _ = writeln!(s);
         let _ = writeln!(s, "VAT per rate");
         let _ = writeln!(
@@ -216,6 +219,7 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
         "warnings": v.warnings(),
         "by_type": by_type,
         "totals": totals,
+        "totals_too_large": v.totals.too_large.iter().map(|c| c.code()).collect::<Vec<_>>(),
         "vat_rates": rates,
         "problems": problems,
         "problems_truncated": v.problems.len() > JSON_PROBLEMS,

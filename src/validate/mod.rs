@@ -112,8 +112,9 @@ pub struct Validator<'m> {
     /// The columns a CSV row's fingerprint hashes (see [`row::fingerprint_runs`]).
     runs: Vec<std::ops::Range<usize>>,
     progress: Option<Box<dyn FnMut(u64, u64) + 'm>>,
-    /// References of invoices with a row the reader could not read.
-    unreadable: std::collections::HashSet<String>,
+    /// References of invoices with a row the reader could not read: the first such row,
+    /// and how many there are.
+    unreadable: std::collections::HashMap<String, (u32, u32)>,
 }
 
 impl<'m> Validator<'m> {
@@ -219,7 +220,7 @@ impl<'m> Validator<'m> {
             .into_par_iter()
             .fold(empty, |mut p, (store, mut acc)| {
                 let first_row = acc.first_row;
-                let tainted = unreadable.contains(store.reference(&acc));
+                let tainted = unreadable.contains_key(store.reference(&acc));
                 let lines = acc.lines;
                 let reference = tainted.then(|| store.reference(&acc).to_string());
                 let mut f = invoice::finalize(&mut acc, store, &settings);
@@ -273,6 +274,29 @@ impl<'m> Validator<'m> {
         let mut invoices = part.invoices;
         invoices.sort_by_key(|(r, _)| *r);
         let mut rejected = part.rejected;
+        // An invoice none of whose rows could be read has no accumulator: it is still an
+        // invoice of the file, invalid, and must be counted and listed as such.
+        let mut invoice_count = invoice_count;
+        {
+            let seen: std::collections::HashSet<&str> = invoices
+                .iter()
+                .map(|(_, i)| i.merchant_reference.as_str())
+                .chain(rejected.iter().map(|r| r.merchant_reference.as_str()))
+                .collect();
+            let mut missing: Vec<Rejected> = unreadable
+                .iter()
+                .filter(|(r, _)| !seen.contains(r.as_str()))
+                .map(|(r, (row, lines))| Rejected {
+                    merchant_reference: r.clone(),
+                    first_row: *row,
+                    lines: *lines,
+                    error: "no row of this invoice could be read (see the errors of its rows)"
+                        .into(),
+                })
+                .collect();
+            invoice_count += missing.len() as u64;
+            rejected.append(&mut missing);
+        }
         rejected.sort_by_key(|r| r.first_row);
         Validation {
             invoices: invoices.into_iter().map(|(_, i)| i).collect(),
@@ -296,8 +320,10 @@ impl ChunkSink for Validator<'_> {
         // invoices are incomplete: never valid, whatever their other rows say.
         self.lines += problems.iter().filter(|p| p.row.is_some()).count() as u64;
         for p in problems.iter().filter(|p| p.is_error()) {
-            if let Some(r) = &p.reference {
-                self.unreadable.insert(r.clone());
+            if let (Some(r), Some(row)) = (&p.reference, p.row) {
+                let seen = self.unreadable.entry(r.clone()).or_insert((row, 0));
+                seen.0 = seen.0.min(row);
+                seen.1 += 1;
             }
         }
         self.problems.extend(problems);
