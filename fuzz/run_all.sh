@@ -76,7 +76,7 @@ for t in "${targets[@]}"; do
         done
         grep -m3 -E "panicked at|ERROR: libFuzzer|SUMMARY|memory allocation" "$log" | sed 's/^/   /'
     fi
-    line="$t: ${execs:-?} executions in ${secs}s: $status"
+    line="$t: ${execs:-?} executions (budget ${secs}s): $status"
     echo "$line"
     summary+=("$line")
 done

@@ -11,8 +11,8 @@
 //! - rounding to minor units is off by at most half a minor unit.
 
 use kravia_batch::model::money::{
-    DecimalConvention, Evidence, decimal_from_f64, format_minor, format_minor_nordic,
-    parse_number, round_to_minor, to_minor_exact,
+    DecimalConvention, Evidence, decimal_from_f64, format_minor, format_minor_nordic, parse_number,
+    round_to_minor, to_minor_exact,
 };
 use rust_decimal::Decimal;
 
@@ -87,13 +87,25 @@ fn minor_units(what: &str, v: Decimal) {
         let exact = to_minor_exact(v, e);
         let rounded = round_to_minor(v, e);
         if let Some(m) = exact {
-            assert_eq!(rounded, Some(m), "{what}: exact {m} but rounded {rounded:?} (e={e})");
+            assert_eq!(
+                rounded,
+                Some(m),
+                "{what}: exact {m} but rounded {rounded:?} (e={e})"
+            );
             let point = format_minor(m, e);
             let back = parse_number(&point, DecimalConvention::Point).map(|p| p.value);
-            assert_eq!(back, Ok(v), "{what}: {v} is {m} minor (e={e}), written {point:?}");
+            assert_eq!(
+                back,
+                Ok(v),
+                "{what}: {v} is {m} minor (e={e}), written {point:?}"
+            );
             let nordic = format_minor_nordic(m, e);
             let back = parse_number(&nordic, DecimalConvention::Comma).map(|p| p.value);
-            assert_eq!(back, Ok(v), "{what}: {v} is {m} minor (e={e}), written {nordic:?}");
+            assert_eq!(
+                back,
+                Ok(v),
+                "{what}: {v} is {m} minor (e={e}), written {nordic:?}"
+            );
         }
         if let Some(m) = rounded
             && let Some(scaled) = v.checked_mul(Decimal::from(10i64.pow(e)))

@@ -36,5 +36,8 @@ pub fn run(data: &[u8]) {
     let out = f.sibling(&format!("again.{ext}"));
     write_results(&out, &rows, fmt, delimiter).expect("rows that were read can be written");
     let again = read_results(&out).expect("a results file just written reads back");
-    assert_eq!(rows, again, "rows changed through a write and a read ({ext})");
+    assert_eq!(
+        rows, again,
+        "rows changed through a write and a read ({ext})"
+    );
 }
