@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
     new=$(comm -13 <(echo "$before") <(ls "artifacts/$t" | sort) | grep -v '^$' || true)
     status=ok
     if [ "$rc" -ne 0 ] || [ -n "$new" ]; then
-        status="FAILED (exit $rc)"
+        status="FAILED (exit $rc, $(echo "$new" | grep -c .) new reproducers)"
         failed=1
         for f in $new; do
             cp "artifacts/$t/$f" "regressions/$t/$f"
