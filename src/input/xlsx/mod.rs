@@ -17,7 +17,7 @@ mod scan;
 mod styles;
 mod text;
 
-pub use scan::{Cell, Range, SheetCells};
+pub use scan::{Cell, MAX_ELEMENT_MIB, Range, SheetCells};
 pub use text::Declined;
 
 use std::fs::File;
@@ -65,6 +65,11 @@ impl FastSheet {
                 is_1904,
             },
         })
+    }
+
+    /// The sheet's part in the package.
+    pub fn entry(&self) -> &str {
+        &self.entry
     }
 
     /// A scan of the sheet's cells from the start; `None` when its beginning already

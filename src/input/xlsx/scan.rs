@@ -30,8 +30,11 @@ pub type Range = ((u32, u32), (u32, u32));
 /// A cell: its zero-based (row, column) and its value.
 pub type Cell<'w> = ((u32, u32), DataRef<'w>);
 
-/// The most the scanner buffers for one element (a cell with a huge inline string).
-const MAX_ELEMENT: usize = 256 << 20;
+/// The most the scanner buffers for one element (a cell with a huge inline string);
+/// a longer one is refused (see [`crate::input::limits`]), not handed to calamine,
+/// which would buffer it whole.
+const MAX_ELEMENT: usize = MAX_ELEMENT_MIB << 20;
+pub const MAX_ELEMENT_MIB: usize = 4;
 const READ_SIZE: usize = 256 << 10;
 /// The most read of a sheet before its `<sheetData>` (column widths, views...).
 const MAX_PRELUDE: usize = 4 << 20;
@@ -40,6 +43,9 @@ enum Stop {
     /// The buffer ends inside the element: read more and try again.
     More,
     Declined,
+    /// The sheet is refused: reading on, with calamine or otherwise, would be wrong or
+    /// unbounded. Says why.
+    Refused(String),
 }
 
 impl From<Declined> for Stop {
@@ -69,6 +75,9 @@ pub struct SheetCells<'w, R> {
     done: bool,
     /// How far `buf` is known to be UTF-8 (the XML parser refuses a part that is not).
     checked: usize,
+    /// Why the sheet is refused, when it is: the scanner then declines, and the caller
+    /// must not hand the sheet to calamine.
+    refusal: Option<(bool, String)>,
 }
 
 impl<'w, R: Read> SheetCells<'w, R> {
@@ -84,6 +93,7 @@ impl<'w, R: Read> SheetCells<'w, R> {
             range: ((0, 0), (0, 0)),
             done: false,
             checked: 0,
+            refusal: None,
         };
         loop {
             match prelude(&cells.buf[..cells.end], cells.eof) {
@@ -105,6 +115,12 @@ impl<'w, R: Read> SheetCells<'w, R> {
         self.range
     }
 
+    /// Why the sheet is refused, after [`SheetCells::next_cell`] declined because of it.
+    /// `true` with it when a size limit was hit.
+    pub fn refusal(&self) -> Option<(bool, String)> {
+        self.refusal.clone()
+    }
+
     /// The next cell, `None` at the end of the sheet data.
     pub fn next_cell(&mut self) -> Result<Option<Cell<'w>>, Declined> {
         while !self.done {
@@ -118,6 +134,10 @@ impl<'w, R: Read> SheetCells<'w, R> {
                     }
                 }
                 Err(Stop::More) if !self.eof => self.fill()?,
+                Err(Stop::Refused(why)) => {
+                    self.refusal = Some((false, why));
+                    return Err(Declined);
+                }
                 Err(_) => return Err(Declined),
             }
         }
@@ -132,6 +152,10 @@ impl<'w, R: Read> SheetCells<'w, R> {
         self.pos = 0;
         if self.buf.len() - self.end < READ_SIZE {
             if self.buf.len() >= MAX_ELEMENT {
+                self.refusal = Some((
+                    true,
+                    format!("a cell or tag of the sheet is longer than {MAX_ELEMENT_MIB} MiB"),
+                ));
                 return Err(Declined);
             }
             self.buf.resize(self.buf.len() * 2, 0);
@@ -555,9 +579,18 @@ fn cell_value<'w>(
     let as_str = || std::str::from_utf8(text).map_err(|_| Stop::Declined);
     Ok(match kind {
         Some(b"inlineStr" | b"is") => DataRef::Empty,
+        // calamine reads an index it cannot parse (`-1`, one past `u32`) as 0, that is
+        // as the first string: refused instead, as is one past the table.
         Some(b"s") => {
-            let i = index(text).ok_or(Stop::Declined)?;
-            DataRef::SharedString(workbook.strings.get(i).ok_or(Stop::Declined)?)
+            let bad = || {
+                Stop::Refused(format!(
+                    "a text cell refers to shared string '{}', which the workbook does not have ({} strings)",
+                    crate::input::limits::shorten(&String::from_utf8_lossy(text)),
+                    workbook.strings.len()
+                ))
+            };
+            let i = index(text).ok_or_else(bad)?;
+            DataRef::SharedString(workbook.strings.get(i).ok_or_else(bad)?)
         }
         Some(b"b") => match as_str()?.trim() {
             "" => DataRef::Empty,
