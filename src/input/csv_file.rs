@@ -199,7 +199,10 @@ pub fn open(
     if rec.len() > MAX_HEADER_COLUMNS {
         return Err(refused(
             path,
-            format!("the header row (row 1) has {} columns", count(rec.len() as u64)),
+            format!(
+                "the header row (row 1) has {} columns",
+                count(rec.len() as u64)
+            ),
             format!("{} columns", count(MAX_HEADER_COLUMNS as u64)),
         ));
     }
@@ -425,10 +428,16 @@ impl CsvBody {
                 }
             }
             drop(full_rx);
-            let out = producer.join().unwrap_or((0, EncodingState::Undecided));
-            match failure {
-                Some(e) => Err(e),
-                None => Ok(out),
+            let joined = producer.join();
+            match (failure, joined) {
+                (Some(e), _) => Err(e),
+                (None, Ok(out)) => Ok(out),
+                // A reader that panicked must not pass for one that read every row.
+                (None, Err(_)) => Err(InputError::Csv {
+                    path: path.clone(),
+                    row: 0,
+                    message: "the reader failed; please report this file".into(),
+                }),
             }
         })?;
         info.blank_rows = blank_rows;

@@ -148,7 +148,11 @@ fn open_book(path: &Path) -> Result<Sheets<BufReader<File>>, InputError> {
         }
     };
     super::package::check(path, format)?;
-    open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))
+    // calamine reads an .xls whole at open; on a damaged one it can panic (an
+    // arithmetic overflow): that is the file's fault, said as such, not a crash.
+    std::panic::catch_unwind(|| open_workbook_auto(path))
+        .unwrap_or_else(|_| Err(calamine::Error::Msg("the spreadsheet reader failed on it")))
+        .map_err(|e| spreadsheet_error(path, e))
 }
 
 /// Refuses a text cell holding a NUL character, as the CSV reader refuses the file:
@@ -220,7 +224,7 @@ pub fn open(
     let mut body = ExcelBody::new(workbook, path, &sheet, true);
     // Read up to the header row only.
     let mut header = None;
-    body.for_each_row(|row| {
+    for_each_row_guarded(path, &mut body, |row| {
         if row.is_blank() {
             return true;
         }
@@ -247,6 +251,23 @@ pub fn open(
     Ok((headers, info, body))
 }
 
+/// [`ExcelBody::for_each_row`], with a panic of the spreadsheet reader (calamine, on a
+/// damaged file) turned into an error naming the file instead of ending the process.
+fn for_each_row_guarded<'a>(
+    path: &Path,
+    body: &'a mut ExcelBody,
+    f: impl FnMut(ExcelRow<'a>) -> bool,
+) -> Result<(), InputError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.for_each_row(f))).unwrap_or_else(
+        |_| {
+            Err(spreadsheet_error(
+                path,
+                "the spreadsheet reader failed on it",
+            ))
+        },
+    )
+}
+
 /// Calls `f(row, cells)` with every non-empty row of `sheet`, from the sheet's first
 /// row, exactly as the reader hands them to the validator (same cell values, same row
 /// numbers), until `f` returns false. For writers that copy the sheet (the annotated
@@ -258,7 +279,7 @@ pub fn for_each_row_of(
 ) -> Result<(), InputError> {
     let workbook = open_book(path)?;
     let mut body = ExcelBody::new(workbook, path, sheet, true);
-    body.for_each_row(|row| f(row.row, &row.cells))
+    for_each_row_guarded(path, &mut body, |row| f(row.row, &row.cells))
 }
 
 /// Every row of a sheet (the first one by default) as the reader hands it over, each
@@ -371,7 +392,11 @@ impl<'a> XlsxCells<'a> {
                 Err(Declined) => {
                     if let Some((limit, why)) = scan.refusal() {
                         return Err(if limit {
-                            refused(self.path, why, format!("{MAX_ELEMENT_MIB} MiB for one cell"))
+                            refused(
+                                self.path,
+                                why,
+                                format!("{MAX_ELEMENT_MIB} MiB for one cell"),
+                            )
                         } else {
                             spreadsheet_error(self.path, why)
                         });
@@ -504,6 +529,7 @@ impl ExcelBody {
         sink: &mut S,
     ) -> Result<SourceInfo, InputError> {
         let header_row = self.header_row;
+        let path_for_panic = self.path.clone();
         let body = &mut self;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExcelRow<'_>>>(1);
         let (blank, read) = std::thread::scope(|scope| {
@@ -540,7 +566,17 @@ impl ExcelBody {
                 sink.chunk(&batch, Vec::new());
                 sink.progress(done, 0);
             }
-            producer.join().unwrap_or((0, Ok(())))
+            // A reader that panicked (calamine on a damaged file) must not pass for
+            // one that read every row.
+            producer.join().unwrap_or_else(|_| {
+                (
+                    0,
+                    Err(spreadsheet_error(
+                        &path_for_panic,
+                        "the spreadsheet reader failed on it",
+                    )),
+                )
+            })
         });
         read?;
         info.blank_rows = blank;

@@ -124,6 +124,17 @@ fn special_kind(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
+#[cfg(unix)]
+fn is_pipe(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_pipe(_: &std::fs::Metadata) -> bool {
+    false
+}
+
 #[cfg(not(unix))]
 fn special_kind(_: &std::fs::Metadata) -> &'static str {
     "not a regular file"
@@ -132,17 +143,37 @@ fn special_kind(_: &std::fs::Metadata) -> &'static str {
 /// Reads a small text file whole, refusing more than `max` bytes (so that `/dev/zero`
 /// or a wrong path to a huge file fails at once). Pipes are fine: they are read once.
 pub fn read_capped(path: &Path, max: u64) -> io::Result<String> {
-    let file = std::fs::File::open(path)?;
-    let mut text = Vec::new();
-    file.take(max + 1).read_to_end(&mut text)?;
-    if text.len() as u64 > max {
-        return Err(io::Error::new(
+    let meta = std::fs::metadata(path)?;
+    let too_large = || {
+        io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
                 "it is larger than {}, the most this file may be (is it the right file?)",
                 bytes(max)
             ),
+        )
+    };
+    if meta.is_file() && meta.len() > max {
+        return Err(too_large());
+    }
+    if !meta.is_file() && !is_pipe(&meta) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}, not a file",
+                if meta.is_dir() {
+                    "a folder"
+                } else {
+                    special_kind(&meta)
+                }
+            ),
         ));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut text = Vec::new();
+    file.take(max + 1).read_to_end(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(too_large());
     }
     String::from_utf8(text)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
@@ -170,7 +201,9 @@ impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // One byte more than allowed is asked for, so that reaching the cap exactly is
         // told apart from going over it.
-        let want = buf.len().min(usize::try_from(self.left + 1).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left + 1).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n as u64 > self.left {
             return Err(over_cap());
@@ -214,7 +247,11 @@ mod tests {
     #[test]
     fn capped_counts_what_comes_through() {
         let mut out = Vec::new();
-        assert!(Capped::new(&[1u8; 10][..], 10).read_to_end(&mut out).is_ok());
+        assert!(
+            Capped::new(&[1u8; 10][..], 10)
+                .read_to_end(&mut out)
+                .is_ok()
+        );
         assert_eq!(out.len(), 10);
         let e = Capped::new(&[1u8; 11][..], 10)
             .read_to_end(&mut Vec::new())
@@ -233,7 +270,10 @@ mod tests {
     fn long_values_are_shortened() {
         assert_eq!(shorten("abc"), "abc");
         let long = "x".repeat(100);
-        assert_eq!(shorten(&long), format!("{}… (100 characters)", "x".repeat(60)));
+        assert_eq!(
+            shorten(&long),
+            format!("{}… (100 characters)", "x".repeat(60))
+        );
     }
 
     #[test]

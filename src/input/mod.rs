@@ -210,16 +210,16 @@ pub enum InputError {
         what: String,
         limit: String,
     },
-    #[error(
-        "{path}, row {row}, column {column}: {message}"
-    )]
+    #[error("{path}, row {row}, column {column}: {message}")]
     Cell {
         path: PathBuf,
         row: u32,
         column: String,
         message: String,
     },
-    #[error("{path}: --sheet {sheet} was given, but a CSV file has no sheets; leave out --sheet, or give the spreadsheet (.xlsx, .xls, .ods) instead")]
+    #[error(
+        "{path}: --sheet {sheet} was given, but a CSV file has no sheets; leave out --sheet, or give the spreadsheet (.xlsx, .xls, .ods) instead"
+    )]
     SheetForCsv { path: PathBuf, sheet: String },
     #[error("{path}, row {row}: {message}")]
     Csv {

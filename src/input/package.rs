@@ -67,9 +67,7 @@ fn check_zip(path: &Path, format: Format) -> Result<(), InputError> {
     let ambiguous = |name: &str| {
         super::excel::damaged(
             path,
-            format!(
-                "it holds two parts named '{name}', and which one is read would be a guess"
-            ),
+            format!("it holds two parts named '{name}', and which one is read would be a guess"),
         )
     };
     if zip.has_duplicate_names() {
@@ -95,10 +93,7 @@ fn check_zip(path: &Path, format: Format) -> Result<(), InputError> {
         if entry.size() > limit {
             return Err(refused(
                 path,
-                format!(
-                    "part '{name}' inflates to {} bytes",
-                    count(entry.size())
-                ),
+                format!("part '{name}' inflates to {} bytes", count(entry.size())),
                 format!("{} for one part", bytes(limit)),
             ));
         }
@@ -116,7 +111,10 @@ fn check_zip(path: &Path, format: Format) -> Result<(), InputError> {
             Ok(None) => {
                 return Err(refused(
                     path,
-                    format!("part '{name}' holds a text or tag longer than {}", bytes(MAX_XML_RUN)),
+                    format!(
+                        "part '{name}' holds a text or tag longer than {}",
+                        bytes(MAX_XML_RUN)
+                    ),
                     format!("{} for one value", bytes(MAX_XML_RUN)),
                 ));
             }
@@ -192,7 +190,10 @@ pub fn check_sheet_parts(path: &Path, part: Option<&str>) -> Result<(), InputErr
             Ok(None) => {
                 return Err(refused(
                     path,
-                    format!("part '{name}' holds a text or tag longer than {}", bytes(MAX_XML_RUN)),
+                    format!(
+                        "part '{name}' holds a text or tag longer than {}",
+                        bytes(MAX_XML_RUN)
+                    ),
                     format!("{} for one value", bytes(MAX_XML_RUN)),
                 ));
             }
@@ -331,8 +332,8 @@ fn ods_cells(src: impl std::io::BufRead) -> Option<Expanded> {
             }
             "table:table-cell" | "table:covered-table-cell" => {
                 let repeat = attr_number(&event, "table:number-columns-repeated");
-                let valued = has_attr(&event, "office:value-type")
-                    || has_attr(&event, "table:formula");
+                let valued =
+                    has_attr(&event, "office:value-type") || has_attr(&event, "table:formula");
                 if empty {
                     col = col.saturating_add(repeat);
                     if valued {
@@ -386,13 +387,7 @@ impl Cfb<'_> {
     /// Walks a chain of `table` from `start` (the FAT or the mini-FAT), as calamine
     /// follows it, until its end or until `len` bytes of sectors of `unit` bytes: every
     /// link must stay inside the table and no sector may come twice (a loop).
-    fn walk(
-        table: &[u32],
-        start: u32,
-        unit: usize,
-        len: u64,
-        what: &str,
-    ) -> Result<(), Damaged> {
+    fn walk(table: &[u32], start: u32, unit: usize, len: u64, what: &str) -> Result<(), Damaged> {
         let mut seen = vec![false; table.len()];
         let (mut id, mut got) = (start, 0u64);
         while id != ENDOFCHAIN && got < len {
@@ -401,7 +396,9 @@ impl Cfb<'_> {
                 return Ok(());
             }
             let slot = seen.get_mut(id as usize).ok_or_else(|| {
-                Damaged(format!("the {what} points to sector {id}, outside the file"))
+                Damaged(format!(
+                    "the {what} points to sector {id}, outside the file"
+                ))
             })?;
             if *slot {
                 return Err(Damaged(format!(
@@ -448,7 +445,9 @@ fn cfb_structure(data: &[u8]) -> Result<(), Damaged> {
     let mut seen = HashSet::new();
     while id < RESERVED {
         if !seen.insert(id) || seen.len() > sectors + 1 {
-            return Err(Damaged(format!("the DIFAT chain comes back to sector {id}")));
+            return Err(Damaged(format!(
+                "the DIFAT chain comes back to sector {id}"
+            )));
         }
         let Some(s) = cfb.sector(id) else {
             return Ok(());
@@ -522,7 +521,94 @@ fn cfb_structure(data: &[u8]) -> Result<(), Damaged> {
             Cfb::walk(&fat, start, size, len, &format!("stream {i}"))?;
         }
     }
+    // The workbook stream (large ones only; a small one cannot declare much), read
+    // along its checked chain, for the sheets' extents.
+    let names: Vec<String> = dir
+        .chunks_exact(128)
+        .map(|e| {
+            let units: Vec<u16> = e[..64]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|&u| u != 0)
+                .collect();
+            String::from_utf16_lossy(&units)
+        })
+        .collect();
+    let book = names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case("Workbook"))
+        .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case("Book")));
+    if let Some(&(start, len)) = book.and_then(|i| entries.get(i))
+        && len >= 4096
+    {
+        let mut stream = Vec::new();
+        let mut id = start;
+        while id < RESERVED && (stream.len() as u64) < len {
+            let Some(s) = cfb.sector(id) else { break };
+            stream.extend_from_slice(s);
+            id = fat.get(id as usize).copied().unwrap_or(ENDOFCHAIN);
+        }
+        stream.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        biff_extents(&stream)?;
+    }
     Ok(())
+}
+
+/// The cells calamine would allocate for each sheet of a BIFF workbook stream: it
+/// makes a dense range from the lowest to the highest row and column of the sheet's
+/// cell records, so one cell record at row 65,000, column 16,000 costs a billion cells.
+fn biff_extents(stream: &[u8]) -> Result<(), Damaged> {
+    const BOF: u16 = 0x0809;
+    const EOF: u16 = 0x000A;
+    let cell_records = [
+        0x0006u16, 0x00BD, 0x00BE, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E,
+    ];
+    let mut at = 0;
+    let mut extent: Option<(u32, u32, u32, u32)> = None;
+    let check = |e: Option<(u32, u32, u32, u32)>| -> Result<(), Damaged> {
+        if let Some((r0, r1, c0, c1)) = e {
+            let cells = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
+            if cells > MAX_LOADED_CELLS {
+                return Err(Damaged(format!(
+                    "a sheet spans {} cells (rows {} to {}, columns {} to {}), over the limit of {} for an .xls file, which is read whole",
+                    count(cells),
+                    r0 + 1,
+                    r1 + 1,
+                    c0 + 1,
+                    c1 + 1,
+                    count(MAX_LOADED_CELLS)
+                )));
+            }
+        }
+        Ok(())
+    };
+    while at + 4 <= stream.len() {
+        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([stream[at + 2], stream[at + 3]]));
+        let body = &stream[at + 4..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        if kind == BOF || kind == EOF {
+            check(extent.take())?;
+            continue;
+        }
+        if cell_records.contains(&kind) && body.len() >= 4 {
+            let row = u32::from(u16::from_le_bytes([body[0], body[1]]));
+            let col = u32::from(u16::from_le_bytes([body[2], body[3]]));
+            // MULRK and MULBLANK end with their last column.
+            let last = if matches!(kind, 0x00BD | 0x00BE) && body.len() >= 6 {
+                let n = body.len();
+                u32::from(u16::from_le_bytes([body[n - 2], body[n - 1]]))
+            } else {
+                col
+            };
+            let (lo, hi) = (col.min(last), col.max(last));
+            extent = Some(match extent {
+                None => (row, row, lo, hi),
+                Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(lo), c1.max(hi)),
+            });
+        }
+    }
+    check(extent)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use super::styles::NumberKind;
 use super::text::{Declined, raw_attr, read_string_item, unescape_excel, xml_reader};
+use crate::input::limits::MAX_SHEET_ROWS;
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
 use quick_xml::events::Event;
 use std::io::Read;
@@ -376,6 +377,32 @@ fn reference(text: &[u8]) -> Option<(u32, Option<u32>)> {
     Some((row.checked_sub(1)?, col.checked_sub(1)))
 }
 
+/// The row of a reference (`A1048577`, `1048577`) when it is beyond Excel's last row:
+/// calamine would read on with a row number that overflows or wraps, so such a sheet is
+/// refused rather than declined.
+fn far_row(text: &[u8]) -> Option<u64> {
+    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = &text[letters..];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = digits.iter().fold(0u64, |acc, &b| {
+        acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    });
+    (n > MAX_SHEET_ROWS).then_some(n)
+}
+
+fn far_row_refusal(n: u64) -> Stop {
+    Stop::Refused(format!(
+        "the sheet has a row {}, beyond the last row Excel has (1,048,576 rows)",
+        if n == u64::MAX {
+            "number too large to read".to_string()
+        } else {
+            crate::input::limits::count(n)
+        }
+    ))
+}
+
 /// A small decimal number made of digits only (style and string indexes).
 fn index(text: &[u8]) -> Option<usize> {
     if text.is_empty() || text.len() > 9 {
@@ -406,6 +433,9 @@ fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
         let (_, used) = attributes(s, i + 4, |k, v| {
             // calamine reads the row number of `r`; one it cannot read stops it.
             if k == b"r" && !bad {
+                if let Some(n) = far_row(v) {
+                    return Err(far_row_refusal(n));
+                }
                 bad = reference(v).is_none();
             }
             Ok(())
@@ -440,7 +470,11 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
     if repeated {
         return Err(Stop::Declined);
     }
-    let at = cell_ref(at.ok_or(Stop::Declined)?).ok_or(Stop::Declined)?;
+    let at = at.ok_or(Stop::Declined)?;
+    if let Some(n) = far_row(at) {
+        return Err(far_row_refusal(n));
+    }
+    let at = cell_ref(at).ok_or(Stop::Declined)?;
     let mut value = DataRef::Empty;
     if !empty {
         loop {
