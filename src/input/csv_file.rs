@@ -152,7 +152,7 @@ pub fn open(
     file.seek(SeekFrom::Start(start as u64)).map_err(io)?;
     // The header (and blank lines before it) is read through a window of this size, so
     // that a file of one enormous line is refused, not buffered.
-    let window = 4 * MAX_ROW_BYTES as u64;
+    let window = MAX_ROW_BYTES as u64 + 64 * 1024;
     let cut = start as u64 + window < total_bytes;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

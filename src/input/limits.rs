@@ -23,7 +23,7 @@ pub const MAX_SHEET_PART: u64 = 1 << 30;
 pub const MAX_PART: u64 = 256 << 20;
 /// The longest text or tag (bytes between two `<`) in an XML part: a cell's text in
 /// Excel is at most 32,767 characters, so this is many times any real cell.
-pub const MAX_XML_RUN: u64 = 1 << 20;
+pub const MAX_XML_RUN: u64 = 4 << 20;
 /// Rows of a spreadsheet (Excel's own limit).
 pub const MAX_SHEET_ROWS: u64 = 1_048_576;
 /// Cells an XLS or ODS sheet may have: calamine loads those sheets whole (about 50-80

@@ -163,9 +163,28 @@ fn check_zip(path: &Path, format: Format) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Why a cell's shared-string index is refused (both readers say it alike).
+pub fn bad_shared_string(text: &str, strings: usize) -> String {
+    format!(
+        "a text cell refers to shared string '{}', which the workbook does not have ({} strings)",
+        super::limits::shorten(text),
+        count(strings as u64)
+    )
+}
+
+/// Why a part with a text or tag over [`MAX_XML_RUN`] is refused.
+pub fn run_too_long(part: &str) -> String {
+    format!(
+        "part '{part}' holds a text or tag longer than {}",
+        bytes(MAX_XML_RUN)
+    )
+}
+
 /// Before calamine reads a sheet of an XLSX (the scanner could not): the sheet's part
 /// (`part`, or every worksheet part when it is not known) must hold no text or tag
-/// longer than [`MAX_XML_RUN`], which calamine's XML parser would buffer whole.
+/// longer than [`MAX_XML_RUN`], which calamine's XML parser would buffer whole, and
+/// every text cell's shared-string index must be one the table has (calamine reads an
+/// index it cannot parse, `-1` or one beyond `u64`, as the first string).
 pub fn check_sheet_parts(path: &Path, part: Option<&str>) -> Result<(), InputError> {
     let Ok(file) = File::open(path) else {
         return Ok(());
@@ -182,6 +201,7 @@ pub fn check_sheet_parts(path: &Path, part: Option<&str>) -> Result<(), InputErr
         })
         .map(|n| n.into_owned())
         .collect();
+    let strings = shared_string_count(&mut zip);
     for name in names {
         let Ok(entry) = zip.by_name(&name) else {
             continue;
@@ -190,10 +210,7 @@ pub fn check_sheet_parts(path: &Path, part: Option<&str>) -> Result<(), InputErr
             Ok(None) => {
                 return Err(refused(
                     path,
-                    format!(
-                        "part '{name}' holds a text or tag longer than {}",
-                        bytes(MAX_XML_RUN)
-                    ),
+                    run_too_long(&name),
                     format!("{} for one value", bytes(MAX_XML_RUN)),
                 ));
             }
@@ -206,8 +223,81 @@ pub fn check_sheet_parts(path: &Path, part: Option<&str>) -> Result<(), InputErr
             }
             _ => {}
         }
+        let Some(strings) = strings else { continue };
+        let Ok(entry) = zip.by_name(&name) else {
+            continue;
+        };
+        if let Some(bad) = bad_string_index(BufReader::new(entry), strings) {
+            return Err(super::excel::damaged(
+                path,
+                bad_shared_string(&bad, strings),
+            ));
+        }
     }
     Ok(())
+}
+
+/// How many items the shared-string table has (`Some(0)` without one), as calamine
+/// counts them; `None` when it cannot be read (calamine then fails on it).
+fn shared_string_count<R: std::io::Read + std::io::Seek>(zip: &mut ZipArchive<R>) -> Option<usize> {
+    let name = zip
+        .file_names()
+        .flatten()
+        .find(|n| {
+            n.replace('\\', "/")
+                .to_ascii_lowercase()
+                .ends_with("sharedstrings.xml")
+        })
+        .map(|n| n.into_owned());
+    let Some(name) = name else { return Some(0) };
+    let entry = zip.by_name(&name).ok()?;
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(entry));
+    let mut buf = Vec::new();
+    let mut n = 0;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "si" => n += 1,
+            Event::Eof => return Some(n),
+            _ => {}
+        }
+    }
+}
+
+/// The first `<v>` of a `t="s"` cell that is not an index below `strings`.
+fn bad_string_index(src: impl std::io::BufRead, strings: usize) -> Option<String> {
+    let mut xml = quick_xml::Reader::from_reader(src);
+    xml.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    let (mut shared, mut in_v) = (false, false);
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "c" => {
+                shared = e
+                    .attributes()
+                    .with_checks(false)
+                    .flatten()
+                    .any(|a| a.key.as_ref() == "t" && a.value.as_ref() == "s");
+            }
+            Event::Start(e) if e.local_name().as_ref() == "v" => in_v = shared,
+            Event::End(e) if e.local_name().as_ref() == "v" => in_v = false,
+            Event::Text(t) if in_v => {
+                let text = t.as_ref().to_string();
+                if !text.is_empty()
+                    && text
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|&i| i < strings && text.bytes().all(|b| b.is_ascii_digit()))
+                        .is_none()
+                {
+                    return Some(text);
+                }
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
 }
 
 /// A name the zip's central directory holds twice, read from the directory itself.

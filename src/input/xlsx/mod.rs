@@ -81,6 +81,6 @@ impl FastSheet {
             workbook,
         } = self;
         let file = zip.by_name(entry).ok()?;
-        SheetCells::new(file, workbook).ok()
+        SheetCells::new(file, workbook, entry).ok()
     }
 }

@@ -12,7 +12,7 @@
 
 use super::styles::NumberKind;
 use super::text::{Declined, raw_attr, read_string_item, unescape_excel, xml_reader};
-use crate::input::limits::MAX_SHEET_ROWS;
+use crate::input::limits::{MAX_SHEET_ROWS, MAX_XML_RUN};
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
 use quick_xml::events::Event;
 use std::io::Read;
@@ -35,7 +35,7 @@ pub type Cell<'w> = ((u32, u32), DataRef<'w>);
 /// a longer one is refused (see [`crate::input::limits`]), not handed to calamine,
 /// which would buffer it whole.
 const MAX_ELEMENT: usize = MAX_ELEMENT_MIB << 20;
-pub const MAX_ELEMENT_MIB: usize = 4;
+pub const MAX_ELEMENT_MIB: usize = 16;
 const READ_SIZE: usize = 256 << 10;
 /// The most read of a sheet before its `<sheetData>` (column widths, views...).
 const MAX_PRELUDE: usize = 4 << 20;
@@ -79,11 +79,13 @@ pub struct SheetCells<'w, R> {
     /// Why the sheet is refused, when it is: the scanner then declines, and the caller
     /// must not hand the sheet to calamine.
     refusal: Option<(bool, String)>,
+    /// The part's name, for messages.
+    part: String,
 }
 
 impl<'w, R: Read> SheetCells<'w, R> {
     /// Reads the sheet up to its `<sheetData>`.
-    pub fn new(src: R, workbook: &'w Workbook) -> Result<Self, Declined> {
+    pub fn new(src: R, workbook: &'w Workbook, part: &str) -> Result<Self, Declined> {
         let mut cells = SheetCells {
             src,
             workbook,
@@ -95,6 +97,7 @@ impl<'w, R: Read> SheetCells<'w, R> {
             done: false,
             checked: 0,
             refusal: None,
+            part: part.to_string(),
         };
         loop {
             match prelude(&cells.buf[..cells.end], cells.eof) {
@@ -127,6 +130,21 @@ impl<'w, R: Read> SheetCells<'w, R> {
         while !self.done {
             match next_item(&self.buf[self.pos..self.end], self.workbook) {
                 Ok((item, used)) => {
+                    // calamine's reading refuses a text or tag over the limit: so does
+                    // this one (only elements that long can hold one).
+                    if used as u64 > MAX_XML_RUN
+                        && crate::input::limits::longest_run(
+                            &self.buf[self.pos..self.pos + used],
+                            MAX_XML_RUN,
+                        )
+                        .ok()
+                        .flatten()
+                        .is_none()
+                    {
+                        self.refusal =
+                            Some((true, crate::input::package::run_too_long(&self.part)));
+                        return Err(Declined);
+                    }
                     self.pos += used;
                     match item {
                         Item::Cell(cell) => return Ok(Some(cell)),
@@ -617,10 +635,9 @@ fn cell_value<'w>(
         // as the first string: refused instead, as is one past the table.
         Some(b"s") => {
             let bad = || {
-                Stop::Refused(format!(
-                    "a text cell refers to shared string '{}', which the workbook does not have ({} strings)",
-                    crate::input::limits::shorten(&String::from_utf8_lossy(text)),
-                    workbook.strings.len()
+                Stop::Refused(crate::input::package::bad_shared_string(
+                    &String::from_utf8_lossy(text),
+                    workbook.strings.len(),
                 ))
             };
             let i = index(text).ok_or_else(bad)?;
@@ -703,7 +720,7 @@ mod tests {
             }
         }
         let wb = workbook();
-        let mut reader = SheetCells::new(Trickle(xml.as_bytes(), step), &wb)?;
+        let mut reader = SheetCells::new(Trickle(xml.as_bytes(), step), &wb, "sheet.xml")?;
         let mut out = Vec::new();
         while let Some((at, v)) = reader.next_cell()? {
             out.push((at, format!("{v:?}")));
@@ -732,7 +749,7 @@ mod tests {
             assert_eq!(cells(SHEET, step).unwrap(), whole, "step {step}");
         }
         let wb = workbook();
-        let reader = SheetCells::new(SHEET.as_bytes(), &wb).unwrap();
+        let reader = SheetCells::new(SHEET.as_bytes(), &wb, "sheet.xml").unwrap();
         assert_eq!(reader.range(), ((0, 0), (2, 3)));
     }
 
