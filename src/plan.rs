@@ -95,6 +95,8 @@ pub enum PlanError {
     Version { found: u64 },
     #[error("the plan is damaged: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot read the plan: {0}")]
+    Read(std::io::Error),
 }
 
 /// Where a plan's file facts come from (the caller reads the files).
@@ -162,6 +164,15 @@ impl Plan {
             invoices,
             totals,
         }
+    }
+
+    /// Reads the plan file at `path`, refusing more than
+    /// [`crate::input::limits::MAX_PLAN_BYTES`] (so that `--plan /dev/zero` fails at
+    /// once instead of filling memory).
+    pub fn load(path: &std::path::Path) -> Result<Plan, PlanError> {
+        let text = crate::input::limits::read_capped(path, crate::input::limits::MAX_PLAN_BYTES)
+            .map_err(PlanError::Read)?;
+        Plan::from_json(&text)
     }
 
     /// Reads a plan, checking its format name and version first.
@@ -625,6 +636,13 @@ mod tests {
             Err(PlanError::NotAPlan)
         ));
         assert!(matches!(Plan::from_json("{"), Err(PlanError::Json(_))));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn load_refuses_an_endless_file() {
+        let e = Plan::load(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("a device, not a file"), "{e}");
     }
 
     proptest! {

@@ -7,6 +7,7 @@
 //! recycled between the two threads, so the steady state allocates nothing per row.
 
 use super::encoding::{Enc, EncodingState, FIELD_END};
+use super::limits::{MAX_HEADER_COLUMNS, MAX_ROW_BYTES, bytes, count, refused};
 use super::split::{RawChunk, Record, Splitter, field_bounds, seek_body};
 use super::{
     CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
@@ -84,6 +85,12 @@ pub fn open(
     path: &Path,
     opts: &ReadOptions,
 ) -> Result<(Vec<String>, SourceInfo, CsvBody), InputError> {
+    if let Some(sheet) = &opts.sheet {
+        return Err(InputError::SheetForCsv {
+            path: path.to_path_buf(),
+            sheet: sheet.clone(),
+        });
+    }
     let io = |source| InputError::Io {
         path: path.to_path_buf(),
         source,
@@ -143,12 +150,26 @@ pub fn open(
     };
 
     file.seek(SeekFrom::Start(start as u64)).map_err(io)?;
+    // The header (and blank lines before it) is read through a window of this size, so
+    // that a file of one enormous line is refused, not buffered.
+    let window = MAX_ROW_BYTES as u64 + 64 * 1024;
+    let cut = start as u64 + window < total_bytes;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
-        .from_reader(BufReader::with_capacity(64 * 1024, file));
+        .from_reader(BufReader::with_capacity(64 * 1024, file.take(window)));
+    let too_long = || {
+        refused(
+            path,
+            format!(
+                "the header row (row 1) is longer than {}",
+                bytes(MAX_ROW_BYTES as u64)
+            ),
+            format!("{} for one row", bytes(MAX_ROW_BYTES as u64)),
+        )
+    };
 
     // The first record with any non-empty cell is the header.
     let mut rec = ByteRecord::new();
@@ -161,6 +182,9 @@ pub fn open(
                 message: e.to_string(),
             })?;
         if !more {
+            if cut {
+                return Err(too_long());
+            }
             return Err(InputError::Empty {
                 path: path.to_path_buf(),
             });
@@ -168,6 +192,19 @@ pub fn open(
         if rec.iter().any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
             break;
         }
+    }
+    if rec.as_slice().len() > MAX_ROW_BYTES || (cut && reader.position().byte() >= window) {
+        return Err(too_long());
+    }
+    if rec.len() > MAX_HEADER_COLUMNS {
+        return Err(refused(
+            path,
+            format!(
+                "the header row (row 1) has {} columns",
+                count(rec.len() as u64)
+            ),
+            format!("{} columns", count(MAX_HEADER_COLUMNS as u64)),
+        ));
     }
     let body_start = start as u64 + reader.position().byte();
     let enc = state.check(&rec, 1).map_err(|p| InputError::Header {
@@ -196,7 +233,7 @@ pub fn open(
         headers,
         info,
         CsvBody {
-            file: reader.into_inner().into_inner(),
+            file: reader.into_inner().into_inner().into_inner(),
             body_start,
             delimiter,
             state,
@@ -307,6 +344,14 @@ impl CsvBody {
                     let mut chunk = empty_rx.try_recv().unwrap_or_default();
                     let more = match splitter.fill(&mut chunk, CHUNK_ROWS, CHUNK_TEXT) {
                         Ok(more) => more,
+                        Err(source) if source.kind() == std::io::ErrorKind::InvalidData => {
+                            let _ = full_tx.send(Err(InputError::Csv {
+                                path: read_path,
+                                row: splitter.next_row(),
+                                message: source.to_string(),
+                            }));
+                            return (blank_rows, state);
+                        }
                         Err(source) => {
                             let _ = full_tx.send(Err(InputError::Io {
                                 path: read_path,
@@ -383,10 +428,16 @@ impl CsvBody {
                 }
             }
             drop(full_rx);
-            let out = producer.join().unwrap_or((0, EncodingState::Undecided));
-            match failure {
-                Some(e) => Err(e),
-                None => Ok(out),
+            let joined = producer.join();
+            match (failure, joined) {
+                (Some(e), _) => Err(e),
+                (None, Ok(out)) => Ok(out),
+                // A reader that panicked must not pass for one that read every row.
+                (None, Err(_)) => Err(InputError::Csv {
+                    path: path.clone(),
+                    row: 0,
+                    message: "the reader failed; please report this file".into(),
+                }),
             }
         })?;
         info.blank_rows = blank_rows;

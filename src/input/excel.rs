@@ -7,7 +7,8 @@
 //! formats reach. Numeric cells stay numbers here; the
 //! validator turns them into exact decimals by their shortest round-trip text.
 
-use super::xlsx::{Cell, Declined, Entry, FastSheet, Range, SheetCells};
+use super::limits::{MAX_SHEET_ROWS, count, refused};
+use super::xlsx::{Cell, Declined, Entry, FastSheet, MAX_ELEMENT_MIB, Range, SheetCells};
 use super::{
     CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
@@ -113,6 +114,73 @@ fn datetime_cell(dt: Option<chrono::NaiveDateTime>, raw: f64) -> CellRef<'static
     }
 }
 
+/// A spreadsheet refused as damaged, saying why.
+pub(super) fn damaged(path: &Path, why: impl std::fmt::Display) -> InputError {
+    spreadsheet_error(path, why)
+}
+
+/// Opens a workbook with calamine, after the structural checks of
+/// [`super::package`] (by the file's first bytes, as [`super::open`] tells formats).
+fn open_book(path: &Path) -> Result<Sheets<BufReader<File>>, InputError> {
+    let mut magic = [0u8; 4];
+    let format = {
+        use std::io::Read;
+        let mut f = File::open(path).map_err(|source| InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut n = 0;
+        while n < magic.len() {
+            match f.read(&mut magic[n..]) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k,
+            }
+        }
+        let ods = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("ods"));
+        match magic {
+            [b'P', b'K', 3, 4] if ods => Format::Ods,
+            [b'P', b'K', 3, 4] => Format::Xlsx,
+            [0xD0, 0xCF, 0x11, 0xE0] => Format::Xls,
+            _ => Format::Csv,
+        }
+    };
+    super::package::check(path, format)?;
+    // calamine reads an .xls whole at open; on a damaged one it can panic (an
+    // arithmetic overflow): that is the file's fault, said as such, not a crash.
+    std::panic::catch_unwind(|| open_workbook_auto(path))
+        .unwrap_or_else(|_| Err(calamine::Error::Msg("the spreadsheet reader failed on it")))
+        .map_err(|e| spreadsheet_error(path, e))
+}
+
+/// Refuses a text cell holding a NUL character, as the CSV reader refuses the file:
+/// no invoice field can hold one, and it would reach the request body.
+fn check_text(path: &Path, row: u32, col: usize, cell: &CellRef<'_>) -> Result<(), InputError> {
+    match cell {
+        CellRef::Text(t) if t.as_bytes().contains(&0) => Err(InputError::Cell {
+            path: path.to_path_buf(),
+            row,
+            column: crate::mapping::column_letter(col),
+            message: "the cell holds a NUL character (byte 0), which no invoice field may contain; delete it in the spreadsheet (or export the sheet again)".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a row beyond Excel's last.
+fn check_row(path: &Path, zero_based: u64) -> Result<(), InputError> {
+    if zero_based >= MAX_SHEET_ROWS {
+        return Err(refused(
+            path,
+            format!("the sheet has a row {}", count(zero_based + 1)),
+            format!("{} rows, as in Excel", count(MAX_SHEET_ROWS)),
+        ));
+    }
+    Ok(())
+}
+
 fn spreadsheet_error(path: &Path, e: impl std::fmt::Display) -> InputError {
     InputError::Spreadsheet {
         path: path.to_path_buf(),
@@ -151,12 +219,12 @@ pub fn open(
     format: Format,
     opts: &ReadOptions,
 ) -> Result<(Vec<String>, SourceInfo, ExcelBody), InputError> {
-    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    let workbook = open_book(path)?;
     let sheet = choose_sheet(path, &workbook, opts.sheet.as_deref())?;
     let mut body = ExcelBody::new(workbook, path, &sheet, true);
     // Read up to the header row only.
     let mut header = None;
-    body.for_each_row(|row| {
+    for_each_row_guarded(path, &mut body, |row| {
         if row.is_blank() {
             return true;
         }
@@ -183,6 +251,23 @@ pub fn open(
     Ok((headers, info, body))
 }
 
+/// [`ExcelBody::for_each_row`], with a panic of the spreadsheet reader (calamine, on a
+/// damaged file) turned into an error naming the file instead of ending the process.
+fn for_each_row_guarded<'a>(
+    path: &Path,
+    body: &'a mut ExcelBody,
+    f: impl FnMut(ExcelRow<'a>) -> bool,
+) -> Result<(), InputError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.for_each_row(f))).unwrap_or_else(
+        |_| {
+            Err(spreadsheet_error(
+                path,
+                "the spreadsheet reader failed on it",
+            ))
+        },
+    )
+}
+
 /// Calls `f(row, cells)` with every non-empty row of `sheet`, from the sheet's first
 /// row, exactly as the reader hands them to the validator (same cell values, same row
 /// numbers), until `f` returns false. For writers that copy the sheet (the annotated
@@ -192,9 +277,9 @@ pub fn for_each_row_of(
     sheet: &str,
     mut f: impl FnMut(u32, &[CellRef<'_>]) -> bool,
 ) -> Result<(), InputError> {
-    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    let workbook = open_book(path)?;
     let mut body = ExcelBody::new(workbook, path, sheet, true);
-    body.for_each_row(|row| f(row.row, &row.cells))
+    for_each_row_guarded(path, &mut body, |row| f(row.row, &row.cells))
 }
 
 /// Every row of a sheet (the first one by default) as the reader hands it over, each
@@ -209,7 +294,7 @@ pub fn rows_for_test(
     sheet: Option<&str>,
     calamine_only: bool,
 ) -> Result<(Vec<(u32, Vec<String>)>, Option<u64>), InputError> {
-    let workbook = open_workbook_auto(path).map_err(|e| spreadsheet_error(path, e))?;
+    let workbook = open_book(path)?;
     let sheet = choose_sheet(path, &workbook, sheet)?;
     let mut body = ExcelBody::new(workbook, path, &sheet, !calamine_only);
     let mut rows = Vec::new();
@@ -240,6 +325,8 @@ struct XlsxCells<'a> {
     taken: u64,
     /// Where the cells read before calamine took over are counted (for the tests).
     handed_over: &'a mut Option<u64>,
+    /// The sheet's part in the package, when the scanner found it.
+    part: Option<String>,
 }
 
 impl<'a> XlsxCells<'a> {
@@ -250,8 +337,10 @@ impl<'a> XlsxCells<'a> {
         path: &'a Path,
         handed_over: &'a mut Option<u64>,
     ) -> Result<Self, InputError> {
+        let part = fast.as_ref().map(|f| f.entry().to_string());
         let scan = fast.and_then(FastSheet::cells);
         let mut cells = XlsxCells {
+            part,
             range: scan.as_ref().map_or(((0, 0), (0, 0)), SheetCells::range),
             scan,
             calamine: None,
@@ -274,6 +363,9 @@ impl<'a> XlsxCells<'a> {
         if self.calamine.is_none()
             && let Some(workbook) = self.workbook.take()
         {
+            // calamine's XML parser buffers a whole text or tag: the sheet must not
+            // hold one beyond the limit.
+            super::package::check_sheet_parts(self.path, self.part.as_deref())?;
             *self.handed_over = Some(self.taken);
             let mut reader = workbook
                 .worksheet_cells_reader(self.sheet)
@@ -297,7 +389,20 @@ impl<'a> XlsxCells<'a> {
                     self.taken += u64::from(cell.is_some());
                     return Ok(cell);
                 }
-                Err(Declined) => self.scan = None,
+                Err(Declined) => {
+                    if let Some((limit, why)) = scan.refusal() {
+                        return Err(if limit {
+                            refused(
+                                self.path,
+                                why,
+                                format!("{MAX_ELEMENT_MIB} MiB for one cell"),
+                            )
+                        } else {
+                            spreadsheet_error(self.path, why)
+                        });
+                    }
+                    self.scan = None
+                }
             }
         }
         let path = self.path;
@@ -347,13 +452,16 @@ impl ExcelBody {
                 let (rows, cols) = range.get_size();
                 check_dims(rows as u64, cols as u64)?;
                 let start = range.start().unwrap_or((0, 0));
+                let end = range.end().unwrap_or((0, 0));
+                check_row(path, u64::from(end.0))?;
                 for (i, r) in range.rows().enumerate() {
                     let mut cells = vec![CellRef::Empty; start.1 as usize];
                     cells.extend(r.iter().map(owned_data));
-                    if !f(ExcelRow {
-                        row: start.0 + i as u32 + 1,
-                        cells,
-                    }) {
+                    let row = start.0 + i as u32 + 1;
+                    for (c, cell) in cells.iter().enumerate() {
+                        check_text(path, row, c, cell)?;
+                    }
+                    if !f(ExcelRow { row, cells }) {
                         break;
                     }
                 }
@@ -369,7 +477,17 @@ impl ExcelBody {
         let mut current: Option<ExcelRow<'a>> = None;
         // Cells a row had: the next one's are allocated at once, not grown cell by cell.
         let mut width = 0usize;
+        let mut read = 0u64;
         while let Some(((r, c), value)) = cells.next()? {
+            check_row(path, u64::from(r))?;
+            read += 1;
+            if read > MAX_CELLS {
+                return Err(refused(
+                    path,
+                    format!("sheet '{sheet}' has more than {} cells", count(MAX_CELLS)),
+                    format!("{} cells", count(MAX_CELLS)),
+                ));
+            }
             let c = c as usize;
             if c as u64 >= MAX_COLUMNS {
                 return Err(InputError::AbsurdRange {
@@ -395,6 +513,7 @@ impl ExcelBody {
                 row.cells.resize(c + 1, CellRef::Empty);
             }
             row.cells[c] = borrowed(value);
+            check_text(path, row.row, c, &row.cells[c])?;
         }
         if let Some(done) = current {
             f(done);
@@ -410,6 +529,7 @@ impl ExcelBody {
         sink: &mut S,
     ) -> Result<SourceInfo, InputError> {
         let header_row = self.header_row;
+        let path_for_panic = self.path.clone();
         let body = &mut self;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExcelRow<'_>>>(1);
         let (blank, read) = std::thread::scope(|scope| {
@@ -446,7 +566,17 @@ impl ExcelBody {
                 sink.chunk(&batch, Vec::new());
                 sink.progress(done, 0);
             }
-            producer.join().unwrap_or((0, Ok(())))
+            // A reader that panicked (calamine on a damaged file) must not pass for
+            // one that read every row.
+            producer.join().unwrap_or_else(|_| {
+                (
+                    0,
+                    Err(spreadsheet_error(
+                        &path_for_panic,
+                        "the spreadsheet reader failed on it",
+                    )),
+                )
+            })
         });
         read?;
         info.blank_rows = blank;

@@ -9,6 +9,8 @@
 mod csv_file;
 mod encoding;
 pub mod excel;
+pub mod limits;
+mod package;
 mod split;
 mod xlsx;
 
@@ -196,6 +198,29 @@ pub enum InputError {
         row: u32,
         message: String,
     },
+    #[error(
+        "{path} is {kind}, not a regular file: save the export as a file and give that file's path"
+    )]
+    NotAFile { path: PathBuf, kind: String },
+    #[error(
+        "{path} is refused: {what} (limit: {limit}); this is not a plausible invoice export: export it again, or split it"
+    )]
+    Limit {
+        path: PathBuf,
+        what: String,
+        limit: String,
+    },
+    #[error("{path}, row {row}, column {column}: {message}")]
+    Cell {
+        path: PathBuf,
+        row: u32,
+        column: String,
+        message: String,
+    },
+    #[error(
+        "{path}: --sheet {sheet} was given, but a CSV file has no sheets; leave out --sheet, or give the spreadsheet (.xlsx, .xls, .ods) instead"
+    )]
+    SheetForCsv { path: PathBuf, sheet: String },
     #[error("{path}, row {row}: {message}")]
     Csv {
         path: PathBuf,
@@ -208,7 +233,10 @@ impl InputError {
     /// True when the file could not be opened or read (exit 3), rather than read and
     /// found unusable (exit 1).
     pub fn is_io(&self) -> bool {
-        matches!(self, InputError::Io { .. })
+        matches!(
+            self,
+            InputError::Io { .. } | InputError::NotAFile { .. } | InputError::SheetForCsv { .. }
+        )
     }
 }
 
@@ -231,6 +259,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, InputError> {
         path: path.to_path_buf(),
         source,
     };
+    limits::regular_file(path)?;
     let mut magic = [0u8; 8];
     let n = {
         use std::io::Read;

@@ -15,12 +15,23 @@
 //! `\r`, so the error report would point one row off.)
 
 use super::encoding::FIELD_END;
+use super::limits::{MAX_ROW_BYTES, bytes};
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// How much is read from the file at a time.
 const READ: u64 = 128 * 1024;
-/// Offsets into a chunk are `u32`; a chunk never grows near that.
-const MAX_TEXT: usize = (u32::MAX / 2) as usize;
+
+/// The error for a record longer than [`MAX_ROW_BYTES`] (an `InvalidData` I/O error;
+/// the row is [`Splitter::next_row`]).
+fn too_long() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the row is longer than {}, the most one row may be: a quote is probably never closed, or this is not an invoice export",
+            bytes(MAX_ROW_BYTES as u64)
+        ),
+    )
+}
 
 /// One record of a chunk: its fields end at `ends[first..first + fields]` of the chunk
 /// and follow each other with one separator byte between them.
@@ -173,13 +184,22 @@ impl<R: Read> Splitter<R> {
         self.consumed
     }
 
-    fn read_more(&mut self, text: &mut Vec<u8>) -> io::Result<()> {
-        if text.len() > MAX_TEXT {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a row is longer than 2 GB: a quote is probably never closed",
-            ));
+    /// The row number the next record gets (the one an error stopped at).
+    pub fn next_row(&self) -> u32 {
+        self.row.saturating_add(1)
+    }
+
+    /// Reads more after `text`, whose record from `pos` is not complete yet: refused
+    /// when it is already over [`MAX_ROW_BYTES`] (memory follows the longest row, and
+    /// a one-line file of hundreds of megabytes is no export).
+    fn read_more_of(&mut self, text: &mut Vec<u8>, pos: usize) -> io::Result<()> {
+        if text.len() - pos > MAX_ROW_BYTES {
+            return Err(too_long());
         }
+        self.read_more(text)
+    }
+
+    fn read_more(&mut self, text: &mut Vec<u8>) -> io::Result<()> {
         let n = (&mut self.src).take(READ).read_to_end(text)?;
         if (n as u64) < READ {
             self.eof = true;
@@ -237,14 +257,14 @@ impl<R: Read> Splitter<R> {
                             Some(_) => (t, t + 1),
                             None if self.eof => (t, t + 1),
                             None => {
-                                self.read_more(text)?;
+                                self.read_more_of(text, pos)?;
                                 continue;
                             }
                         }
                     }
                 }
                 None if !self.eof => {
-                    self.read_more(text)?;
+                    self.read_more_of(text, pos)?;
                     continue;
                 }
                 None if pos == text.len() => {
@@ -286,7 +306,7 @@ impl<R: Read> Splitter<R> {
                     pos += consumed;
                     self.after_cr = consumed > 0 && text[pos - 1] == b'\r';
                 }
-                None => self.read_more(text)?,
+                None => self.read_more_of(text, pos)?,
             }
         }
         self.carry.extend_from_slice(&text[pos..]);
@@ -322,11 +342,8 @@ impl<R: Read> Splitter<R> {
             nend += e;
             match res {
                 R::InputEmpty if !self.eof => {
-                    if input.len() > MAX_TEXT {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            "a row is longer than 2 GB: a quote is probably never closed",
-                        ));
+                    if input.len() > MAX_ROW_BYTES {
+                        return Err(too_long());
                     }
                     return Ok(None);
                 }

@@ -75,10 +75,13 @@ pub enum MappingFileError {
 impl MappingFile {
     pub fn load(path: &Path) -> Result<MappingFile, MappingFileError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| MappingFileError::Read {
-            path: p.clone(),
-            source,
-        })?;
+        // Capped: `--mapping /dev/zero` (or a wrong path to a large file) must fail at
+        // once, not fill memory. A pipe is fine: it is read once.
+        let text = crate::input::limits::read_capped(path, crate::input::limits::MAX_MAPPING_BYTES)
+            .map_err(|source| MappingFileError::Read {
+                path: p.clone(),
+                source,
+            })?;
         Self::parse(&text, &p)
     }
 

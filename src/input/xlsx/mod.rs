@@ -17,7 +17,7 @@ mod scan;
 mod styles;
 mod text;
 
-pub use scan::{Cell, Range, SheetCells};
+pub use scan::{Cell, MAX_ELEMENT_MIB, Range, SheetCells};
 pub use text::Declined;
 
 use std::fs::File;
@@ -67,6 +67,11 @@ impl FastSheet {
         })
     }
 
+    /// The sheet's part in the package.
+    pub fn entry(&self) -> &str {
+        &self.entry
+    }
+
     /// A scan of the sheet's cells from the start; `None` when its beginning already
     /// does not read the usual way.
     pub fn cells(&mut self) -> Option<SheetCells<'_, Entry<'_>>> {
@@ -76,6 +81,6 @@ impl FastSheet {
             workbook,
         } = self;
         let file = zip.by_name(entry).ok()?;
-        SheetCells::new(file, workbook).ok()
+        SheetCells::new(file, workbook, entry).ok()
     }
 }

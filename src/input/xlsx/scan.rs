@@ -12,6 +12,7 @@
 
 use super::styles::NumberKind;
 use super::text::{Declined, raw_attr, read_string_item, unescape_excel, xml_reader};
+use crate::input::limits::{MAX_SHEET_ROWS, MAX_XML_RUN};
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
 use quick_xml::events::Event;
 use std::io::Read;
@@ -30,8 +31,11 @@ pub type Range = ((u32, u32), (u32, u32));
 /// A cell: its zero-based (row, column) and its value.
 pub type Cell<'w> = ((u32, u32), DataRef<'w>);
 
-/// The most the scanner buffers for one element (a cell with a huge inline string).
-const MAX_ELEMENT: usize = 256 << 20;
+/// The most the scanner buffers for one element (a cell with a huge inline string);
+/// a longer one is refused (see [`crate::input::limits`]), not handed to calamine,
+/// which would buffer it whole.
+const MAX_ELEMENT: usize = MAX_ELEMENT_MIB << 20;
+pub const MAX_ELEMENT_MIB: usize = 16;
 const READ_SIZE: usize = 256 << 10;
 /// The most read of a sheet before its `<sheetData>` (column widths, views...).
 const MAX_PRELUDE: usize = 4 << 20;
@@ -40,6 +44,9 @@ enum Stop {
     /// The buffer ends inside the element: read more and try again.
     More,
     Declined,
+    /// The sheet is refused: reading on, with calamine or otherwise, would be wrong or
+    /// unbounded. Says why.
+    Refused(String),
 }
 
 impl From<Declined> for Stop {
@@ -69,11 +76,16 @@ pub struct SheetCells<'w, R> {
     done: bool,
     /// How far `buf` is known to be UTF-8 (the XML parser refuses a part that is not).
     checked: usize,
+    /// Why the sheet is refused, when it is: the scanner then declines, and the caller
+    /// must not hand the sheet to calamine.
+    refusal: Option<(bool, String)>,
+    /// The part's name, for messages.
+    part: String,
 }
 
 impl<'w, R: Read> SheetCells<'w, R> {
     /// Reads the sheet up to its `<sheetData>`.
-    pub fn new(src: R, workbook: &'w Workbook) -> Result<Self, Declined> {
+    pub fn new(src: R, workbook: &'w Workbook, part: &str) -> Result<Self, Declined> {
         let mut cells = SheetCells {
             src,
             workbook,
@@ -84,6 +96,8 @@ impl<'w, R: Read> SheetCells<'w, R> {
             range: ((0, 0), (0, 0)),
             done: false,
             checked: 0,
+            refusal: None,
+            part: part.to_string(),
         };
         loop {
             match prelude(&cells.buf[..cells.end], cells.eof) {
@@ -105,11 +119,32 @@ impl<'w, R: Read> SheetCells<'w, R> {
         self.range
     }
 
+    /// Why the sheet is refused, after [`SheetCells::next_cell`] declined because of it.
+    /// `true` with it when a size limit was hit.
+    pub fn refusal(&self) -> Option<(bool, String)> {
+        self.refusal.clone()
+    }
+
     /// The next cell, `None` at the end of the sheet data.
     pub fn next_cell(&mut self) -> Result<Option<Cell<'w>>, Declined> {
         while !self.done {
             match next_item(&self.buf[self.pos..self.end], self.workbook) {
                 Ok((item, used)) => {
+                    // calamine's reading refuses a text or tag over the limit: so does
+                    // this one (only elements that long can hold one).
+                    if used as u64 > MAX_XML_RUN
+                        && crate::input::limits::longest_run(
+                            &self.buf[self.pos..self.pos + used],
+                            MAX_XML_RUN,
+                        )
+                        .ok()
+                        .flatten()
+                        .is_none()
+                    {
+                        self.refusal =
+                            Some((true, crate::input::package::run_too_long(&self.part)));
+                        return Err(Declined);
+                    }
                     self.pos += used;
                     match item {
                         Item::Cell(cell) => return Ok(Some(cell)),
@@ -118,6 +153,10 @@ impl<'w, R: Read> SheetCells<'w, R> {
                     }
                 }
                 Err(Stop::More) if !self.eof => self.fill()?,
+                Err(Stop::Refused(why)) => {
+                    self.refusal = Some((false, why));
+                    return Err(Declined);
+                }
                 Err(_) => return Err(Declined),
             }
         }
@@ -132,6 +171,10 @@ impl<'w, R: Read> SheetCells<'w, R> {
         self.pos = 0;
         if self.buf.len() - self.end < READ_SIZE {
             if self.buf.len() >= MAX_ELEMENT {
+                self.refusal = Some((
+                    true,
+                    format!("a cell or tag of the sheet is longer than {MAX_ELEMENT_MIB} MiB"),
+                ));
                 return Err(Declined);
             }
             self.buf.resize(self.buf.len() * 2, 0);
@@ -352,6 +395,32 @@ fn reference(text: &[u8]) -> Option<(u32, Option<u32>)> {
     Some((row.checked_sub(1)?, col.checked_sub(1)))
 }
 
+/// The row of a reference (`A1048577`, `1048577`) when it is beyond Excel's last row:
+/// calamine would read on with a row number that overflows or wraps, so such a sheet is
+/// refused rather than declined.
+fn far_row(text: &[u8]) -> Option<u64> {
+    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = &text[letters..];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = digits.iter().fold(0u64, |acc, &b| {
+        acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    });
+    (n > MAX_SHEET_ROWS).then_some(n)
+}
+
+fn far_row_refusal(n: u64) -> Stop {
+    Stop::Refused(format!(
+        "the sheet has a row {}, beyond the last row Excel has (1,048,576 rows)",
+        if n == u64::MAX {
+            "number too large to read".to_string()
+        } else {
+            crate::input::limits::count(n)
+        }
+    ))
+}
+
 /// A small decimal number made of digits only (style and string indexes).
 fn index(text: &[u8]) -> Option<usize> {
     if text.is_empty() || text.len() > 9 {
@@ -382,6 +451,9 @@ fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
         let (_, used) = attributes(s, i + 4, |k, v| {
             // calamine reads the row number of `r`; one it cannot read stops it.
             if k == b"r" && !bad {
+                if let Some(n) = far_row(v) {
+                    return Err(far_row_refusal(n));
+                }
                 bad = reference(v).is_none();
             }
             Ok(())
@@ -416,7 +488,11 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
     if repeated {
         return Err(Stop::Declined);
     }
-    let at = cell_ref(at.ok_or(Stop::Declined)?).ok_or(Stop::Declined)?;
+    let at = at.ok_or(Stop::Declined)?;
+    if let Some(n) = far_row(at) {
+        return Err(far_row_refusal(n));
+    }
+    let at = cell_ref(at).ok_or(Stop::Declined)?;
     let mut value = DataRef::Empty;
     if !empty {
         loop {
@@ -555,9 +631,17 @@ fn cell_value<'w>(
     let as_str = || std::str::from_utf8(text).map_err(|_| Stop::Declined);
     Ok(match kind {
         Some(b"inlineStr" | b"is") => DataRef::Empty,
+        // calamine reads an index it cannot parse (`-1`, one past `u32`) as 0, that is
+        // as the first string: refused instead, as is one past the table.
         Some(b"s") => {
-            let i = index(text).ok_or(Stop::Declined)?;
-            DataRef::SharedString(workbook.strings.get(i).ok_or(Stop::Declined)?)
+            let bad = || {
+                Stop::Refused(crate::input::package::bad_shared_string(
+                    &String::from_utf8_lossy(text),
+                    workbook.strings.len(),
+                ))
+            };
+            let i = index(text).ok_or_else(bad)?;
+            DataRef::SharedString(workbook.strings.get(i).ok_or_else(bad)?)
         }
         Some(b"b") => match as_str()?.trim() {
             "" => DataRef::Empty,
@@ -636,7 +720,7 @@ mod tests {
             }
         }
         let wb = workbook();
-        let mut reader = SheetCells::new(Trickle(xml.as_bytes(), step), &wb)?;
+        let mut reader = SheetCells::new(Trickle(xml.as_bytes(), step), &wb, "sheet.xml")?;
         let mut out = Vec::new();
         while let Some((at, v)) = reader.next_cell()? {
             out.push((at, format!("{v:?}")));
@@ -665,7 +749,7 @@ mod tests {
             assert_eq!(cells(SHEET, step).unwrap(), whole, "step {step}");
         }
         let wb = workbook();
-        let reader = SheetCells::new(SHEET.as_bytes(), &wb).unwrap();
+        let reader = SheetCells::new(SHEET.as_bytes(), &wb, "sheet.xml").unwrap();
         assert_eq!(reader.range(), ((0, 0), (2, 3)));
     }
 
