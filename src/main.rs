@@ -11,5 +11,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// signal. A closed stdout (`kravia-batch validate x.csv | head`) is handled where stdout
 /// is written (`output::stdout`).
 fn main() -> std::process::ExitCode {
+    quiet_library_panics();
     kravia_batch::cli::main().into()
+}
+
+/// The spreadsheet library panics on some damaged workbooks; the reader catches that and
+/// says the file is damaged, so its panic message would only confuse. Any other panic is
+/// a bug of ours: the default message stays (and `cli::main` turns it into an error).
+fn quiet_library_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let library = info
+            .location()
+            .is_some_and(|l| kravia_batch::input::is_reader_library_panic(l.file()));
+        if !library {
+            default(info);
+        }
+    }));
 }

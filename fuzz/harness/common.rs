@@ -81,3 +81,23 @@ pub fn dry_run(path: &Path) {
         std::hint::black_box(serde_json::to_vec(&body).expect("a request body serializes"));
     }
 }
+
+/// calamine 0.38 panics on some damaged workbooks; the tool's reader catches those
+/// panics and reports the file as damaged (`kravia_batch::input::is_reader_library_panic`).
+/// libFuzzer's hook aborts on every panic, caught or not: this hook lets the caught
+/// library ones pass, so a campaign keeps finding the tool's own bugs. A library panic
+/// that the tool failed to catch still unwinds out of the target and aborts.
+pub fn tolerate_caught_library_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let library = info
+                .location()
+                .is_some_and(|l| kravia_batch::input::is_reader_library_panic(l.file()));
+            if !library {
+                previous(info);
+            }
+        }));
+    });
+}

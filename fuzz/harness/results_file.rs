@@ -19,6 +19,7 @@ pub fn format(first: u8) -> ResultsFormat {
 }
 
 pub fn run(data: &[u8]) {
+    crate::common::tolerate_caught_library_panics();
     let Some((&first, file)) = data.split_first() else {
         return;
     };

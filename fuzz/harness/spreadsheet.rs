@@ -23,6 +23,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 pub fn run(data: &[u8]) {
+    crate::common::tolerate_caught_library_panics();
     let ext = extension(data);
     let f = Scratch::new(data, ext);
     dry_run(&f.path(ext));

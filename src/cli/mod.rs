@@ -82,7 +82,22 @@ pub fn main() -> Exit {
         Command::Config(ConfigCommand::Check(a)) => a.format == FormatArg::Json,
         Command::Sandbox(_) => false,
     };
-    let result = run_command(&cli);
+    // A panic is a bug, never a user's fault; it still ends with an exit code of ours
+    // (0-5, as the wrappers expect) and words, not with Rust's 101.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_command(&cli)))
+        .unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".to_string());
+            Err(Failure::new(
+                Exit::Config,
+                anyhow::anyhow!(
+                    "internal error ({what}): this is a bug in kravia-batch; please report it with the command you ran. A live import's journal keeps every request sent: running the same command again resumes it safely"
+                ),
+            ))
+        });
     match result {
         Ok(exit) => exit,
         Err(f) => {

@@ -282,6 +282,19 @@ pub fn for_each_row_of(
     for_each_row_guarded(path, &mut body, |row| f(row.row, &row.cells))
 }
 
+/// [`for_each_row_of`] for the workbook's first sheet: the results reader takes a
+/// results workbook through the same guards as an export (package checks, limits, a
+/// damaged file as an error, never a panic or an unbounded range).
+pub fn for_each_row_of_first(
+    path: &Path,
+    mut f: impl FnMut(u32, &[CellRef<'_>]) -> bool,
+) -> Result<(), InputError> {
+    let workbook = open_book(path)?;
+    let sheet = choose_sheet(path, &workbook, None)?;
+    let mut body = ExcelBody::new(workbook, path, &sheet, true);
+    for_each_row_guarded(path, &mut body, |row| f(row.row, &row.cells))
+}
+
 /// Every row of a sheet (the first one by default) as the reader hands it over, each
 /// cell in its debug form, and how many cells the fast XLSX scanner read before it
 /// handed over to calamine (`Some(0)`: it was not used; `None`: it read them all). With
@@ -541,7 +554,9 @@ impl ExcelBody {
                     if row.row <= header_row {
                         return true;
                     }
-                    blank += u64::from(row.row - last_row - 1);
+                    // Rows come in order in every sane file; a damaged one may repeat
+                    // or go back, which adds no blank rows (and must not underflow).
+                    blank += u64::from(row.row.saturating_sub(last_row).saturating_sub(1));
                     last_row = row.row;
                     if row.is_blank() {
                         blank += 1;

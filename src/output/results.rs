@@ -749,57 +749,57 @@ fn write_xlsx(path: &Path, rows: &[ResultRow]) -> Result<(), ResultsError> {
 
 /// Reads an XLSX results file (first sheet, header row by name) through calamine.
 pub fn read_results_xlsx(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
-    use calamine::{Data, Reader, Xlsx, open_workbook};
-    let xerr = |m: String| ResultsError::Xlsx {
-        path: path.to_path_buf(),
-        message: m,
-    };
-    let mut book: Xlsx<_> =
-        open_workbook(path).map_err(|e: calamine::XlsxError| xerr(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| xerr("the workbook has no sheet".into()))?
-        .map_err(|e| xerr(e.to_string()))?;
-    let mut rows = range.rows();
-    let Some(header) = rows.next() else {
-        return Err(ResultsError::format(path, "the sheet is empty"));
-    };
-    let header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
-    let map = ColumnMap::new(path, header.iter().map(String::as_str))?;
-    let amount_col = map.0[5];
-    // Row numbers as Excel shows them (the range may not start at A1).
-    let first = range.start().map(|(r, _)| r as usize + 1).unwrap_or(1);
+    use crate::input::CellRef;
+    // Through the input reader: a damaged or hostile workbook is an error with the
+    // same limits as an export, never a panic or a range of billions of cells.
+    let mut header: Option<ColumnMap> = None;
     let mut out = Vec::new();
-    for (i, cells) in rows.enumerate() {
-        let row = first + i + 1;
-        let text: Vec<String> = cells
-            .iter()
-            .map(|c| match c {
-                Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect();
+    let mut failed: Option<ResultsError> = None;
+    let read = crate::input::for_each_first_sheet_row(path, |row, cells| {
+        let text: Vec<String> = cells.iter().map(|c| c.text().into_owned()).collect();
         if text.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            return true;
         }
-        let amount_minor = match amount_col.and_then(|c| cells.get(c)) {
-            Some(Data::Float(f)) => Some(
-                decimal_from_f64(*f)
-                    .and_then(|d| to_minor_exact(d, EXPONENT))
-                    .ok_or_else(|| {
-                        ResultsError::format(
+        let map = match &header {
+            Some(map) => map,
+            None => {
+                match ColumnMap::new(path, text.iter().map(String::as_str)) {
+                    Ok(map) => header = Some(map),
+                    Err(e) => failed = Some(e),
+                }
+                return failed.is_none();
+            }
+        };
+        let amount_minor = match map.0[5].and_then(|c| cells.get(c)) {
+            Some(CellRef::Number(f)) => {
+                match decimal_from_f64(*f).and_then(|d| to_minor_exact(d, EXPONENT)) {
+                    Some(m) => Some(m),
+                    None => {
+                        failed = Some(ResultsError::format(
                             path,
                             format!("row {row}: amount {f} is not an amount"),
-                        )
-                    })?,
-            ),
-            Some(Data::Int(n)) => Some(n.checked_mul(100).ok_or_else(|| {
-                ResultsError::format(path, format!("row {row}: amount {n} is too large"))
-            })?),
+                        ));
+                        return false;
+                    }
+                }
+            }
             _ => None, // text: parsed like CSV
         };
-        out.push(row_from_cells(path, &map, &text, row, amount_minor)?);
+        match row_from_cells(path, map, &text, row as usize, amount_minor) {
+            Ok(r) => out.push(r),
+            Err(e) => failed = Some(e),
+        }
+        failed.is_none()
+    });
+    read.map_err(|e| ResultsError::Xlsx {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if header.is_none() {
+        return Err(ResultsError::format(path, "the sheet is empty"));
     }
     Ok(out)
 }
