@@ -50,7 +50,13 @@ impl Problem {
             severity: Severity::Error,
             row: Some(row),
             column,
-            value: value.into(),
+            // A 50 MB cell is quoted by its start and its length, not whole.
+            value: value
+                .into()
+                .map(|v| match crate::input::limits::shorten(&v) {
+                    std::borrow::Cow::Borrowed(_) => v,
+                    std::borrow::Cow::Owned(short) => short,
+                }),
             reference: None,
             message: message.into(),
         }

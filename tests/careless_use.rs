@@ -599,3 +599,59 @@ fn a_results_amount_above_any_invoice_is_refused_not_summed() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_plan_that_never_ends_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    copy_sample(d, "in.csv");
+    let out = bin(d)
+        .args([
+            "import",
+            "in.csv",
+            "--sandbox",
+            "--quiet",
+            "--plan",
+            "/dev/zero",
+        ])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("/dev/zero"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_long_value_is_quoted_by_its_start_and_length() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let long = "x".repeat(300_000);
+    let csv = std::fs::read_to_string(SAMPLE)
+        .expect("sample")
+        .replace("ola.nordmann@nordlys.no", &long);
+    std::fs::write(d.join("in.csv"), csv).expect("write");
+    let out = bin(d)
+        .args(["validate", "in.csv", "--quiet", "--format", "json"])
+        .args(["--report", "report.csv"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.len() < 50_000,
+        "{} bytes of output",
+        out.stdout.len()
+    );
+    let report = std::fs::read_to_string(d.join("report.csv")).expect("report");
+    assert!(report.len() < 50_000, "{} bytes of report", report.len());
+    assert!(
+        report.contains("(300 000 characters)")
+            || report.contains("(300,000 characters)")
+            || report.contains("characters)"),
+        "{report}"
+    );
+}
