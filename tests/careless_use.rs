@@ -648,10 +648,5 @@ fn a_long_value_is_quoted_by_its_start_and_length() {
     );
     let report = std::fs::read_to_string(d.join("report.csv")).expect("report");
     assert!(report.len() < 50_000, "{} bytes of report", report.len());
-    assert!(
-        report.contains("(300 000 characters)")
-            || report.contains("(300,000 characters)")
-            || report.contains("characters)"),
-        "{report}"
-    );
+    assert!(report.contains("characters)"), "{report}");
 }
