@@ -201,7 +201,8 @@ pub struct ReportArgs {
     /// Write every problem to this CSV file (row, column, value, severity, message).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Write the request body of every valid invoice to this file, one JSON per line.
+    /// Write the request bodies of every valid invoice to this file, one JSON per line
+    /// (with --flow two-step: the session body and the pay body).
     #[arg(long, value_name = "FILE")]
     pub emit_payloads: Option<PathBuf>,
     /// Write a copy of the input with two more columns (status, message), in the input's
@@ -213,12 +214,35 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
+/// What the session bodies carry besides the invoice (see docs/configuration.md).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SessionArgs {
+    /// url.callback_url of every session: Dintero calls it when a transaction changes
+    /// (https, not this machine; default: none).
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+    /// url.return_url of every session (default https://www.kravia.no/; no customer is
+    /// ever sent there in these flows).
+    #[arg(long, value_name = "URL")]
+    pub return_url: Option<String>,
+    /// Two-step: create sessions through POST /v1/sessions-profile with this checkout
+    /// profile (configured in Dintero's Backoffice).
+    #[arg(long, value_name = "ID")]
+    pub profile_id: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// The flow whose bodies --emit-payloads writes: one-step, or two-step (the session
+    /// body and the pay body of each invoice).
+    #[arg(long, value_enum)]
+    pub flow: Option<Flow>,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// Write a plan (the file's SHA-256, the mapping, every invoice's content hash and the
     /// control totals) for `import --plan` to check against.
     #[arg(long, value_name = "PLAN")]
@@ -256,6 +280,8 @@ pub struct LiveArgs {
     /// one-step: POST /v1/sessions/pay; two-step: create a session, then pay it.
     #[arg(long, value_enum)]
     pub flow: Option<Flow>,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// Send the valid invoices even if others have errors (those are listed as not_sent).
     #[arg(long)]
     pub skip_invalid: bool,

@@ -8,7 +8,7 @@ use super::validate::{Prepared, prepare};
 use crate::config::Loaded;
 use crate::config::ResultsSettings;
 use crate::dintero::credentials::AccountKind;
-use crate::dintero::payload::pay_request;
+use crate::dintero::payload::{content_body, legacy_content_body};
 use crate::exit::Exit;
 use crate::model::money::format_minor_nordic;
 use crate::model::{Currency, Invoice};
@@ -34,9 +34,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// The content hash of an invoice: SHA-256 of the exact body that would be sent.
+/// The content hash of an invoice: SHA-256 of its canonical one-step body without the
+/// session's `url` (`payload::content_body`): the invoice, not the settings it is sent with.
 pub fn content_hash(invoice: &Invoice) -> String {
-    let body = serde_json::to_vec(&pay_request(invoice)).unwrap_or_default();
+    let body = serde_json::to_vec(&content_body(invoice)).unwrap_or_default();
+    hex::encode(Sha256::digest(&body))
+}
+
+/// The content hash kravia-batch 0.1.0 recorded before issue #17 made bodies canonical
+/// (`payload::legacy_content_body`). A journal entry with this hash is the same invoice.
+pub fn legacy_content_hash(invoice: &Invoice) -> String {
+    let body = serde_json::to_vec(&legacy_content_body(invoice)).unwrap_or_default();
     hex::encode(Sha256::digest(&body))
 }
 
@@ -53,6 +61,7 @@ pub fn journal_path(results: &Path) -> PathBuf {
 pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     let live = &args.live;
     let quiet = args.report.quiet;
+    let bodies = super::validate::bodies(loaded, live.flow, &live.session)?;
     let prepared = prepare(&args.input, loaded, true, quiet)?;
     if let Some(plan) = &args.plan {
         // Approved on Monday, sent on Tuesday: refuse if anything changed since.
@@ -87,7 +96,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         .filter_map(|p| p.row.map(|r| r.to_string()))
         .collect();
     if live.skip_invalid && !loose.is_empty() {
-        super::validate::print_outcome(&prepared, &args.report)?;
+        super::validate::print_outcome(&prepared, &args.report, &bodies)?;
         let more = match loose.len() {
             n if n > 20 => format!(" and {} more", n - 20),
             _ => String::new(),
@@ -100,7 +109,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     }
     if v.errors() > 0 && !live.skip_invalid {
         // Nothing is sent when the file has any error: show the same report as the dry run.
-        super::validate::print_outcome(&prepared, &args.report)?;
+        super::validate::print_outcome(&prepared, &args.report, &bodies)?;
         eprintln!(
             "Nothing was sent: the file has errors. Fix them, or pass --skip-invalid to send only the valid invoices."
         );
@@ -114,7 +123,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     )
     .map_err(lock_failure)?;
     // --report, --annotate, --emit-payloads: the same files as the dry run's.
-    super::validate::write_side_files(&prepared, &args.report)?;
+    super::validate::write_side_files(&prepared, &args.report, &bodies)?;
     let runtime = super::connect::runtime()?;
     let mut prepared = prepared;
     let invoices: Vec<Arc<Invoice>> = std::mem::take(&mut prepared.validation.invoices)
@@ -128,6 +137,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         loaded,
         &results_settings,
         &results_path,
+        bodies.session,
     ));
     drop(runtime);
     // The process ends right after this: freeing every invoice one by one only adds time
@@ -144,6 +154,7 @@ async fn run_live(
     loaded: &Loaded,
     results_settings: &ResultsSettings,
     results_path: &Path,
+    session: crate::dintero::payload::SessionSettings,
 ) -> Result<Exit, Failure> {
     let live = &args.live;
     let json_out = args.report.format == FormatArg::Json;
@@ -200,7 +211,20 @@ async fn run_live(
         meta.push((META_TARGET, target.as_str()));
     }
     journal.set_metas(&meta).map_err(config_failure)?;
-    let changed = journal.register(&entries, false).map_err(config_failure)?;
+    let mut changed = journal.register(&entries, false).map_err(config_failure)?;
+    if !changed.is_empty() {
+        // A journal of an earlier version hashed the body before it was canonical: the
+        // same invoice then matches its legacy hash, and its recorded state still holds.
+        let by_ref: HashMap<&str, &Invoice> = invoices
+            .iter()
+            .map(|i| (i.merchant_reference.as_str(), i.as_ref()))
+            .collect();
+        changed.retain(|c| {
+            by_ref
+                .get(c.reference.as_str())
+                .is_none_or(|i| legacy_content_hash(i) != c.journal_hash)
+        });
+    }
     if !changed.is_empty() {
         let refs: Vec<&str> = changed.iter().map(|c| c.reference.as_str()).collect();
         return Err(Failure::new(
@@ -300,6 +324,7 @@ async fn run_live(
         pacer.clone(),
         RunSettings {
             flow: connection.settings.flow.value,
+            session,
             ..RunSettings::default()
         },
         stop.clone(),
