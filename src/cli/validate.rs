@@ -67,14 +67,15 @@ pub fn prepare(
         sheet: args.sheet.clone(),
     };
     let table: Table = input::open(&args.file, &opts).map_err(input_failure)?;
-    let names = ColumnNames {
-        headers: table.headers.clone(),
-        letters: table.is_spreadsheet(),
-    };
     let map = ColumnMap::resolve(&table.headers, mapping_file.as_ref()).map_err(|e| {
         let path = args.file.display().to_string();
         Failure::new(Exit::InputErrors, anyhow::anyhow!("{path}: {e}"))
     })?;
+    let names = ColumnNames {
+        headers: table.headers.clone(),
+        letters: table.is_spreadsheet(),
+        ignored: map.unknown.clone(),
+    };
     let mut defaults = EffectiveDefaults::from_mapping(&map.defaults);
     if let Some(c) = &input_defaults.currency {
         defaults.currency = c.value;

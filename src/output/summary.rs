@@ -43,6 +43,15 @@ pub fn render_text(
         types.join(", ")
     );
     let _ = writeln!(s, "Lines     {}", v.lines);
+    let ignored = names.ignored_list();
+    if !ignored.is_empty() {
+        let _ = writeln!(
+            s,
+            "Ignored   {}: {} (not read; check the spelling if it was meant to be)",
+            plural(ignored.len() as u64, "column"),
+            ignored.join(", ")
+        );
+    }
     let _ = writeln!(
         s,
         "Problems  {}, {}",
@@ -66,6 +75,23 @@ pub fn render_text(
                 format_minor_nordic(t.amount, cur.exponent()),
                 format_minor_nordic(t.vat_amount, cur.exponent()),
                 format_minor_nordic(t.net_amount(), cur.exponent())
+            );
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Per invoice type");
+        let _ = writeln!(
+            s,
+            "  {:<12} {:<8} {:>9} {:>18}",
+            "type", "currency", "invoices", "incl. VAT"
+        );
+        for ((product, cur), t) in &v.totals.by_type_amount {
+            let _ = writeln!(
+                s,
+                "  {:<12} {:<8} {:>9} {:>18}",
+                product.label(),
+                cur.code(),
+                t.invoices,
+                format_minor_nordic(t.amount, cur.exponent())
             );
         }
         let _ = writeln!(s);
@@ -184,6 +210,14 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
             })
         })
         .collect();
+    let type_totals: Vec<Value> = v
+        .totals
+        .by_type_amount
+        .iter()
+        .map(|((product, cur), t)| {
+            json!({"payment_product_type": product.api_name(), "currency": cur.code(), "invoices": t.invoices, "amount": t.amount})
+        })
+        .collect();
     let rates: Vec<Value> = v
         .totals
         .by_rate
@@ -215,7 +249,14 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
         "errors": v.errors(),
         "warnings": v.warnings(),
         "by_type": by_type,
+        "ignored_columns": names
+            .ignored
+            .iter()
+            .filter(|&&c| !names.header(c).trim().is_empty())
+            .map(|&c| json!({"column": names.header(c), "column_letter": names.letter(c)}))
+            .collect::<Vec<_>>(),
         "totals": totals,
+        "totals_by_type": type_totals,
         "vat_rates": rates,
         "problems": problems,
         "problems_truncated": v.problems.len() > JSON_PROBLEMS,

@@ -40,10 +40,19 @@ pub struct RateTotal {
     pub vat_amount: i64,
 }
 
+/// The invoices of one type in one currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TypeTotal {
+    pub invoices: u64,
+    pub amount: i64,
+}
+
 /// All control totals of the valid invoices.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     pub by_type: BTreeMap<ProductType, u64>,
+    /// Invoices and amount (incl. VAT, minor units) per invoice type and currency.
+    pub by_type_amount: BTreeMap<(ProductType, Currency), TypeTotal>,
     pub by_currency: BTreeMap<Currency, CurrencyTotal>,
     pub by_rate: BTreeMap<(Currency, VatRate), RateTotal>,
 }
@@ -96,6 +105,12 @@ pub struct RateSum {
 impl Totals {
     pub fn add(&mut self, f: &InvoiceFacts<'_>) {
         *self.by_type.entry(f.product).or_default() += 1;
+        let t = self
+            .by_type_amount
+            .entry((f.product, f.currency))
+            .or_default();
+        t.invoices += 1;
+        t.amount += f.amount;
         let c = self.by_currency.entry(f.currency).or_default();
         c.invoices += 1;
         c.lines += f.lines;
@@ -123,6 +138,11 @@ impl Totals {
     pub fn merge(mut self, other: Totals) -> Totals {
         for (k, v) in other.by_type {
             *self.by_type.entry(k).or_default() += v;
+        }
+        for (k, v) in other.by_type_amount {
+            let t = self.by_type_amount.entry(k).or_default();
+            t.invoices += v.invoices;
+            t.amount += v.amount;
         }
         for (k, v) in other.by_currency {
             let c = self.by_currency.entry(k).or_default();
