@@ -152,3 +152,27 @@ fn no_misleading_suggestions() {
         .expect("run");
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
 }
+
+/// Item 10: every help text says where to start, gives an example and the exit codes.
+#[test]
+fn help_texts() {
+    for (name, args) in [
+        ("help_top", vec!["--help"]),
+        ("help_validate", vec!["validate", "--help"]),
+        ("help_import", vec!["import", "--help"]),
+        ("help_status", vec!["status", "--help"]),
+        ("help_config_check", vec!["config", "check", "--help"]),
+    ] {
+        let out = Command::cargo_bin("kravia-batch")
+            .expect("bin")
+            .args(&args)
+            .env_remove("KRAVIA_BATCH_CONFIG")
+            .env("COLUMNS", "100")
+            .output()
+            .expect("run");
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert!(text.contains("Exit codes: 0"), "{name}");
+        assert!(text.contains("Example"), "{name}");
+        insta::assert_snapshot!(name, text);
+    }
+}

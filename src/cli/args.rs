@@ -6,11 +6,88 @@ pub use crate::run::Flow;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// Exit codes, the same for every command (docs/commands.md), in every `--help`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes: 0 all good (warnings allowed); 1 the input has errors, nothing sent; 2 usage error; 3 configuration, credential or I/O error; 4 some invoices (or voids, captures) failed; 5 incomplete: run the same command again."
+    };
+}
+
+const TOP_HELP: &str = concat!(
+    "Start here: check the file, then rehearse against the built-in sandbox; nothing reaches Dintero until both look right.
+
+Examples:
+  kravia-batch validate november.csv                 # dry run: no network, no credentials
+  kravia-batch import november.csv --sandbox         # rehearsal against a local Dintero emulator
+  kravia-batch import november.csv                   # the live run (credentials: docs/configuration.md)
+
+",
+    exit_codes!()
+);
+
+const VALIDATE_HELP: &str = concat!(
+    "Example:
+  kravia-batch validate november.csv --report problems.csv --emit-payloads bodies.jsonl
+
+",
+    exit_codes!()
+);
+
+const IMPORT_HELP: &str = concat!(
+    "Example:
+  kravia-batch import november.csv --sandbox        # rehearse first: writes november.rehearsal.results.csv
+  kravia-batch import november.csv                  # then send; run it again after any interruption
+
+",
+    exit_codes!()
+);
+
+const STATUS_HELP: &str = concat!(
+    "Example:
+  kravia-batch status november.results.csv
+
+",
+    exit_codes!()
+);
+
+const VOID_HELP: &str = concat!(
+    "Example:
+  kravia-batch void november.results.csv --ref 2026-11-0007
+
+",
+    exit_codes!()
+);
+
+const CAPTURE_HELP: &str = concat!(
+    "Example:
+  kravia-batch capture november.results.csv --download-invoices pdf/
+
+",
+    exit_codes!()
+);
+
+const CONFIG_HELP: &str = concat!(
+    "Example:
+  kravia-batch config check --offline
+
+",
+    exit_codes!()
+);
+
+const SANDBOX_HELP: &str = concat!(
+    "Example:
+  kravia-batch sandbox --port 8080     # then DINTERO_API_URL=http://127.0.0.1:8080/v1 and DINTERO_CHECKOUT_URL likewise
+
+",
+    exit_codes!()
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kravia-batch",
     version,
-    about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero."
+    about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero.",
+    after_help = TOP_HELP
 )]
 pub struct Cli {
     /// Settings file (default: the per-user location `kravia-batch config check` shows).
@@ -23,19 +100,25 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a file and print its control totals. No network, no credentials.
+    #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
     /// Create the invoices of a file (with --dry-run: exactly what validate does).
+    #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
     /// Fetch the current status of every invoice in a results file (paid, unpaid, voided).
+    #[command(after_help = STATUS_HELP)]
     Status(StatusArgs),
     /// Cancel invoices of a results file (only AUTHORIZED or PARTIALLY_CAPTURED ones).
+    #[command(after_help = VOID_HELP)]
     Void(VoidArgs),
     /// Start collection of invoices the merchant delivers itself (invoice_channel merchant).
+    #[command(after_help = CAPTURE_HELP)]
     Capture(CaptureArgs),
     /// Show or test the effective settings.
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Serve a local Dintero emulator on loopback, for rehearsals.
+    #[command(after_help = SANDBOX_HELP)]
     Sandbox(SandboxArgs),
 }
 
@@ -43,6 +126,7 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Print the effective settings (secrets masked) and where each comes from, then test
     /// the credentials against the token endpoint.
+    #[command(after_help = CONFIG_HELP)]
     Check(ConfigCheckArgs),
 }
 

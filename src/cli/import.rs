@@ -254,6 +254,11 @@ async fn run_live(
     }
 
     let recorded: HashMap<String, Recorded> = journal.recorded().map_err(config_failure)?;
+    // Created by an earlier run of this journal: "already done", not "created" again.
+    let earlier_created = recorded
+        .values()
+        .filter(|r| r.status == Status::Created)
+        .count() as u64;
     let jobs: Vec<Job> = invoices
         .iter()
         .map(|i| Job {
@@ -424,6 +429,7 @@ async fn run_live(
         waiting,
     );
     outcome.handled = total;
+    outcome.earlier_created = earlier_created;
     outcome.reconcile(&p.validation.totals);
     let exit = outcome.exit();
     if json_out {
@@ -747,12 +753,14 @@ fn confirm_total_matches(given: &str, totals: &BTreeMap<Currency, i64>) -> bool 
     &seen == totals
 }
 
-/// Progress of the live run: invoices done, and how many failed.
+/// Progress of the live run: invoices done, and how many failed or are unknown (the
+/// summary's words).
 #[derive(Clone)]
 struct RunProgress {
     progress: Arc<std::sync::Mutex<Progress>>,
     done: Arc<AtomicU64>,
     failed: Arc<AtomicU64>,
+    unknown: Arc<AtomicU64>,
     total: u64,
 }
 
@@ -766,17 +774,31 @@ impl RunProgress {
             ))),
             done: Arc::new(AtomicU64::new(0)),
             failed: Arc::new(AtomicU64::new(0)),
+            unknown: Arc::new(AtomicU64::new(0)),
             total,
         }
     }
 
     fn done(&self, d: Done) {
         let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        if matches!(d, Done::Final(Status::Failed | Status::Unknown)) {
-            self.failed.fetch_add(1, Ordering::SeqCst);
+        match d {
+            Done::Final(Status::Failed) => {
+                self.failed.fetch_add(1, Ordering::SeqCst);
+            }
+            Done::Final(Status::Unknown) => {
+                self.unknown.fetch_add(1, Ordering::SeqCst);
+            }
+            _ => {}
         }
         let failed = self.failed.load(Ordering::SeqCst);
-        let note = (failed > 0).then(|| format!("failed {failed}"));
+        let unknown = self.unknown.load(Ordering::SeqCst);
+        let note = [("failed", failed), ("unknown", unknown)]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(w, n)| format!("{w} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let note = (!note.is_empty()).then_some(note);
         self.lock().update(n, self.total, note.as_deref());
     }
 
@@ -800,6 +822,8 @@ struct RunOutcome {
     waiting: u64,
     /// Invoices this run had to send or settle (0: an earlier run did everything).
     handled: u64,
+    /// Invoices an earlier run of the journal had created already.
+    earlier_created: u64,
     /// Per currency: the valid invoices' total in the results, and the dry run's.
     reconciled: Vec<(String, i64, i64)>,
 }
@@ -846,6 +870,7 @@ impl RunOutcome {
             rate_limited,
             waiting,
             handled: 0,
+            earlier_created: 0,
             reconciled: Vec::new(),
         }
     }
@@ -881,10 +906,22 @@ impl RunOutcome {
             (ResultStatus::Unknown, "unknown"),
             (ResultStatus::NotSent, "not sent"),
         ];
-        let parts: Vec<String> = names
+        let mut parts: Vec<String> = names
             .iter()
-            .map(|(st, n)| format!("{n} {}", self.count(*st)))
+            .map(|(st, n)| match st {
+                ResultStatus::Created => format!(
+                    "{n} {}",
+                    self.count(*st).saturating_sub(self.earlier_created)
+                ),
+                _ => format!("{n} {}", self.count(*st)),
+            })
             .collect();
+        if self.earlier_created > 0 {
+            parts.insert(
+                1,
+                format!("already done {} (by an earlier run)", self.earlier_created),
+            );
+        }
         s.push_str(&format!("Invoices  {}\n", parts.join(", ")));
         for (st, n) in names {
             if let Some(t) = self.totals.get(st.as_str()) {
@@ -959,6 +996,7 @@ impl RunOutcome {
             "results_file": results.display().to_string(),
             "journal": journal.display().to_string(),
             "counts": self.counts,
+            "already_done": self.earlier_created,
             "totals": totals,
             "interrupted": self.interrupted,
             "reconciled": self.reconciled.iter().all(|(_, a, b)| a == b),
