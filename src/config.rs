@@ -454,7 +454,7 @@ pub fn check_callback_url(url: &str) -> Result<(), String> {
         .map(|rest| rest.split(['/', ':', '?', '#']).next().unwrap_or(""));
     match host {
         None => Err("must be an https:// URL (Dintero calls it from the internet)".into()),
-        Some(h) if h.is_empty() => Err("has no host".into()),
+        Some("") => Err("has no host".into()),
         Some(h) if h.eq_ignore_ascii_case("localhost") || h.starts_with("127.") || h == "[::1]" => {
             Err("must not point at this machine: Dintero calls it from the internet".into())
         }
