@@ -74,7 +74,7 @@ pub fn prepare(
     let names = ColumnNames {
         headers: table.headers.clone(),
         letters: table.is_spreadsheet(),
-        ignored: map.unknown.clone(),
+        ignored: listed_as_ignored(&table.headers, &map.unknown),
     };
     let mut defaults = EffectiveDefaults::from_mapping(&map.defaults);
     if let Some(c) = &input_defaults.currency {
@@ -129,6 +129,22 @@ fn input_failure(e: input::InputError) -> Failure {
         Exit::InputErrors
     };
     Failure::new(exit, e.into())
+}
+
+/// The unknown columns worth listing: all but an annotated copy's own `status` and
+/// `message` pair (`--annotate` wrote them; a copy fed back is the same file to the tool).
+fn listed_as_ignored(headers: &[String], unknown: &[usize]) -> Vec<usize> {
+    use crate::output::annotate::{MESSAGE_HEADER, STATUS_HEADER};
+    let is = |i: usize, name: &str| headers.get(i).is_some_and(|h| h.trim() == name);
+    let annotation = |i: usize| {
+        (is(i, STATUS_HEADER) && is(i + 1, MESSAGE_HEADER))
+            || (i > 0 && is(i - 1, STATUS_HEADER) && is(i, MESSAGE_HEADER))
+    };
+    unknown
+        .iter()
+        .copied()
+        .filter(|&i| !annotation(i))
+        .collect()
 }
 
 /// What the request bodies are built with besides the invoices: the flow and the

@@ -221,7 +221,7 @@ impl ColumnMap {
 }
 
 /// How alike two normalized headers must be for a suggestion.
-pub const SUGGEST_THRESHOLD: f64 = 0.75;
+pub const SUGGEST_THRESHOLD: f64 = 0.7;
 
 /// How alike a header and a field's name are, 0 to 1, separators ignored: the
 /// normalized Damerau-Levenshtein similarity (typos, a swapped letter), or 0.9 when one
