@@ -101,6 +101,9 @@ impl Problem {
 pub struct ColumnNames {
     pub headers: Vec<String>,
     pub letters: bool,
+    /// Columns whose header matched no field: ignored, and listed so that a misspelled
+    /// header is caught.
+    pub ignored: Vec<usize>,
 }
 
 impl ColumnNames {
@@ -118,8 +121,19 @@ impl ColumnNames {
         self.headers.get(col).cloned().unwrap_or_default()
     }
 
+    /// The Excel letter of a column, for spreadsheets and CSV alike: accountants open a
+    /// CSV in Excel and look for the letter.
     pub fn letter(&self, col: usize) -> Option<String> {
-        self.letters.then(|| column_letter(col))
+        Some(column_letter(col))
+    }
+
+    /// The ignored columns' headers, with their letters: `'Intern merknad' (AC)`.
+    pub fn ignored_list(&self) -> Vec<String> {
+        self.ignored
+            .iter()
+            .filter(|&&c| !self.header(c).trim().is_empty())
+            .map(|&c| format!("'{}' ({})", self.header(c), column_letter(c)))
+            .collect()
     }
 
     /// One line for people: `row 5, column 'E-post': 'ola@' is not a valid e-mail address`.

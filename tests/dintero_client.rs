@@ -479,7 +479,7 @@ async fn capture_merchant_channel_invoice() {
 fn session_body(reference: &str) -> serde_json::Value {
     let inv = invoice(reference);
     json!({
-        "url": {"callback_url": "https://example.com/callback"},
+        "url": {"return_url": "https://example.com/", "callback_url": "https://example.com/callback"},
         "order": payload::order(&inv, false),
         "configuration": {"kravia": {"type": "payment_type", "invoice_b2b": {
             "type": "payment_product_type", "enabled": true, "days_until_due": 30,

@@ -262,7 +262,7 @@ fn a_file_with_errors_stops_before_asking_with_the_error_report() {
     assert!(!out.contains("(yes/no)"), "it asked:\n{out}");
     for shown in [
         "1 invoice has errors (1 error in all); 5 invoices are correct.",
-        "Row 3, column 'email', invoice 2026-11-0102: 'kari.nordmann.example.no' is not a valid e-mail address",
+        "Row 3, column K (email), invoice 2026-11-0102: 'kari.nordmann.example.no' is not a valid e-mail address",
         "NOTHING WAS SENT: the file has errors.",
         "Run this again.",
     ] {

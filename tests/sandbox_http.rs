@@ -145,7 +145,7 @@ fn b2b_billing() -> Value {
 
 fn session_body(reference: &str) -> Value {
     json!({
-        "url": { "callback_url": "https://example.com/callback" },
+        "url": { "return_url": "https://example.com/", "callback_url": "https://example.com/callback" },
         "order": {
             "amount": 29900,
             "currency": "NOK",

@@ -74,3 +74,105 @@ fn error_report_csv() {
     }
     insta::assert_snapshot!(all);
 }
+
+/// Issue #17, item 7: a column no field reads is listed (summary, JSON, report), so a
+/// misspelled header is caught; item 9: the report names CSV columns by letter too.
+#[test]
+fn ignored_column_is_listed() {
+    insta::assert_snapshot!(stdout(&[
+        "validate",
+        "tests/data/expect/ignored-column.csv",
+        "--quiet"
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&[
+        "validate",
+        "tests/data/expect/ignored-column.csv",
+        "--quiet",
+        "--format",
+        "json",
+    ]))
+    .expect("json");
+    assert_eq!(
+        json["ignored_columns"],
+        serde_json::json!([{"column": "Intern merknad", "column_letter": "AC"}])
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.csv");
+    Command::cargo_bin("kravia-batch")
+        .expect("bin")
+        .args([
+            "validate",
+            "tests/data/expect/ignored-column.csv",
+            "--quiet",
+        ])
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success();
+    insta::assert_snapshot!(
+        "ignored_column_report",
+        std::fs::read_to_string(&report).expect("report")
+    );
+}
+
+/// Item 9: a CSV's problems carry the Excel letter of their column in the report.
+#[test]
+fn csv_report_has_column_letters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.csv");
+    Command::cargo_bin("kravia-batch")
+        .expect("bin")
+        .args(["validate", "tests/data/20-bad-email.csv", "--quiet"])
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(1);
+    let text = std::fs::read_to_string(&report).expect("report");
+    let mut r =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|r| r.expect("row")).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(!row[2].is_empty(), "no column letter: {row:?}");
+    }
+}
+
+/// Item 8: suggestions only above a similarity threshold, among the missing field's
+/// own names (no "Kunde e-post" for customer_type, no "Firma" for first_name).
+#[test]
+fn no_misleading_suggestions() {
+    let out = Command::cargo_bin("kravia-batch")
+        .expect("bin")
+        .args([
+            "validate",
+            "tests/data/expect/misleading-suggestions.csv",
+            "--quiet",
+        ])
+        .output()
+        .expect("run");
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+}
+
+/// Item 10: every help text says where to start, gives an example and the exit codes.
+#[test]
+fn help_texts() {
+    for (name, args) in [
+        ("help_top", vec!["--help"]),
+        ("help_validate", vec!["validate", "--help"]),
+        ("help_import", vec!["import", "--help"]),
+        ("help_status", vec!["status", "--help"]),
+        ("help_config_check", vec!["config", "check", "--help"]),
+    ] {
+        let out = Command::cargo_bin("kravia-batch")
+            .expect("bin")
+            .args(&args)
+            .env_remove("KRAVIA_BATCH_CONFIG")
+            .env("COLUMNS", "100")
+            .output()
+            .expect("run");
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert!(text.contains("Exit codes: 0"), "{name}");
+        assert!(text.contains("Example"), "{name}");
+        insta::assert_snapshot!(name, text);
+    }
+}

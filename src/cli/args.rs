@@ -6,11 +6,88 @@ pub use crate::run::Flow;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// Exit codes, the same for every command (docs/commands.md), in every `--help`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes: 0 all good (warnings allowed); 1 the input has errors, nothing sent; 2 usage error; 3 configuration, credential or I/O error; 4 some invoices (or voids, captures) failed; 5 incomplete: run the same command again."
+    };
+}
+
+const TOP_HELP: &str = concat!(
+    "Start here: check the file, then rehearse against the built-in sandbox; nothing reaches Dintero until both look right.
+
+Examples:
+  kravia-batch validate november.csv                 # dry run: no network, no credentials
+  kravia-batch import november.csv --sandbox         # rehearsal against a local Dintero emulator
+  kravia-batch import november.csv                   # the live run (credentials: docs/configuration.md)
+
+",
+    exit_codes!()
+);
+
+const VALIDATE_HELP: &str = concat!(
+    "Example:
+  kravia-batch validate november.csv --report problems.csv --emit-payloads bodies.jsonl
+
+",
+    exit_codes!()
+);
+
+const IMPORT_HELP: &str = concat!(
+    "Example:
+  kravia-batch import november.csv --sandbox        # rehearse first: writes november.rehearsal.results.csv
+  kravia-batch import november.csv                  # then send; run it again after any interruption
+
+",
+    exit_codes!()
+);
+
+const STATUS_HELP: &str = concat!(
+    "Example:
+  kravia-batch status november.results.csv
+
+",
+    exit_codes!()
+);
+
+const VOID_HELP: &str = concat!(
+    "Example:
+  kravia-batch void november.results.csv --ref 2026-11-0007
+
+",
+    exit_codes!()
+);
+
+const CAPTURE_HELP: &str = concat!(
+    "Example:
+  kravia-batch capture november.results.csv --download-invoices pdf/
+
+",
+    exit_codes!()
+);
+
+const CONFIG_HELP: &str = concat!(
+    "Example:
+  kravia-batch config check --offline
+
+",
+    exit_codes!()
+);
+
+const SANDBOX_HELP: &str = concat!(
+    "Example:
+  kravia-batch sandbox --port 8080     # then DINTERO_API_URL=http://127.0.0.1:8080/v1 and DINTERO_CHECKOUT_URL likewise
+
+",
+    exit_codes!()
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kravia-batch",
     version,
-    about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero."
+    about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero.",
+    after_help = TOP_HELP
 )]
 pub struct Cli {
     /// Settings file (default: the per-user location `kravia-batch config check` shows).
@@ -23,19 +100,25 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a file and print its control totals. No network, no credentials.
+    #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
     /// Create the invoices of a file (with --dry-run: exactly what validate does).
+    #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
     /// Fetch the current status of every invoice in a results file (paid, unpaid, voided).
+    #[command(after_help = STATUS_HELP)]
     Status(StatusArgs),
     /// Cancel invoices of a results file (only AUTHORIZED or PARTIALLY_CAPTURED ones).
+    #[command(after_help = VOID_HELP)]
     Void(VoidArgs),
     /// Start collection of invoices the merchant delivers itself (invoice_channel merchant).
+    #[command(after_help = CAPTURE_HELP)]
     Capture(CaptureArgs),
     /// Show or test the effective settings.
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Serve a local Dintero emulator on loopback, for rehearsals.
+    #[command(after_help = SANDBOX_HELP)]
     Sandbox(SandboxArgs),
 }
 
@@ -43,6 +126,7 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Print the effective settings (secrets masked) and where each comes from, then test
     /// the credentials against the token endpoint.
+    #[command(after_help = CONFIG_HELP)]
     Check(ConfigCheckArgs),
 }
 
@@ -201,7 +285,8 @@ pub struct ReportArgs {
     /// Write every problem to this CSV file (row, column, value, severity, message).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Write the request body of every valid invoice to this file, one JSON per line.
+    /// Write the request bodies of every valid invoice to this file, one JSON per line
+    /// (with --flow two-step: the session body and the pay body).
     #[arg(long, value_name = "FILE")]
     pub emit_payloads: Option<PathBuf>,
     /// Write a copy of the input with two more columns (status, message), in the input's
@@ -213,12 +298,35 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
+/// What the session bodies carry besides the invoice (see docs/configuration.md).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SessionArgs {
+    /// url.callback_url of every session: Dintero calls it when a transaction changes
+    /// (https, not this machine; default: none).
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+    /// url.return_url of every session (default https://www.kravia.no/; no customer is
+    /// ever sent there in these flows).
+    #[arg(long, value_name = "URL")]
+    pub return_url: Option<String>,
+    /// Two-step: create sessions through POST /v1/sessions-profile with this checkout
+    /// profile (configured in Dintero's Backoffice).
+    #[arg(long, value_name = "ID")]
+    pub profile_id: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// The flow whose bodies --emit-payloads writes: one-step, or two-step (the session
+    /// body and the pay body of each invoice).
+    #[arg(long, value_enum)]
+    pub flow: Option<Flow>,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// Write a plan (the file's SHA-256, the mapping, every invoice's content hash and the
     /// control totals) for `import --plan` to check against.
     #[arg(long, value_name = "PLAN")]
@@ -256,6 +364,8 @@ pub struct LiveArgs {
     /// one-step: POST /v1/sessions/pay; two-step: create a session, then pay it.
     #[arg(long, value_enum)]
     pub flow: Option<Flow>,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// Send the valid invoices even if others have errors (those are listed as not_sent).
     #[arg(long)]
     pub skip_invalid: bool,

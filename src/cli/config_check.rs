@@ -81,7 +81,30 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     let endpoints = endpoint_settings(loaded, &args.conn)?;
     lines.push(line("dintero.api_url", &endpoints.api_url));
     lines.push(line("dintero.checkout_url", &endpoints.checkout_url));
+    // What every session body carries besides the invoice (docs/configuration.md).
+    let session = config::session_config(&config::SessionFlags::default(), env, file)
+        .map_err(|e| settings_failure(loaded, e))?;
+    lines.push(opt_line(
+        "dintero.callback_url",
+        &session.callback_url,
+        "none (not sent)",
+    ));
+    lines.push(line("dintero.return_url", &session.return_url));
     let run = run_settings(loaded, &args.conn, args.flow)?;
+    let profile_unset = "none (sessions through POST /v1/sessions)";
+    let profile = session.profile_id.as_ref().map(|p| Sourced {
+        value: match run.flow.value {
+            crate::run::Flow::TwoStep => {
+                format!("{} (sessions through POST /v1/sessions-profile)", p.value)
+            }
+            crate::run::Flow::OneStep => format!(
+                "{} (unused: the one-step flow creates no session first)",
+                p.value
+            ),
+        },
+        source: p.source.clone(),
+    });
+    lines.push(opt_line("dintero.profile_id", &profile, profile_unset));
     lines.push(line("run.rate", &run.rate));
     lines.push(line("run.concurrency", &run.concurrency));
     lines.push(line("run.request_timeout", &run.request_timeout));

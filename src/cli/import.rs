@@ -8,7 +8,7 @@ use super::validate::{Prepared, prepare};
 use crate::config::Loaded;
 use crate::config::ResultsSettings;
 use crate::dintero::credentials::AccountKind;
-use crate::dintero::payload::pay_request;
+use crate::dintero::payload::{content_body, legacy_content_body};
 use crate::exit::Exit;
 use crate::model::money::format_minor_nordic;
 use crate::model::{Currency, Invoice};
@@ -34,9 +34,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// The content hash of an invoice: SHA-256 of the exact body that would be sent.
+/// The content hash of an invoice: SHA-256 of its canonical one-step body without the
+/// session's `url` (`payload::content_body`): the invoice, not the settings it is sent with.
 pub fn content_hash(invoice: &Invoice) -> String {
-    let body = serde_json::to_vec(&pay_request(invoice)).unwrap_or_default();
+    let body = serde_json::to_vec(&content_body(invoice)).unwrap_or_default();
+    hex::encode(Sha256::digest(&body))
+}
+
+/// The content hash kravia-batch 0.1.0 recorded before issue #17 made bodies canonical
+/// (`payload::legacy_content_body`). A journal entry with this hash is the same invoice.
+pub fn legacy_content_hash(invoice: &Invoice) -> String {
+    let body = serde_json::to_vec(&legacy_content_body(invoice)).unwrap_or_default();
     hex::encode(Sha256::digest(&body))
 }
 
@@ -53,6 +61,7 @@ pub fn journal_path(results: &Path) -> PathBuf {
 pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     let live = &args.live;
     let quiet = args.report.quiet;
+    let bodies = super::validate::bodies(loaded, live.flow, &live.session)?;
     let prepared = prepare(&args.input, loaded, true, quiet)?;
     if let Some(plan) = &args.plan {
         // Approved on Monday, sent on Tuesday: refuse if anything changed since.
@@ -87,7 +96,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         .filter_map(|p| p.row.map(|r| r.to_string()))
         .collect();
     if live.skip_invalid && !loose.is_empty() {
-        super::validate::print_outcome(&prepared, &args.report)?;
+        super::validate::print_outcome(&prepared, &args.report, &bodies)?;
         let more = match loose.len() {
             n if n > 20 => format!(" and {} more", n - 20),
             _ => String::new(),
@@ -105,7 +114,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         .iter()
         .any(|p| p.is_error() && p.reference.is_none() && p.row.is_none());
     if live.skip_invalid && whole_file {
-        super::validate::print_outcome(&prepared, &args.report)?;
+        super::validate::print_outcome(&prepared, &args.report, &bodies)?;
         eprintln!(
             "Nothing was sent: the file as a whole has an error (see above), so --skip-invalid cannot send part of it. Fix it and run again."
         );
@@ -113,7 +122,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     }
     if v.errors() > 0 && !live.skip_invalid {
         // Nothing is sent when the file has any error: show the same report as the dry run.
-        super::validate::print_outcome(&prepared, &args.report)?;
+        super::validate::print_outcome(&prepared, &args.report, &bodies)?;
         eprintln!(
             "Nothing was sent: the file has errors. Fix them, or pass --skip-invalid to send only the valid invoices."
         );
@@ -127,7 +136,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     )
     .map_err(lock_failure)?;
     // --report, --annotate, --emit-payloads: the same files as the dry run's.
-    super::validate::write_side_files(&prepared, &args.report)?;
+    super::validate::write_side_files(&prepared, &args.report, &bodies)?;
     let runtime = super::connect::runtime()?;
     let mut prepared = prepared;
     let invoices: Vec<Arc<Invoice>> = std::mem::take(&mut prepared.validation.invoices)
@@ -141,6 +150,7 @@ pub fn run(args: &ImportArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         loaded,
         &results_settings,
         &results_path,
+        bodies.session,
     ));
     drop(runtime);
     // The process ends right after this: freeing every invoice one by one only adds time
@@ -157,6 +167,7 @@ async fn run_live(
     loaded: &Loaded,
     results_settings: &ResultsSettings,
     results_path: &Path,
+    session: crate::dintero::payload::SessionSettings,
 ) -> Result<Exit, Failure> {
     let live = &args.live;
     let json_out = args.report.format == FormatArg::Json;
@@ -213,7 +224,20 @@ async fn run_live(
         meta.push((META_TARGET, target.as_str()));
     }
     journal.set_metas(&meta).map_err(config_failure)?;
-    let changed = journal.register(&entries, false).map_err(config_failure)?;
+    let mut changed = journal.register(&entries, false).map_err(config_failure)?;
+    if !changed.is_empty() {
+        // A journal of an earlier version hashed the body before it was canonical: the
+        // same invoice then matches its legacy hash, and its recorded state still holds.
+        let by_ref: HashMap<&str, &Invoice> = invoices
+            .iter()
+            .map(|i| (i.merchant_reference.as_str(), i.as_ref()))
+            .collect();
+        changed.retain(|c| {
+            by_ref
+                .get(c.reference.as_str())
+                .is_none_or(|i| legacy_content_hash(i) != c.journal_hash)
+        });
+    }
     if !changed.is_empty() {
         let refs: Vec<&str> = changed.iter().map(|c| c.reference.as_str()).collect();
         return Err(Failure::new(
@@ -243,6 +267,11 @@ async fn run_live(
     }
 
     let recorded: HashMap<String, Recorded> = journal.recorded().map_err(config_failure)?;
+    // Created by an earlier run of this journal: "already done", not "created" again.
+    let earlier_created = recorded
+        .values()
+        .filter(|r| r.status == Status::Created)
+        .count() as u64;
     let jobs: Vec<Job> = invoices
         .iter()
         .map(|i| Job {
@@ -313,6 +342,7 @@ async fn run_live(
         pacer.clone(),
         RunSettings {
             flow: connection.settings.flow.value,
+            session,
             ..RunSettings::default()
         },
         stop.clone(),
@@ -412,6 +442,7 @@ async fn run_live(
         waiting,
     );
     outcome.handled = total;
+    outcome.earlier_created = earlier_created;
     outcome.reconcile(&p.validation.totals);
     let exit = outcome.exit();
     if json_out {
@@ -737,12 +768,14 @@ fn confirm_total_matches(given: &str, totals: &BTreeMap<Currency, i64>) -> bool 
     &seen == totals
 }
 
-/// Progress of the live run: invoices done, and how many failed.
+/// Progress of the live run: invoices done, and how many failed or are unknown (the
+/// summary's words).
 #[derive(Clone)]
 struct RunProgress {
     progress: Arc<std::sync::Mutex<Progress>>,
     done: Arc<AtomicU64>,
     failed: Arc<AtomicU64>,
+    unknown: Arc<AtomicU64>,
     total: u64,
 }
 
@@ -756,17 +789,31 @@ impl RunProgress {
             ))),
             done: Arc::new(AtomicU64::new(0)),
             failed: Arc::new(AtomicU64::new(0)),
+            unknown: Arc::new(AtomicU64::new(0)),
             total,
         }
     }
 
     fn done(&self, d: Done) {
         let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        if matches!(d, Done::Final(Status::Failed | Status::Unknown)) {
-            self.failed.fetch_add(1, Ordering::SeqCst);
+        match d {
+            Done::Final(Status::Failed) => {
+                self.failed.fetch_add(1, Ordering::SeqCst);
+            }
+            Done::Final(Status::Unknown) => {
+                self.unknown.fetch_add(1, Ordering::SeqCst);
+            }
+            _ => {}
         }
         let failed = self.failed.load(Ordering::SeqCst);
-        let note = (failed > 0).then(|| format!("failed {failed}"));
+        let unknown = self.unknown.load(Ordering::SeqCst);
+        let note = [("failed", failed), ("unknown", unknown)]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(w, n)| format!("{w} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let note = (!note.is_empty()).then_some(note);
         self.lock().update(n, self.total, note.as_deref());
     }
 
@@ -790,6 +837,8 @@ struct RunOutcome {
     waiting: u64,
     /// Invoices this run had to send or settle (0: an earlier run did everything).
     handled: u64,
+    /// Invoices an earlier run of the journal had created already.
+    earlier_created: u64,
     /// Per currency: the valid invoices' total in the results, and the dry run's.
     reconciled: Vec<(String, i64, i64)>,
 }
@@ -835,6 +884,7 @@ impl RunOutcome {
             rate_limited,
             waiting,
             handled: 0,
+            earlier_created: 0,
             reconciled: Vec::new(),
         }
     }
@@ -870,10 +920,22 @@ impl RunOutcome {
             (ResultStatus::Unknown, "unknown"),
             (ResultStatus::NotSent, "not sent"),
         ];
-        let parts: Vec<String> = names
+        let mut parts: Vec<String> = names
             .iter()
-            .map(|(st, n)| format!("{n} {}", self.count(*st)))
+            .map(|(st, n)| match st {
+                ResultStatus::Created => format!(
+                    "{n} {}",
+                    self.count(*st).saturating_sub(self.earlier_created)
+                ),
+                _ => format!("{n} {}", self.count(*st)),
+            })
             .collect();
+        if self.earlier_created > 0 {
+            parts.insert(
+                1,
+                format!("already done {} (by an earlier run)", self.earlier_created),
+            );
+        }
         s.push_str(&format!("Invoices  {}\n", parts.join(", ")));
         for (st, n) in names {
             if let Some(t) = self.totals.get(st.as_str()) {
@@ -948,6 +1010,7 @@ impl RunOutcome {
             "results_file": results.display().to_string(),
             "journal": journal.display().to_string(),
             "counts": self.counts,
+            "already_done": self.earlier_created,
             "totals": totals,
             "interrupted": self.interrupted,
             "reconciled": self.reconciled.iter().all(|(_, a, b)| a == b),

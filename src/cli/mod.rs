@@ -139,9 +139,13 @@ fn run_command(cli: &Cli) -> Result<Exit, Failure> {
     let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
         .map_err(|e| Failure::new(Exit::Config, e.into()))?;
     match &cli.command {
-        Command::Validate(a) => validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded),
+        Command::Validate(a) => {
+            let bodies = validate::bodies(&loaded, a.flow, &a.session)?;
+            validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded, &bodies)
+        }
         Command::Import(a) if a.dry_run => {
-            validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded)
+            let bodies = validate::bodies(&loaded, a.live.flow, &a.live.session)?;
+            validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded, &bodies)
         }
         Command::Import(a) => import::run(a, &loaded),
         Command::Status(a) => status::run(a, &loaded),

@@ -6,7 +6,7 @@
 use super::Failure;
 use super::args::{FormatArg, InputArgs, ReportArgs};
 use crate::config::{self, Loaded};
-use crate::dintero::payload::pay_request;
+use crate::dintero::payload::{SessionSettings, pay_request_with, two_step_bodies};
 use crate::exit::Exit;
 use crate::input::{self, ReadOptions, SourceInfo, Table};
 use crate::mapping::{ColumnMap, MappingFile};
@@ -14,6 +14,7 @@ use crate::output::paths::{Named, check_outputs};
 use crate::output::progress::{Progress, Units};
 use crate::output::{report::write_report, summary, write_json_lines};
 use crate::problem::ColumnNames;
+use crate::run::Flow;
 use crate::validate::{EffectiveDefaults, Settings, Validation, Validator};
 use anyhow::Context;
 
@@ -66,14 +67,15 @@ pub fn prepare(
         sheet: args.sheet.clone(),
     };
     let table: Table = input::open(&args.file, &opts).map_err(input_failure)?;
-    let names = ColumnNames {
-        headers: table.headers.clone(),
-        letters: table.is_spreadsheet(),
-    };
     let map = ColumnMap::resolve(&table.headers, mapping_file.as_ref()).map_err(|e| {
         let path = args.file.display().to_string();
         Failure::new(Exit::InputErrors, anyhow::anyhow!("{path}: {e}"))
     })?;
+    let names = ColumnNames {
+        headers: table.headers.clone(),
+        letters: table.is_spreadsheet(),
+        ignored: listed_as_ignored(&table.headers, &map.unknown),
+    };
     let mut defaults = EffectiveDefaults::from_mapping(&map.defaults);
     if let Some(c) = &input_defaults.currency {
         defaults.currency = c.value;
@@ -129,12 +131,76 @@ fn input_failure(e: input::InputError) -> Failure {
     Failure::new(exit, e.into())
 }
 
+/// The unknown columns worth listing: all but an annotated copy's own `status` and
+/// `message` pair (`--annotate` wrote them; a copy fed back is the same file to the tool).
+fn listed_as_ignored(headers: &[String], unknown: &[usize]) -> Vec<usize> {
+    use crate::output::annotate::{MESSAGE_HEADER, STATUS_HEADER};
+    let is = |i: usize, name: &str| headers.get(i).is_some_and(|h| h.trim() == name);
+    let annotation = |i: usize| {
+        (is(i, STATUS_HEADER) && is(i + 1, MESSAGE_HEADER))
+            || (i > 0 && is(i - 1, STATUS_HEADER) && is(i, MESSAGE_HEADER))
+    };
+    unknown
+        .iter()
+        .copied()
+        .filter(|&i| !annotation(i))
+        .collect()
+}
+
+/// What the request bodies are built with besides the invoices: the flow and the
+/// session settings, resolved as the live run resolves them.
+#[derive(Clone, Debug)]
+pub struct Bodies {
+    pub flow: Flow,
+    pub session: SessionSettings,
+}
+
+/// Resolves [`Bodies`] from flags, environment and config file. A `--profile-id` given
+/// on the command line with the one-step flow is a usage error (it would do nothing).
+pub fn bodies(
+    loaded: &Loaded,
+    flow: Option<Flow>,
+    args: &super::args::SessionArgs,
+) -> Result<Bodies, Failure> {
+    let env = &super::connect::process_env;
+    let run = config::run_settings(
+        &config::RunFlags {
+            flow,
+            ..Default::default()
+        },
+        env,
+        &loaded.file,
+    )
+    .map_err(|e| super::connect::settings_failure(loaded, e))?;
+    let flags = config::SessionFlags {
+        callback_url: args.callback_url.clone(),
+        return_url: args.return_url.clone(),
+        profile_id: args.profile_id.clone(),
+    };
+    let session = config::session_config(&flags, env, &loaded.file)
+        .map_err(|e| super::connect::settings_failure(loaded, e))?;
+    let flow = run.flow.value;
+    if args.profile_id.is_some() && flow == Flow::OneStep {
+        return Err(Failure::new(
+            Exit::Usage,
+            anyhow::anyhow!(
+                "--profile-id is for two-step sessions (POST /v1/sessions-profile): add --flow two-step, or leave --profile-id out"
+            ),
+        ));
+    }
+    Ok(Bodies {
+        flow,
+        session: session.settings(),
+    })
+}
+
 /// `validate` and `import --dry-run`; with `plan`, also writes the plan.
 pub fn run(
     input: &InputArgs,
     report: &ReportArgs,
     plan: Option<&std::path::Path>,
     loaded: &Loaded,
+    bodies: &Bodies,
 ) -> Result<Exit, Failure> {
     // A plan holds every invoice's content hash, so it needs the typed invoices.
     let keep = report.emit_payloads.is_some() || plan.is_some();
@@ -144,7 +210,7 @@ pub fn run(
     if let Some(path) = plan {
         super::plan::write(&p, path)?;
     }
-    print_outcome(&p, report)
+    print_outcome(&p, report, bodies)
 }
 
 /// Refuses (exit 2, nothing written) when an output would replace a file the command
@@ -181,7 +247,7 @@ pub fn check_paths(
 
 /// Writes the error report, the annotated copy and the payloads asked for (the dry run
 /// and the live import alike).
-pub fn write_side_files(p: &Prepared, report: &ReportArgs) -> Result<(), Failure> {
+pub fn write_side_files(p: &Prepared, report: &ReportArgs, bodies: &Bodies) -> Result<(), Failure> {
     let v = &p.validation;
     if let Some(path) = &report.report {
         write_report(path, &v.problems, &p.names, p.output_delimiter())
@@ -192,7 +258,21 @@ pub fn write_side_files(p: &Prepared, report: &ReportArgs) -> Result<(), Failure
         super::annotate::write(p, path)?;
     }
     if let Some(path) = &report.emit_payloads {
-        write_json_lines(path, v.invoices.iter().map(pay_request))
+        let written = match bodies.flow {
+            Flow::OneStep => write_json_lines(
+                path,
+                v.invoices
+                    .iter()
+                    .map(|i| pay_request_with(i, &bodies.session)),
+            ),
+            Flow::TwoStep => write_json_lines(
+                path,
+                v.invoices
+                    .iter()
+                    .map(|i| two_step_bodies(i, &bodies.session)),
+            ),
+        };
+        written
             .with_context(|| format!("cannot write the payloads {}", path.display()))
             .map_err(|e| Failure::new(Exit::Config, e))?;
     }
@@ -201,9 +281,9 @@ pub fn write_side_files(p: &Prepared, report: &ReportArgs) -> Result<(), Failure
 
 /// Writes the report and payload files asked for and prints the summary; returns the
 /// dry run's exit code.
-pub fn print_outcome(p: &Prepared, report: &ReportArgs) -> Result<Exit, Failure> {
+pub fn print_outcome(p: &Prepared, report: &ReportArgs, bodies: &Bodies) -> Result<Exit, Failure> {
     let v = &p.validation;
-    write_side_files(p, report)?;
+    write_side_files(p, report, bodies)?;
     let exit = if v.errors() > 0 {
         Exit::InputErrors
     } else {

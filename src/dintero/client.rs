@@ -432,6 +432,17 @@ impl Client {
         decode(&self.call(Method::POST, url, Some(body), false).await?)
     }
 
+    /// Two-step, step 1 with a checkout profile: `POST {checkout}/sessions-profile`
+    /// (the body names its `profile_id`).
+    pub async fn create_profile_session<B: Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<SessionCreated, ApiError> {
+        let url = self.checkout_url(&["sessions-profile"]);
+        let body = encode(&format!("POST {}", url.path()), body)?;
+        decode(&self.call(Method::POST, url, Some(body), false).await?)
+    }
+
     /// `GET {checkout}/sessions/{id}`.
     pub async fn get_session(&self, session_id: &str) -> Result<Session, ApiError> {
         self.get(self.checkout_url(&["sessions", session_id])).await

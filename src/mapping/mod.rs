@@ -198,7 +198,8 @@ impl ColumnMap {
         }
     }
 
-    /// The unmatched header most like one of the fields' names or aliases.
+    /// The unmatched header most like one of the missing fields' own names or aliases,
+    /// if any is alike enough (see [`similarity`]): no suggestion beats a misleading one.
     fn nearest(&self, fields: &[Field]) -> Option<String> {
         let mut best: Option<(f64, usize)> = None;
         for &col in &self.unknown {
@@ -208,8 +209,8 @@ impl ColumnMap {
             }
             for f in fields {
                 for name in std::iter::once(f.name()).chain(f.aliases().iter().copied()) {
-                    let score = strsim::jaro_winkler(&h, &normalize_header(name));
-                    if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
+                    let score = similarity(&h, &normalize_header(name));
+                    if score >= SUGGEST_THRESHOLD && best.is_none_or(|(b, _)| score > b) {
                         best = Some((score, col));
                     }
                 }
@@ -217,6 +218,27 @@ impl ColumnMap {
         }
         best.map(|(_, col)| self.header(col).to_string())
     }
+}
+
+/// How alike two normalized headers must be for a suggestion.
+pub const SUGGEST_THRESHOLD: f64 = 0.7;
+
+/// How alike a header and a field's name are, 0 to 1, separators ignored: the
+/// normalized Damerau-Levenshtein similarity (typos, a swapped letter), or 0.9 when one
+/// holds the other whole and the shorter has at least four letters (`Epostadresse` and
+/// `epost`). Jaro-Winkler was used before and rewarded a shared prefix alone (`Kunde
+/// e-post` looked like `kundetype`, `Firma` like `first_name`).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let a: String = a.chars().filter(|c| *c != '_').collect();
+    let b: String = b.chars().filter(|c| *c != '_').collect();
+    let (short, long) = if a.chars().count() <= b.chars().count() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    let contained = short.chars().count() >= 4 && long.contains(short.as_str());
+    let edits = strsim::normalized_damerau_levenshtein(&a, &b);
+    if contained { edits.max(0.9) } else { edits }
 }
 
 /// The Excel column letter for a zero-based index: 0 -> A, 26 -> AA.
@@ -273,6 +295,37 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("required column missing: email"), "{text}");
         assert!(text.contains("'Epostadresse'"), "{text}");
+    }
+
+    #[test]
+    fn suggestions_only_when_alike() {
+        // A missing customer_type must not suggest an e-mail column, nor a missing
+        // first_name a company column.
+        let mut h = headers(FULL);
+        h[1] = "Kunde e-post".into();
+        let err = ColumnMap::resolve(&h, None).unwrap_err().to_string();
+        assert!(
+            err.contains("customer_type or payment_product_type"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("nearest header in the file: 'Kunde e-post'"),
+            "{err}"
+        );
+        let mut h = headers(FULL);
+        h[2] = "Firma".into();
+        let err = ColumnMap::resolve(&h, None).unwrap_err().to_string();
+        assert!(!err.contains("'Firma')"), "{err}");
+        // A typo still gets its suggestion.
+        let mut h = headers(FULL);
+        h[2] = "Forname".into();
+        let err = ColumnMap::resolve(&h, None).unwrap_err().to_string();
+        assert!(
+            err.contains("(nearest header in the file: 'Forname')"),
+            "{err}"
+        );
+        assert!(similarity("kundetype", "kunde_e_post") < SUGGEST_THRESHOLD);
+        assert!(similarity("first_name", "firma") < SUGGEST_THRESHOLD);
     }
 
     #[test]

@@ -964,6 +964,7 @@ mod tests {
         ColumnNames {
             headers: vec!["merchant_reference".into(), "Beløp".into(), "".into()],
             letters: false,
+            ignored: Vec::new(),
         }
     }
 

@@ -26,6 +26,22 @@ pub fn write_report(
             "message",
             "merchant_reference",
         ])?;
+        // Columns no field reads: listed first, so a misspelled header is caught.
+        for &c in &names.ignored {
+            let header = names.header(c);
+            if header.trim().is_empty() {
+                continue;
+            }
+            csv.write_record([
+                "1".to_string(),
+                neutralize(&header).into_owned(),
+                names.letter(c).unwrap_or_default(),
+                neutralize(&header).into_owned(),
+                "ignored".to_string(),
+                "not a column kravia-batch reads: ignored. If it was meant to be read, fix its header or map it with --mapping (see docs/input-format.md)".to_string(),
+                String::new(),
+            ])?;
+        }
         for p in problems {
             // Cell values come from the export: none may run as a formula in Excel.
             let value = p.value.as_deref().unwrap_or_default();

@@ -43,6 +43,15 @@ pub fn render_text(
         types.join(", ")
     );
     let _ = writeln!(s, "Lines     {}", v.lines);
+    let ignored = names.ignored_list();
+    if !ignored.is_empty() {
+        let _ = writeln!(
+            s,
+            "Ignored   {}: {} (not read; check the spelling if it was meant to be)",
+            plural(ignored.len() as u64, "column"),
+            ignored.join(", ")
+        );
+    }
     let _ = writeln!(
         s,
         "Problems  {}, {}",
@@ -70,6 +79,26 @@ pub fn render_text(
         }
         for cur in &v.totals.too_large {
             let _ = writeln!(s, "  {:<8} too large to total: see the errors", cur.code());
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Per invoice type");
+        let _ = writeln!(
+            s,
+            "  {:<12} {:<8} {:>9} {:>18}",
+            "type", "currency", "invoices", "incl. VAT"
+        );
+        for ((product, cur), t) in &v.totals.by_type_amount {
+            if v.totals.too_large.contains(cur) {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "  {:<12} {:<8} {:>9} {:>18}",
+                product.label(),
+                cur.code(),
+                t.invoices,
+                format_minor_nordic(t.amount, cur.exponent())
+            );
         }
         let _ = writeln!(s);
         let _ = writeln!(s, "VAT per rate");
@@ -187,6 +216,15 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
             })
         })
         .collect();
+    let type_totals: Vec<Value> = v
+        .totals
+        .by_type_amount
+        .iter()
+        .filter(|((_, cur), _)| !v.totals.too_large.contains(cur))
+        .map(|((product, cur), t)| {
+            json!({"payment_product_type": product.api_name(), "currency": cur.code(), "invoices": t.invoices, "amount": t.amount})
+        })
+        .collect();
     let rates: Vec<Value> = v
         .totals
         .by_rate
@@ -218,8 +256,15 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
         "errors": v.errors(),
         "warnings": v.warnings(),
         "by_type": by_type,
+        "ignored_columns": names
+            .ignored
+            .iter()
+            .filter(|&&c| !names.header(c).trim().is_empty())
+            .map(|&c| json!({"column": names.header(c), "column_letter": names.letter(c)}))
+            .collect::<Vec<_>>(),
         "totals": totals,
         "totals_too_large": v.totals.too_large.iter().map(|c| c.code()).collect::<Vec<_>>(),
+        "totals_by_type": type_totals,
         "vat_rates": rates,
         "problems": problems,
         "problems_truncated": v.problems.len() > JSON_PROBLEMS,

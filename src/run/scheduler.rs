@@ -14,7 +14,9 @@ use super::journal::{JournalError, JournalWriter, Recorded, Status};
 use super::pacing::Pacer;
 use crate::dintero::client::Client;
 use crate::dintero::error::{ApiError, Outcome};
-use crate::dintero::payload::{pay_request, session_pay_request, session_request};
+use crate::dintero::payload::{
+    SessionSettings, pay_request_with, session_pay_request, session_request_with,
+};
 use crate::dintero::types::Transaction;
 use crate::model::Invoice;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +40,8 @@ pub struct RunSettings {
     pub backoff: Duration,
     /// One-step (`sessions/pay`) or two-step (session, then pay).
     pub flow: Flow,
+    /// The sessions' `url` and checkout profile.
+    pub session: SessionSettings,
 }
 
 impl Default for RunSettings {
@@ -47,6 +51,7 @@ impl Default for RunSettings {
             max_lookups: 6,
             backoff: Duration::from_millis(200),
             flow: Flow::OneStep,
+            session: SessionSettings::default(),
         }
     }
 }
@@ -213,7 +218,7 @@ impl Scheduler {
     async fn send(&self, job: &Job) -> Result<Done, RunError> {
         let invoice = &job.invoice;
         let reference = invoice.merchant_reference.as_str();
-        let body = pay_request(invoice);
+        let body = pay_request_with(invoice, &self.settings.session);
         let mut attempt = 0u32;
         let mut last_error: Option<ApiError> = None;
         // Two-step: the session an earlier attempt (or run) created and never paid
@@ -383,7 +388,11 @@ impl Scheduler {
                     // Creating a session invoices nothing: no intent is journaled, and a
                     // session whose answer was lost is simply replaced by a new one.
                     let permit = self.pacer.acquire().await;
-                    let created = self.client.create_session(&session_request(invoice)).await;
+                    let body = session_request_with(invoice, &self.settings.session);
+                    let created = match &self.settings.session.profile_id {
+                        Some(_) => self.client.create_profile_session(&body).await,
+                        None => self.client.create_session(&body).await,
+                    };
                     drop(permit);
                     let created = match created {
                         Ok(c) => c,

@@ -49,6 +49,7 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/v1/accounts/{aid}/auth/token", post(token))
         .route("/v1/sessions/pay", post(sessions_pay))
         .route("/v1/sessions", post(create_session))
+        .route("/v1/sessions-profile", post(create_session_profile))
         .route("/v1/sessions/{id}", get(get_session))
         .route("/v1/sessions/{id}/pay", post(pay_session))
         .route("/v1/transactions", get(list_transactions))
@@ -425,6 +426,54 @@ async fn create_session(
     let meta = request_meta(&headers);
     let value = try_response!(parse_json(&body));
     let req = try_response!(validate::session_request(&value));
+    let created = shared
+        .state()
+        .create_session(&account, req, &meta, Utc::now());
+    let session = try_response!(created);
+    let base = shared.base_url();
+    json_response(
+        StatusCode::OK,
+        &json!({ "id": session.id, "url": format!("{base}/v1/view/{}", session.id) }),
+    )
+}
+
+/// The checkout profiles the sandbox knows: `default`, enabling every Kravia product
+/// (14 days, Kravia delivers), as a merchant's Backoffice profile typically would.
+fn sandbox_profile(id: &str) -> Option<Vec<super::model::KraviaProductConfig>> {
+    (id == "default").then(|| {
+        super::model::ProductType::ALL
+            .into_iter()
+            .map(|product| super::model::KraviaProductConfig {
+                product,
+                days_until_due: 14,
+                invoice_channel: super::model::InvoiceChannel::Kravia,
+            })
+            .collect()
+    })
+}
+
+/// `POST /v1/sessions-profile`: a session from a checkout profile. What the body's
+/// `configuration` says wins over the profile, product by product.
+async fn create_session_profile(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let account = try_response!(gate(&shared, &headers).await);
+    let meta = request_meta(&headers);
+    let value = try_response!(parse_json(&body));
+    let mut req = try_response!(validate::session_profile_request(&value));
+    let profile_id = req.profile_id.clone().unwrap_or_default();
+    let Some(profile) = sandbox_profile(&profile_id) else {
+        return error_response(&ApiError::not_found(format!(
+            "checkout profile {profile_id:?} not found (the sandbox has \"default\")"
+        )));
+    };
+    for p in profile {
+        if !req.products.iter().any(|q| q.product == p.product) {
+            req.products.push(p);
+        }
+    }
     let created = shared
         .state()
         .create_session(&account, req, &meta, Utc::now());

@@ -46,9 +46,11 @@ pub struct PayRequest {
     pub url: Option<Value>,
 }
 
-/// A validated `POST /v1/sessions` body.
+/// A validated `POST /v1/sessions` (or `/v1/sessions-profile`) body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRequest {
+    /// `profile_id` (`/v1/sessions-profile` only).
+    pub profile_id: Option<String>,
     /// The order.
     pub order: ValidOrder,
     /// `url`.
@@ -218,6 +220,25 @@ fn product_type(v: Option<&Value>, field: &str, errs: &mut Errors) -> Option<Pro
 
 /// `url`: optional object; a `callback_url` must be https and not localhost.
 fn url(v: Option<&Value>, field: &str, errs: &mut Errors) -> Option<Value> {
+    url_checked(v, field, false, errs)
+}
+
+/// `SessionBase.url` on session creation (`POST /v1/sessions`, `/v1/sessions-profile`):
+/// the object is required, and so is its `return_url` (the specification's rule).
+fn session_url(v: Option<&Value>, field: &str, errs: &mut Errors) -> Option<Value> {
+    if matches!(v, None | Some(Value::Null)) {
+        errs.push(field, "required object");
+        return None;
+    }
+    url_checked(v, field, true, errs)
+}
+
+fn url_checked(
+    v: Option<&Value>,
+    field: &str,
+    return_required: bool,
+    errs: &mut Errors,
+) -> Option<Value> {
     let m = match v {
         None | Some(Value::Null) => return None,
         Some(Value::Object(m)) => m,
@@ -226,6 +247,17 @@ fn url(v: Option<&Value>, field: &str, errs: &mut Errors) -> Option<Value> {
             return None;
         }
     };
+    match optional_string(m, "return_url", field, errs) {
+        Some(r) if !(r.starts_with("https://") || r.starts_with("http://")) => errs.push(
+            &format!("{field}.return_url"),
+            "must be an http or https URL",
+        ),
+        Some(_) => {}
+        None if return_required && !matches!(m.get("return_url"), Some(v) if !v.is_null()) => {
+            errs.push(&format!("{field}.return_url"), "is required")
+        }
+        None => {}
+    }
     if let Some(cb) = optional_string(m, "callback_url", field, errs) {
         let host = cb
             .strip_prefix("https://")
@@ -526,15 +558,46 @@ pub fn pay_request(body: &Value) -> Result<PayRequest, ApiError> {
 
 /// Validates a `POST /v1/sessions` body (two-step, step 1).
 pub fn session_request(body: &Value) -> Result<SessionRequest, ApiError> {
+    session_body(body, false)
+}
+
+/// Validates a `POST /v1/sessions-profile` body: a session body with a `profile_id`,
+/// whose `configuration` is optional (the profile's applies where the body says nothing).
+pub fn session_profile_request(body: &Value) -> Result<SessionRequest, ApiError> {
+    session_body(body, true)
+}
+
+fn session_body(body: &Value, profile: bool) -> Result<SessionRequest, ApiError> {
     let mut errs = Errors::default();
     let Some(root) = object(Some(body), "body", &mut errs) else {
         return Err(ApiError::validation(errs.0));
     };
-    let session_url = url(root.get("url"), "url", &mut errs);
+    let profile_id = if profile {
+        match root.get("profile_id") {
+            Some(Value::String(p)) if !p.trim().is_empty() => Some(p.clone()),
+            Some(Value::String(_)) => {
+                errs.push("profile_id", "must not be empty");
+                None
+            }
+            None | Some(Value::Null) => {
+                errs.push("profile_id", "is required");
+                None
+            }
+            Some(_) => {
+                errs.push("profile_id", "must be a string");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let session_url = session_url(root.get("url"), "url", &mut errs);
     let valid_order = order(root.get("order"), "order", &mut errs);
     let mut products = Vec::new();
     let configuration = root.get("configuration").cloned().unwrap_or(Value::Null);
-    if let Some(conf) = object(root.get("configuration"), "configuration", &mut errs)
+    let has_configuration = !configuration.is_null();
+    if (has_configuration || !profile)
+        && let Some(conf) = object(root.get("configuration"), "configuration", &mut errs)
         && let Some(kravia) = object(conf.get("kravia"), "configuration.kravia", &mut errs)
     {
         for product in ProductType::ALL {
@@ -572,6 +635,7 @@ pub fn session_request(body: &Value) -> Result<SessionRequest, ApiError> {
     let valid_order = errs.finish(valid_order)?;
     match valid_order {
         Some(order) => Ok(SessionRequest {
+            profile_id,
             order,
             url: session_url,
             configuration,
@@ -815,7 +879,7 @@ mod tests {
     #[test]
     fn session_request_needs_an_enabled_product() {
         let body = json!({
-            "url": {"callback_url": "https://example.com/callback"},
+            "url": {"return_url": "https://example.com/return", "callback_url": "https://example.com/callback"},
             "order": {"amount": 29900, "currency": "NOK", "vat_amount": 5980, "merchant_reference": "r",
                 "items": [{"description": "Consulting services", "quantity": 1, "amount": 29900, "vat": 25, "line_id": "item-1"}]},
             "configuration": {"kravia": {"type": "payment_type", "invoice_b2b": {"type": "payment_product_type", "enabled": true, "days_until_due": 30, "require_identity_verification": false, "invoice_channel": "kravia"}}}
@@ -828,6 +892,42 @@ mod tests {
             fields(session_request(&off).unwrap_err()),
             vec!["configuration.kravia"]
         );
+    }
+
+    #[test]
+    fn sessions_need_url_with_return_url_as_the_specification_says() {
+        let body = json!({
+            "order": {"amount": 29900, "currency": "NOK", "vat_amount": 5980, "merchant_reference": "r",
+                "items": [{"description": "Consulting services", "quantity": 1, "amount": 29900, "vat": 25, "line_id": "item-1"}]},
+            "configuration": {"kravia": {"type": "payment_type", "invoice_b2b": {"type": "payment_product_type", "enabled": true, "days_until_due": 30, "require_identity_verification": false, "invoice_channel": "kravia"}}}
+        });
+        let err = session_request(&body).unwrap_err();
+        assert_eq!(fields(err.clone()), vec!["url"]);
+        assert!(err.errors[0].message.contains("required object"));
+        let mut callback_only = body.clone();
+        callback_only["url"] = json!({"callback_url": "https://example.com/callback"});
+        assert_eq!(
+            fields(session_request(&callback_only).unwrap_err()),
+            vec!["url.return_url"]
+        );
+        let mut both = body.clone();
+        both["url"] = json!({"return_url": "https://example.com/", "callback_url": "https://example.com/callback"});
+        assert!(session_request(&both).is_ok());
+        // The profile endpoint: profile_id required, configuration optional.
+        let mut profile = both.clone();
+        assert_eq!(
+            fields(session_profile_request(&profile).unwrap_err()),
+            vec!["profile_id"]
+        );
+        profile["profile_id"] = json!("default");
+        profile.as_object_mut().unwrap().remove("configuration");
+        let req = session_profile_request(&profile).expect("valid");
+        assert_eq!(req.profile_id.as_deref(), Some("default"));
+        assert!(req.products.is_empty());
+        // One-step sessions: url stays optional.
+        let mut one = b2b_body();
+        one["session"].as_object_mut().unwrap().remove("url");
+        assert!(pay_request(&one).is_ok());
     }
 
     #[test]

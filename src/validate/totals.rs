@@ -47,10 +47,19 @@ pub struct RateTotal {
     pub vat_amount: i64,
 }
 
+/// The invoices of one type in one currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TypeTotal {
+    pub invoices: u64,
+    pub amount: i64,
+}
+
 /// All control totals of the valid invoices.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     pub by_type: BTreeMap<ProductType, u64>,
+    /// Invoices and amount (incl. VAT, minor units) per invoice type and currency.
+    pub by_type_amount: BTreeMap<(ProductType, Currency), TypeTotal>,
     pub by_currency: BTreeMap<Currency, CurrencyTotal>,
     pub by_rate: BTreeMap<(Currency, VatRate), RateTotal>,
     /// Currencies whose total does not fit an `i64` of minor units: their entries in
@@ -108,6 +117,14 @@ impl Totals {
         // Counts cannot come near `u64::MAX` (a file has fewer than 2^32 rows).
         let t = self.by_type.entry(f.product).or_default();
         *t = t.saturating_add(1);
+        // Per type: saturating, and left out of every report for a currency whose
+        // total does not fit (`too_large`).
+        let t = self
+            .by_type_amount
+            .entry((f.product, f.currency))
+            .or_default();
+        t.invoices = t.invoices.saturating_add(1);
+        t.amount = t.amount.saturating_add(f.amount);
         if self.too_large.contains(&f.currency) {
             return;
         }
@@ -164,6 +181,11 @@ impl Totals {
         }
         let mut too_large = other.too_large;
         too_large.extend(self.too_large.iter().copied());
+        for (k, v) in other.by_type_amount {
+            let t = self.by_type_amount.entry(k).or_default();
+            t.invoices = t.invoices.saturating_add(v.invoices);
+            t.amount = t.amount.saturating_add(v.amount);
+        }
         for (k, v) in other.by_currency {
             if too_large.contains(&k) {
                 continue;

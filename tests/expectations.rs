@@ -1,0 +1,336 @@
+//! Issue #17, "exactly what Dintero and the accountant expect", through the real binary
+//! against the sandbox over loopback: sessions carry the `url` object the specification
+//! requires, `--emit-payloads` shows both two-step bodies, the profile endpoint, one
+//! canonical body, and journals written before bodies became canonical.
+
+use kravia_batch::sandbox::{BlockingSandbox, SandboxConfig, start_blocking};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+const SAMPLE: &str = "samples/november-2026-no.csv";
+
+fn sandbox() -> BlockingSandbox {
+    start_blocking(SandboxConfig::default()).expect("sandbox")
+}
+
+fn bin() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("kravia-batch").expect("bin");
+    cmd.env_remove("KRAVIA_BATCH_CONFIG")
+        .env_remove("KRAVIA_BATCH_FLOW")
+        .env_remove("KRAVIA_BATCH_PROFILE_ID")
+        .env_remove("KRAVIA_BATCH_CALLBACK_URL")
+        .env_remove("KRAVIA_BATCH_RETURN_URL");
+    cmd
+}
+
+/// `import FILE` against `sb`, with the test's own folder for everything it keeps.
+fn import(sb: &BlockingSandbox, dir: &Path, results: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = import_output(sb, dir, results, extra);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|_| {
+        panic!(
+            "stdout is not JSON: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn import_output(
+    sb: &BlockingSandbox,
+    dir: &Path,
+    results: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    bin()
+        .args(["import", "--quiet", "--format", "json", "--rate", "500"])
+        .arg(SAMPLE)
+        .arg("--results")
+        .arg(results)
+        .args(extra)
+        .env("DINTERO_ACCOUNT_ID", "T12345678")
+        .env("DINTERO_CLIENT_ID", "sandbox-client")
+        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
+        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
+        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
+        .env_remove("DINTERO_CLIENT_SECRET_FILE")
+        .env("KRAVIA_BATCH_DATA_DIR", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir)
+        .output()
+        .expect("run")
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("payloads")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+fn by_ref(v: Vec<Value>) -> HashMap<String, Value> {
+    v.into_iter()
+        .map(|l| {
+            (
+                l["merchant_reference"].as_str().expect("ref").to_string(),
+                l,
+            )
+        })
+        .collect()
+}
+
+/// Item 1: the sandbox refuses a session without `url`, as the specification does.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_refuses_a_session_without_url() {
+    let sb = kravia_batch::sandbox::start(SandboxConfig::default(), ([127, 0, 0, 1], 0).into())
+        .await
+        .expect("sandbox");
+    let base = sb.base_url();
+    let c = reqwest::Client::new();
+    let token: Value = c
+        .post(format!("{base}/v1/accounts/T12345678/auth/token"))
+        .basic_auth("sandbox-client", Some("sandbox-secret"))
+        .json(&json!({"grant_type": "client_credentials", "audience": "https://api.dintero.com/v1/accounts/T12345678"}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_string();
+    let invoice = kravia_batch::dintero::payload::documented_example("no-url");
+    let mut body = serde_json::to_value(kravia_batch::dintero::payload::session_request(&invoice))
+        .expect("body");
+    body.as_object_mut().expect("object").remove("url");
+    for path in ["/v1/sessions", "/v1/sessions-profile"] {
+        let mut body = body.clone();
+        if path.ends_with("profile") {
+            body["profile_id"] = json!("default");
+        }
+        let r = c
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("session");
+        assert_eq!(r.status().as_u16(), 400, "{path}");
+        let v: Value = r.json().await.expect("json");
+        let errors = v["error"]["errors"].to_string();
+        assert!(errors.contains("\"url\""), "{path}: {v}");
+        assert!(errors.contains("required object"), "{path}: {v}");
+    }
+    sb.shutdown().await.expect("shutdown");
+}
+
+/// Items 1 and 2: a two-step import sends `url` on every session, and the bodies the
+/// sandbox received are exactly the ones `--emit-payloads --flow two-step` showed.
+#[test]
+fn two_step_sends_url_and_exactly_the_emitted_bodies() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().expect("tmp");
+    let payloads = dir.path().join("payloads.jsonl");
+    bin()
+        .args(["validate", "--quiet", SAMPLE, "--flow", "two-step"])
+        .args(["--callback-url", "https://erp.example.no/dintero"])
+        .arg("--emit-payloads")
+        .arg(&payloads)
+        .assert()
+        .success();
+    let emitted = by_ref(lines(&payloads));
+    assert_eq!(emitted.len(), 25);
+    let results = dir.path().join("results.csv");
+    let (code, json) = import(
+        &sb,
+        dir.path(),
+        &results,
+        &[
+            "--flow",
+            "two-step",
+            "--callback-url",
+            "https://erp.example.no/dintero",
+        ],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["counts"]["created"], 25);
+    let ledger = sb.ledger();
+    let sessions = ledger.requests_to("POST", "/v1/sessions");
+    assert_eq!(sessions.len(), 25);
+    for r in &sessions {
+        assert_eq!(r.status_code, Some(200), "{}", r.body);
+        let reference = r.body["order"]["merchant_reference"].as_str().expect("ref");
+        let e = &emitted[reference];
+        assert_eq!(e["session"]["request"], "POST /v1/sessions");
+        assert_eq!(&r.body, &e["session"]["body"], "{reference}");
+        assert_eq!(
+            r.body["url"],
+            json!({"return_url": "https://www.kravia.no/", "callback_url": "https://erp.example.no/dintero"})
+        );
+    }
+    let pays: Vec<_> = ledger
+        .requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/pay") && r.path != "/v1/sessions/pay")
+        .collect();
+    assert_eq!(pays.len(), 25);
+    for r in pays {
+        let tx = ledger
+            .transactions
+            .iter()
+            .find(|t| r.path == format!("/v1/sessions/{}/pay", t.session_id))
+            .expect("transaction of the session");
+        let e = &emitted[&tx.merchant_reference];
+        assert_eq!(&r.body, &e["pay"]["body"], "{}", tx.merchant_reference);
+    }
+}
+
+/// Item 3: `--profile-id` creates the sessions through `/v1/sessions-profile`, still
+/// with each invoice's own due days and channel.
+#[test]
+fn two_step_through_the_profile_endpoint() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().expect("tmp");
+    let results = dir.path().join("results.csv");
+    let (code, json) = import(
+        &sb,
+        dir.path(),
+        &results,
+        &["--flow", "two-step", "--profile-id", "default"],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["counts"]["created"], 25);
+    let ledger = sb.ledger();
+    assert!(ledger.requests_to("POST", "/v1/sessions").is_empty());
+    let sessions = ledger.requests_to("POST", "/v1/sessions-profile");
+    assert_eq!(sessions.len(), 25);
+    for r in &sessions {
+        assert_eq!(r.body["profile_id"], "default");
+        assert!(r.body["url"]["return_url"].is_string());
+        let kravia = &r.body["configuration"]["kravia"];
+        let product = kravia
+            .as_object()
+            .expect("kravia")
+            .iter()
+            .find(|(k, _)| k.as_str() != "type")
+            .map(|(_, v)| v)
+            .expect("a product");
+        assert!(product["days_until_due"].is_u64(), "{}", r.body);
+        assert!(product["invoice_channel"].is_string(), "{}", r.body);
+    }
+    // An unknown profile is refused by the server, and nothing is invoiced.
+    let sb = sandbox();
+    let dir = tempfile::tempdir().expect("tmp");
+    let results = dir.path().join("results.csv");
+    let (code, json) = import(
+        &sb,
+        dir.path(),
+        &results,
+        &["--flow", "two-step", "--profile-id", "no-such-profile"],
+    );
+    assert_eq!(code, 4, "{json:#}");
+    assert!(sb.ledger().transactions.is_empty());
+    // --profile-id with the one-step flow would do nothing: a usage error.
+    bin()
+        .args(["validate", "--quiet", SAMPLE, "--profile-id", "default"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--flow two-step"));
+}
+
+/// Item 4: a row that fills in the default channel and one that leaves it blank send
+/// the same body (and so have the same content hash).
+#[test]
+fn the_default_channel_gives_one_body() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read_to_string("samples/november-2026-canonical.csv").expect("sample");
+    let blank = text.replace(",kravia,", ",,");
+    assert_ne!(blank, text, "the sample names the channel somewhere");
+    let (a, b) = (dir.path().join("said.csv"), dir.path().join("blank.csv"));
+    std::fs::write(&a, &text).expect("write");
+    std::fs::write(&b, &blank).expect("write");
+    let emit = |input: &PathBuf, out: &str| {
+        let out = dir.path().join(out);
+        bin()
+            .args(["validate", "--quiet"])
+            .arg(input)
+            .arg("--emit-payloads")
+            .arg(&out)
+            .assert()
+            .success();
+        std::fs::read_to_string(out).expect("payloads")
+    };
+    let said = emit(&a, "said.jsonl");
+    assert_eq!(said, emit(&b, "blank.jsonl"));
+    assert!(!said.contains("\"invoice_channel\":\"kravia\""));
+    assert!(said.contains("\"invoice_channel\":\"merchant\""));
+}
+
+/// The journal of a run made before bodies became canonical recorded other content
+/// hashes: resuming it is neither refused nor a second invoice.
+#[test]
+fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().expect("tmp");
+    let results = dir.path().join("results.csv");
+    let (code, json) = import(&sb, dir.path(), &results, &[]);
+    assert_eq!(code, 0, "{json:#}");
+    // Rewrite the journal as 0.1.0 would have left it: legacy hashes, and half of the
+    // invoices interrupted while sending.
+    let input = kravia_batch::cli::args::InputArgs {
+        file: SAMPLE.into(),
+        mapping: None,
+        sheet: None,
+        delimiter: None,
+        encoding: None,
+        decimal: None,
+        currency: None,
+        country: None,
+        days_until_due: None,
+        invoice_channel: None,
+    };
+    let prepared = kravia_batch::cli::validate::prepare(
+        &input,
+        &kravia_batch::config::Loaded::default(),
+        true,
+        true,
+    )
+    .map_err(|_| "prepare")
+    .expect("prepare");
+    let journal = dir.path().join("results.csv.journal.sqlite");
+    let db = rusqlite::Connection::open(&journal).expect("journal");
+    let mut changed = 0;
+    for (i, inv) in prepared.validation.invoices.iter().enumerate() {
+        let legacy = kravia_batch::cli::import::legacy_content_hash(inv);
+        if legacy != kravia_batch::cli::import::content_hash(inv) {
+            changed += 1;
+        }
+        let status = if i % 2 == 0 { "sending" } else { "created" };
+        db.execute(
+            "UPDATE invoices SET content_hash = ?2, status = ?3 WHERE reference = ?1",
+            rusqlite::params![inv.merchant_reference, legacy, status],
+        )
+        .expect("update");
+    }
+    drop(db);
+    assert!(changed > 0, "the sample has invoices whose body changed");
+    let before = sb.ledger().transactions.len();
+    let (code, json) = import(&sb, dir.path(), &results, &[]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(sb.ledger().transactions.len(), before, "nothing sent twice");
+    // A hash that is neither the current nor the legacy one is still refused.
+    let db = rusqlite::Connection::open(&journal).expect("journal");
+    db.execute(
+        "UPDATE invoices SET content_hash = 'edited' WHERE reference = '2026-11-0001'",
+        [],
+    )
+    .expect("update");
+    drop(db);
+    let out = import_output(&sb, dir.path(), &results, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2026-11-0001"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
