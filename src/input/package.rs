@@ -650,6 +650,7 @@ fn cfb_structure(data: &[u8]) -> Result<(), Damaged> {
 fn biff_extents(stream: &[u8]) -> Result<(), Damaged> {
     const BOF: u16 = 0x0809;
     const EOF: u16 = 0x000A;
+    const DIMENSIONS: u16 = 0x0200;
     let cell_records = [
         0x0006u16, 0x00BD, 0x00BE, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E,
     ];
@@ -681,6 +682,10 @@ fn biff_extents(stream: &[u8]) -> Result<(), Damaged> {
             check(extent.take())?;
             continue;
         }
+        if kind == DIMENSIONS {
+            dimensions(body)?;
+            continue;
+        }
         if cell_records.contains(&kind) && body.len() >= 4 {
             let row = u32::from(u16::from_le_bytes([body[0], body[1]]));
             let col = u32::from(u16::from_le_bytes([body[2], body[3]]));
@@ -701,9 +706,71 @@ fn biff_extents(stream: &[u8]) -> Result<(), Damaged> {
     check(extent)
 }
 
+/// A DIMENSIONS record, read as calamine 0.38 reads it (`xls.rs`, `parse_dimensions`):
+/// calamine reserves room for rows x columns cells from it before reading any cell, so
+/// a damaged record (rows 0 to 4 billion) asked for 845 GB. Its arithmetic wraps in a
+/// release build, and so does this mirror of it.
+fn dimensions(r: &[u8]) -> Result<(), Damaged> {
+    let u16_at = |i: usize| u32::from(u16::from_le_bytes([r[i], r[i + 1]]));
+    let u32_at = |i: usize| u32::from_le_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]);
+    let (rf, rl, mut cf, cl) = match r.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        // calamine refuses other lengths itself.
+        _ => return Ok(()),
+    };
+    if 0xFF < cf || cl < cf {
+        cf = 0;
+    }
+    let (start, end) = if 1 <= rl && 1 <= cl {
+        ((rf, cf), (rl - 1, cl - 1))
+    } else {
+        ((rf, cf), (rf, cf))
+    };
+    let rows = u64::from(end.0.wrapping_sub(start.0).wrapping_add(1));
+    let cols = u64::from(end.1.wrapping_sub(start.1).wrapping_add(1));
+    let cells = rows.saturating_mul(cols);
+    if cells > MAX_LOADED_CELLS {
+        return Err(Damaged(format!(
+            "a sheet declares {} cells ({} rows by {} columns), over the limit of {} for an .xls file, which is read whole",
+            count(cells),
+            count(rows),
+            count(cols),
+            count(MAX_LOADED_CELLS)
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dimensions_record_that_claims_billions_of_cells_is_refused() {
+        let mut r = Vec::new();
+        r.extend_from_slice(&0u32.to_le_bytes());
+        r.extend_from_slice(&u32::MAX.to_le_bytes());
+        r.extend_from_slice(&0u16.to_le_bytes());
+        r.extend_from_slice(&200u16.to_le_bytes());
+        r.extend_from_slice(&[0, 0]);
+        assert!(dimensions(&r).is_err());
+        // A backwards range wraps in calamine exactly as here.
+        let mut back = Vec::new();
+        back.extend_from_slice(&10u32.to_le_bytes());
+        back.extend_from_slice(&5u32.to_le_bytes());
+        back.extend_from_slice(&0u16.to_le_bytes());
+        back.extend_from_slice(&3u16.to_le_bytes());
+        back.extend_from_slice(&[0, 0]);
+        assert!(dimensions(&back).is_err());
+        let mut fine = Vec::new();
+        fine.extend_from_slice(&0u32.to_le_bytes());
+        fine.extend_from_slice(&61u32.to_le_bytes());
+        fine.extend_from_slice(&0u16.to_le_bytes());
+        fine.extend_from_slice(&28u16.to_le_bytes());
+        fine.extend_from_slice(&[0, 0]);
+        assert!(dimensions(&fine).is_ok());
+    }
 
     fn cells(xml: &str) -> Option<Expanded> {
         ods_cells(xml.as_bytes())
