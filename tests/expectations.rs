@@ -334,3 +334,79 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Issue #17 item 5: the results carry Kravia's invoice date and due date (the
+/// Transaction's `kravia:invoice_date` and `kravia:invoice_due_date`) in CSV, JSON and
+/// XLSX, equal to the sandbox's own, and `status` keeps them current.
+#[test]
+fn results_carry_the_invoice_date_and_due_date_in_every_format() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut sb = sandbox();
+    for name in ["r.json", "r.xlsx", "r.csv"] {
+        // A fresh account each time, so that every format is a first import.
+        sb = sandbox();
+        let data = dir.path().join(format!("data-{name}"));
+        let results = dir.path().join(name);
+        let (code, j) = import(&sb, &data, &results, &[]);
+        assert_eq!(code, 0, "{name}: {j:#}");
+        let rows = kravia_batch::output::results::read_results(&results).expect("read");
+        assert_eq!(rows.len(), 25, "{name}");
+        let ledger = sb.ledger();
+        for r in &rows {
+            let t = ledger
+                .successful_by_reference(&r.merchant_reference)
+                .into_iter()
+                .next()
+                .expect("transaction");
+            let inv = t.invoice.as_ref().expect("invoice");
+            assert_eq!(
+                r.invoice_date.as_deref(),
+                Some(inv.date.to_string().as_str()),
+                "{name} {}",
+                r.merchant_reference
+            );
+            assert_eq!(
+                r.due_date.as_deref(),
+                Some(inv.due_date.to_string().as_str()),
+                "{name} {}",
+                r.merchant_reference
+            );
+        }
+    }
+    // `status` fills dates the file lost (a journal of an older version kept none).
+    let csv = dir.path().join("r.csv");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for line in lines.iter_mut().skip(1) {
+        let mut cells: Vec<&str> = line.split(';').collect();
+        let n = cells.len();
+        cells[n - 2] = "";
+        cells[n - 1] = "";
+        *line = cells.join(";");
+    }
+    std::fs::write(&csv, lines.join("\n") + "\n").expect("write");
+    let out = bin()
+        .args(["status", "--quiet"])
+        .arg(&csv)
+        .env("DINTERO_ACCOUNT_ID", "T12345678")
+        .env("DINTERO_CLIENT_ID", "sandbox-client")
+        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
+        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
+        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
+        .env_remove("DINTERO_CLIENT_SECRET_FILE")
+        .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 4)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = kravia_batch::output::results::read_results(&csv).expect("read");
+    assert!(
+        rows.iter()
+            .all(|r| r.invoice_date.is_some() && r.due_date.is_some()),
+        "{rows:?}"
+    );
+}

@@ -340,6 +340,8 @@ async fn skip(journal: &Journal, hits: &[(&str, &Hit)]) -> Result<(), Failure> {
                         invoice_url: t.invoice_url().map(str::to_string),
                         transaction_status: Some(t.status.as_str().to_string()),
                         error: Some(note.clone()),
+                        invoice_date: t.invoice_date().map(str::to_string),
+                        due_date: t.invoice_due_date().map(str::to_string),
                         ..Recorded::default()
                     },
                     format!("{note} (look-up, --skip-invoiced)"),

@@ -400,6 +400,8 @@ async fn run_live(
                 rows: r.entry.rows.clone(),
                 error,
                 transaction_status: r.recorded.transaction_status.clone(),
+                invoice_date: r.recorded.invoice_date.clone(),
+                due_date: r.recorded.due_date.clone(),
                 status_checked_at: None,
                 status_changed_at: None,
             }
@@ -486,6 +488,13 @@ fn keep_status_columns(mut rows: Vec<ResultRow>, path: &Path) -> Vec<ResultRow> 
             && o.transaction_id == row.transaction_id
         {
             row.transaction_status = o.transaction_status.clone();
+            // Dates `status` learnt for a journal that did not keep them.
+            if row.invoice_date.is_none() {
+                row.invoice_date = o.invoice_date.clone();
+            }
+            if row.due_date.is_none() {
+                row.due_date = o.due_date.clone();
+            }
             row.status_checked_at = o.status_checked_at.clone();
             row.status_changed_at = o.status_changed_at.clone();
         }

@@ -217,6 +217,16 @@ impl Transaction {
         self.kravia_meta(META_INVOICE_URL)
     }
 
+    /// `kravia:invoice_date` (`2026-11-30`): the date the accountant books the invoice by.
+    pub fn invoice_date(&self) -> Option<&str> {
+        self.kravia_meta("kravia:invoice_date")
+    }
+
+    /// `kravia:invoice_due_date` (`2026-12-14`).
+    pub fn invoice_due_date(&self) -> Option<&str> {
+        self.kravia_meta("kravia:invoice_due_date")
+    }
+
     /// `kravia:invoice_channel` (`kravia` or `merchant`), when the transaction states it.
     pub fn invoice_channel(&self) -> Option<&str> {
         self.kravia_meta(META_INVOICE_CHANNEL)

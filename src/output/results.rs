@@ -35,7 +35,7 @@ const EXPONENT: u32 = 2;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Column names, in the order they are written.
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 15] = [
     "merchant_reference",
     "status",
     "transaction_id",
@@ -49,6 +49,8 @@ pub const COLUMNS: [&str; 13] = [
     "transaction_status",
     "status_checked_at",
     "status_changed_at",
+    "invoice_date",
+    "due_date",
 ];
 
 /// What happened to one invoice.
@@ -124,6 +126,11 @@ pub struct ResultRow {
     pub transaction_status: Option<String>,
     pub status_checked_at: Option<String>,
     pub status_changed_at: Option<String>,
+    /// Kravia's invoice date (`kravia:invoice_date`, `2026-11-30`): what the accountant
+    /// books the invoice by.
+    pub invoice_date: Option<String>,
+    /// Kravia's due date (`kravia:invoice_due_date`).
+    pub due_date: Option<String>,
 }
 
 /// The results file formats.
@@ -360,6 +367,8 @@ fn write_csv(path: &Path, rows: &[ResultRow], delimiter: u8) -> Result<(), Resul
                 or_empty(&r.transaction_status),
                 or_empty(&r.status_checked_at),
                 or_empty(&r.status_changed_at),
+                or_empty(&r.invoice_date),
+                or_empty(&r.due_date),
             ];
             // Text from the export or from Dintero must not run as a formula in Excel.
             csv.write_record(
@@ -504,6 +513,8 @@ fn row_from_cells(
         transaction_status: opt(get("transaction_status")),
         status_checked_at: opt(get("status_checked_at")),
         status_changed_at: opt(get("status_changed_at")),
+        invoice_date: opt(get("invoice_date")),
+        due_date: opt(get("due_date")),
     })
 }
 
@@ -572,6 +583,10 @@ struct JsonRow {
     status_checked_at: Option<String>,
     #[serde(default)]
     status_changed_at: Option<String>,
+    #[serde(default)]
+    invoice_date: Option<String>,
+    #[serde(default)]
+    due_date: Option<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -598,6 +613,8 @@ fn write_json(path: &Path, rows: &[ResultRow]) -> Result<(), ResultsError> {
                 transaction_status: r.transaction_status.clone(),
                 status_checked_at: r.status_checked_at.clone(),
                 status_changed_at: r.status_changed_at.clone(),
+                invoice_date: r.invoice_date.clone(),
+                due_date: r.due_date.clone(),
             })
             .collect(),
     };
@@ -660,6 +677,8 @@ pub fn read_results_json(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
                 transaction_status: j.transaction_status,
                 status_checked_at: j.status_checked_at,
                 status_changed_at: j.status_changed_at,
+                invoice_date: j.invoice_date,
+                due_date: j.due_date,
             })
         })
         .collect()
@@ -687,6 +706,7 @@ fn write_xlsx(path: &Path, rows: &[ResultRow]) -> Result<(), ResultsError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("0.00");
+    let day = Format::new().set_num_format("yyyy-mm-dd");
     let sheet = book.add_worksheet();
     sheet.set_name("results").map_err(xerr)?;
     for (c, name) in COLUMNS.iter().enumerate() {
@@ -717,6 +737,31 @@ fn write_xlsx(path: &Path, rows: &[ResultRow]) -> Result<(), ResultsError> {
             // Empty cells stay blank; references and numbers-as-text stay text.
             if !text.is_empty() {
                 sheet.write_string(row, c, xlsx_text(text)).map_err(xerr)?;
+            }
+        }
+        // The invoice's dates as Excel dates, so the accountant can sort and book by
+        // them; anything that is not a plain date stays text.
+        for (c, date) in [(13u16, &r.invoice_date), (14, &r.due_date)] {
+            let Some(text) = date.as_deref().filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            let excel = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| {
+                    use chrono::Datelike;
+                    let (m, dd) = (u8::try_from(d.month()).ok()?, u8::try_from(d.day()).ok()?);
+                    rust_xlsxwriter::ExcelDateTime::from_ymd(u16::try_from(d.year()).ok()?, m, dd)
+                        .ok()
+                });
+            match excel {
+                Some(d) => {
+                    sheet
+                        .write_datetime_with_format(row, c, &d, &day)
+                        .map_err(xerr)?;
+                }
+                None => {
+                    sheet.write_string(row, c, xlsx_text(text)).map_err(xerr)?;
+                }
             }
         }
         // Exact for any invoice total (well under 2^53 minor units).
@@ -770,7 +815,8 @@ pub fn read_results_xlsx(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
                 return failed.is_none();
             }
         };
-        let amount_minor = match map.0[5].and_then(|c| cells.get(c)) {
+        let amount_at = COLUMNS.iter().position(|c| *c == "amount");
+        let amount_minor = match amount_at.and_then(|a| map.0[a]).and_then(|c| cells.get(c)) {
             Some(CellRef::Number(f)) => {
                 match decimal_from_f64(*f).and_then(|d| to_minor_exact(d, EXPONENT)) {
                     Some(m) => Some(m),
@@ -950,7 +996,7 @@ mod tests {
             text,
             "\u{feff}merchant_reference;status;transaction_id;invoice_number;invoice_url;\
              amount;currency;customer;rows;error;transaction_status;status_checked_at;\
-             status_changed_at\n"
+             status_changed_at;invoice_date;due_date\n"
         );
         assert!(read_results(&path).unwrap().is_empty());
     }

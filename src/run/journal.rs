@@ -95,7 +95,9 @@ CREATE TABLE IF NOT EXISTS invoices (
     invoice_url TEXT,
     transaction_status TEXT,
     error TEXT,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    invoice_date TEXT,
+    due_date TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -267,6 +269,9 @@ pub struct Recorded {
     pub transaction_status: Option<String>,
     /// The last error, for support staff.
     pub error: Option<String>,
+    /// Kravia's invoice date and due date (`kravia:invoice_date`, `kravia:invoice_due_date`).
+    pub invoice_date: Option<String>,
+    pub due_date: Option<String>,
 }
 
 /// One invoice as stored.
@@ -365,7 +370,10 @@ impl Journal {
         };
         match version.as_deref() {
             // Tables and indexes are created if absent on every open.
-            Some(SCHEMA_VERSION) => tx.execute_batch(SCHEMA).map_err(at(path))?,
+            Some(SCHEMA_VERSION) => {
+                tx.execute_batch(SCHEMA).map_err(at(path))?;
+                add_date_columns(&tx).map_err(at(path))?;
+            }
             Some(other) => {
                 return Err(JournalError::Corrupt(format!(
                     "{} has schema_version {other}; this version of kravia-batch reads {SCHEMA_VERSION}",
@@ -630,7 +638,24 @@ impl Journal {
 }
 
 /// The columns of a [`Recorded`], in the order [`recorded_from`] reads them.
-const RECORDED_COLUMNS: &str = "status, attempts, session_id, transaction_id, invoice_number, invoice_url, transaction_status, error";
+const RECORDED_COLUMNS: &str = "status, attempts, session_id, transaction_id, invoice_number, invoice_url, transaction_status, error, invoice_date, due_date";
+
+/// A journal made before the invoice dates were kept gets their columns (empty, filled by
+/// later outcomes or left to `status`): the same schema version reads both.
+fn add_date_columns(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let has: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('invoices') WHERE name = 'invoice_date'",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has {
+        tx.execute_batch(
+            "ALTER TABLE invoices ADD COLUMN invoice_date TEXT;
+             ALTER TABLE invoices ADD COLUMN due_date TEXT;",
+        )?;
+    }
+    Ok(())
+}
 
 /// A [`Recorded`] from [`RECORDED_COLUMNS`] starting at column `first`, with its status
 /// still as text (status `Pending` until the caller parses it).
@@ -645,6 +670,8 @@ fn recorded_from(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<(Rec
             invoice_url: row.get(first + 5)?,
             transaction_status: row.get(first + 6)?,
             error: row.get(first + 7)?,
+            invoice_date: row.get(first + 8)?,
+            due_date: row.get(first + 9)?,
         },
         row.get(first)?,
     ))
@@ -670,6 +697,8 @@ enum Op {
     },
 }
 
+// `Close` is sent once per run; boxing `Op` would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 enum Msg {
     Op(Op, Ack),
     Close(Ack),
@@ -906,7 +935,9 @@ fn apply(tx: &Transaction<'_>, op: &Op, at: &str) -> rusqlite::Result<Result<(),
                         invoice_url = COALESCE(?6, invoice_url),
                         transaction_status = COALESCE(?7, transaction_status),
                         error = COALESCE(?8, error),
-                        updated_at = ?9
+                        updated_at = ?9,
+                        invoice_date = COALESCE(?10, invoice_date),
+                        due_date = COALESCE(?11, due_date)
                      WHERE reference = ?1",
                 )?
                 .execute(params![
@@ -919,6 +950,8 @@ fn apply(tx: &Transaction<'_>, op: &Op, at: &str) -> rusqlite::Result<Result<(),
                     recorded.transaction_status,
                     recorded.error,
                     at,
+                    recorded.invoice_date,
+                    recorded.due_date,
                 ])?;
             if updated == 0 {
                 return Ok(Err(not_registered("outcome", reference)));
@@ -1277,6 +1310,8 @@ mod tests {
                 invoice_url: Some("https://example.test/i/1001".to_owned()),
                 transaction_status: Some("AUTHORIZED".to_owned()),
                 error: Some("timeout after connecting".to_owned()),
+                invoice_date: None,
+                due_date: None,
             }
         );
         let events = events(&path, "A");

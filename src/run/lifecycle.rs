@@ -247,6 +247,13 @@ pub fn observe(row: &mut ResultRow, tx: &Transaction, now: DateTime<Utc>) {
     if row.invoice_url.is_none() {
         row.invoice_url = tx.invoice_url().map(str::to_string);
     }
+    // The dates are Kravia's: kept current (a reminder can move the due date).
+    if let Some(d) = tx.invoice_date() {
+        row.invoice_date = Some(d.to_string());
+    }
+    if let Some(d) = tx.invoice_due_date() {
+        row.due_date = Some(d.to_string());
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -502,6 +502,8 @@ impl Scheduler {
             invoice_url: t.and_then(|t| t.invoice_url().map(str::to_string)),
             transaction_status: t.map(|t| t.status.as_str().to_string()),
             error,
+            invoice_date: t.and_then(|t| t.invoice_date().map(str::to_string)),
+            due_date: t.and_then(|t| t.invoice_due_date().map(str::to_string)),
         };
         // What happened at Dintero is true whether or not the journal write below
         // succeeds (if it fails, the run stops), so the hook needs no copy made after it.
