@@ -260,6 +260,13 @@ pub async fn connect(
         settings.concurrency.value as usize,
         std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
     );
+    // How long only 429s may last before the command stops (exit 5, resumable): 5
+    // minutes; KRAVIA_BATCH_STALL_SECONDS shortens it for rehearsals and tests.
+    let policy = match process_env("KRAVIA_BATCH_STALL_SECONDS").and_then(|s| s.parse::<f64>().ok())
+    {
+        Some(s) if s > 0.0 && s.is_finite() => policy.with_stall(Duration::from_secs_f64(s)),
+        _ => policy,
+    };
     Ok(Connection {
         client,
         account,

@@ -68,9 +68,8 @@ impl Ended {
             Ended::Failed(e) => e,
             Ended::Stalled(mut e) => {
                 e.message = format!(
-                    "{}; the server answered nothing but 429 for {} s",
-                    e.message,
-                    STALL.as_secs()
+                    "{}; the server answered nothing but 429 for a long time",
+                    e.message
                 );
                 e
             }
@@ -93,8 +92,7 @@ impl std::fmt::Display for Ended {
             Ended::Stopped => f.write_str("not sent: the run was interrupted"),
             Ended::Stalled(e) => write!(
                 f,
-                "the server answered nothing but 429 for {} s (last: {e})",
-                STALL.as_secs()
+                "the server answered nothing but 429 for a long time (last: {e})"
             ),
         }
     }
@@ -107,6 +105,8 @@ pub struct Policy {
     pacer: Pacer,
     /// Requests in flight at once (also the number of workers callers start).
     pub concurrency: usize,
+    /// Only 429s for this long ends the command ([`STALL`] unless set).
+    stall: Duration,
 }
 
 impl Policy {
@@ -116,7 +116,15 @@ impl Policy {
             client,
             pacer: Pacer::new(rate, concurrency, stop),
             concurrency: concurrency.max(1),
+            stall: STALL,
         }
+    }
+
+    /// Ends a command after `stall` of nothing but 429 (default [`STALL`]); for
+    /// rehearsals and tests of the stall itself.
+    pub fn with_stall(mut self, stall: Duration) -> Policy {
+        self.stall = stall;
+        self
     }
 
     /// The stop flag (raise it on Ctrl-C).
@@ -167,7 +175,7 @@ impl Policy {
                 Outcome::RateLimited { retry_after } => {
                     let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
                     self.pacer.rate_limited(sent_at, wait.min(POOL_HOLD));
-                    if self.pacer.since_progress() >= STALL {
+                    if self.pacer.since_progress() >= self.stall {
                         return Err(Ended::Stalled(e));
                     }
                     self.sleep(wait).await?;
