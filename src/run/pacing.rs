@@ -179,8 +179,9 @@ impl Pacer {
         }
         let per_second = match s.ceiling {
             Some(c) if s.rate < c * NEAR => 0.1 * c,
-            Some(c) => 0.01 * c,
-            None => 0.1 * self.inner.nominal,
+            Some(c) if s.rate < c => 0.01 * c,
+            // Above the last limit seen, or none seen: probe upward steadily.
+            _ => 0.05 * self.inner.nominal,
         };
         s.rate = (s.rate + per_second.max(0.05) * elapsed).min(self.inner.nominal);
     }
@@ -198,15 +199,34 @@ impl Pacer {
         while s.admitted.front().is_some_and(|t| now - *t > WINDOW) {
             s.admitted.pop_front();
         }
-        // The rate the server admitted lately: the best guess at its limit.
-        let since = s.last_cut.map_or(WINDOW, |c| (now - c).min(WINDOW));
-        let measured = (since >= Duration::from_millis(200))
-            .then(|| s.admitted.len() as f64 / since.as_secs_f64());
-        let target = measured.map_or(s.rate * CUT_AT_MOST, |m| m * BELOW_MEASURED);
-        let new = target
-            .clamp(s.rate * CUT_AT_MOST, s.rate * CUT_AT_LEAST)
-            .max(MIN_RATE);
-        s.ceiling = Some(s.rate);
+        // The rate the server admitted lately (since the last cut, over at most a
+        // second, from the first answer on): the best guess at its limit.
+        let from = match (s.admitted.front(), s.last_cut) {
+            (Some(first), Some(cut)) => (*first).max(cut),
+            (Some(first), None) => *first,
+            (None, _) => now,
+        };
+        let since = now - from;
+        let measured = (since >= Duration::from_millis(200)).then(|| {
+            let n = s.admitted.iter().filter(|t| **t >= from).count();
+            n as f64 / since.as_secs_f64()
+        });
+        let new = match measured {
+            // The server admitted about all that was sent: the 429 came from a small
+            // bucket and an uneven moment, not from too high a rate. A small step down;
+            // the ceiling stays.
+            Some(m) if m >= s.rate * 0.95 => s.rate * CUT_AT_LEAST,
+            // Over the limit: to just under what the server admitted.
+            Some(m) => {
+                s.ceiling = Some(m.max(MIN_RATE));
+                (m * BELOW_MEASURED).clamp(s.rate * CUT_AT_MOST, s.rate * CUT_AT_LEAST)
+            }
+            None => {
+                s.ceiling = Some(s.ceiling.map_or(s.rate, |c| c.min(s.rate)));
+                s.rate * CUT_AT_MOST
+            }
+        }
+        .max(MIN_RATE);
         s.rate = new;
         s.last_cut = Some(now);
         s.last_change = now;
@@ -267,7 +287,10 @@ fn hand_out_slots(
             if s.next > now {
                 continue; // a hold arrived meanwhile
             }
-            s.next = now + Duration::from_secs_f64(1.0 / s.rate.max(MIN_RATE));
+            // On schedule (a late wake-up does not slow the pace down), but never closer
+            // than 3/4 of an interval to the previous request: no catch-up burst.
+            let interval = Duration::from_secs_f64(1.0 / s.rate.max(MIN_RATE));
+            s.next = slot.max(now.checked_sub(interval / 4).unwrap_or(now)) + interval;
             drop(s);
             // A waiter that went away leaves its slot to the next one.
             if waiter.send(now).is_err() {
@@ -295,11 +318,12 @@ mod tests {
         for _ in 0..41 {
             times.push(p.acquire().await.unwrap().sent_at);
         }
-        // 41 requests at 200/s, no burst: at least 40 intervals of 5 ms.
-        assert!(start.elapsed() >= Duration::from_millis(199));
+        // 41 requests at 200/s, no burst: 40 intervals of 5 ms (a late wake-up is made
+        // up, but no two requests leave closer than 3/4 of an interval).
+        assert!(start.elapsed() >= Duration::from_millis(195));
         for w in times.windows(2) {
             assert!(
-                w[1] - w[0] >= Duration::from_micros(4900),
+                w[1] - w[0] >= Duration::from_micros(3700),
                 "{:?}",
                 w[1] - w[0]
             );
