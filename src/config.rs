@@ -82,6 +82,8 @@ pub struct RunSection {
     pub concurrency: Option<u32>,
     pub request_timeout: Option<f64>,
     pub flow: Option<Flow>,
+    /// Days of Kravia transactions the duplicate check lists.
+    pub check_window_days: Option<u32>,
 }
 
 /// `[input]`: defaults for rows that do not say.
@@ -300,7 +302,12 @@ pub struct RunSettings {
     pub concurrency: Sourced<u32>,
     pub request_timeout: Sourced<f64>,
     pub flow: Sourced<Flow>,
+    /// Days back the duplicate check looks at Dintero (see [`DEFAULT_CHECK_WINDOW_DAYS`]).
+    pub check_window_days: Sourced<u32>,
 }
+
+/// The duplicate check's default window: a quarter, longer than any month's resend.
+pub const DEFAULT_CHECK_WINDOW_DAYS: u32 = 90;
 
 /// Flag values of the run settings (`None` where the flag was not given).
 #[derive(Clone, Debug, Default)]
@@ -309,10 +316,11 @@ pub struct RunFlags {
     pub concurrency: Option<u32>,
     pub request_timeout: Option<f64>,
     pub flow: Option<Flow>,
+    pub check_window_days: Option<u32>,
 }
 
 /// `KRAVIA_BATCH_RATE`, `KRAVIA_BATCH_CONCURRENCY`, `KRAVIA_BATCH_REQUEST_TIMEOUT`,
-/// `KRAVIA_BATCH_FLOW`.
+/// `KRAVIA_BATCH_FLOW`, `KRAVIA_BATCH_CHECK_WINDOW_DAYS`.
 pub fn run_settings(
     flags: &RunFlags,
     env: &dyn Fn(&str) -> Option<String>,
@@ -377,6 +385,14 @@ pub fn run_settings(
             },
             file.run.flow,
             Flow::OneStep,
+        )?,
+        check_window_days: pick(
+            flags.check_window_days,
+            env,
+            "KRAVIA_BATCH_CHECK_WINDOW_DAYS",
+            range(1, 3650),
+            check_file("check_window_days", file.run.check_window_days, 1, 3650)?,
+            DEFAULT_CHECK_WINDOW_DAYS,
         )?,
     })
 }

@@ -417,9 +417,10 @@ fn invoices_already_sent_in_another_file_are_named_and_skipped() {
 }
 
 #[test]
-fn a_look_up_that_fails_for_good_stops_the_run_with_exit_3() {
-    // Every checkout call is refused (429): the look-ups give up; the run must not take
-    // "no answer" for "not invoiced".
+fn only_429s_for_a_long_stretch_stop_the_check_with_exit_5_and_nothing_sent() {
+    // Every checkout call is refused (429). A 429 means "slower", never "stop": only a
+    // long stretch without any other answer ends the run (shortened here), resumable
+    // (exit 5), and "no answer" is never taken for "not invoiced".
     let s = Setup {
         sb: start_blocking(SandboxConfig {
             faults: kravia_batch::sandbox::Faults {
@@ -432,14 +433,22 @@ fn a_look_up_that_fails_for_good_stops_the_run_with_exit_3() {
         dir: tempfile::tempdir().expect("tmp"),
     };
     let input = s.input("november.csv");
-    let run = s.import(&input, "results.csv", &[]);
-    assert_eq!(run.code, 3, "{}", run.stderr);
+    let out = s
+        .cmd()
+        .env("KRAVIA_BATCH_STALL_SECONDS", "3")
+        .args(["import", "--quiet", "--format", "json", "--rate", "200"])
+        .arg(&input)
+        .arg("--results")
+        .arg(s.path("results.csv"))
+        .output()
+        .expect("run");
+    let run = Run::of(out);
+    assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(
-        run.error().contains("cannot check at Dintero whether") && run.error().contains("429"),
+        run.error().contains("429") && run.error().contains("nothing was sent"),
         "{}",
         run.error()
     );
-    assert!(run.error().contains("nothing was sent"));
     assert_eq!(s.sends(), 0, "something was sent");
 }
 

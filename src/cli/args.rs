@@ -165,6 +165,10 @@ pub struct ConnArgs {
     /// Required for a production account (id starting with P).
     #[arg(long)]
     pub live: bool,
+    /// import: days of Kravia transactions the duplicate check lists at Dintero
+    /// (default 90; or KRAVIA_BATCH_CHECK_WINDOW_DAYS, or [run] check_window_days).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub check_window_days: Option<u32>,
 }
 
 /// Which invoices of a results file a command acts on.
@@ -242,6 +246,31 @@ pub struct SandboxArgs {
     /// Added to every payment and transaction call.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Token bucket capacity of --rate-limit (default: the rate, a second's worth).
+    /// Real servers often hold 1 or 10: bursts are refused even within the rate.
+    #[arg(long, value_name = "N", requires = "rate_limit")]
+    pub burst: Option<u32>,
+    /// Answer this percentage of all token-protected requests (GETs too) 401,
+    /// although the token is valid (a server dropping tokens early).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100), default_value_t = 0)]
+    pub spurious_401: u8,
+    /// Fail this percentage of pay requests with 503 before creating anything.
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100), default_value_t = 0)]
+    pub fail_percent: u8,
+    /// Create the invoice, then drop the connection without an answer, for this
+    /// percentage of pay requests.
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100), default_value_t = 0)]
+    pub drop_percent: u8,
+    /// Create the invoice, then answer only after --slow-ms, for this percentage of
+    /// pay requests.
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100), default_value_t = 0)]
+    pub slow_percent: u8,
+    /// The delay of --slow-percent (set it above the client's request timeout).
+    #[arg(long, value_name = "MS", default_value_t = 70_000)]
+    pub slow_ms: u64,
+    /// Seed of the fault percentages (same requests, same faults).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Args, Debug, Clone)]

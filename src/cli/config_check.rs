@@ -108,6 +108,7 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     lines.push(line("run.rate", &run.rate));
     lines.push(line("run.concurrency", &run.concurrency));
     lines.push(line("run.request_timeout", &run.request_timeout));
+    lines.push(line("run.check_window_days", &run.check_window_days));
     lines.push(Line {
         name: "run.flow",
         value: run.flow.value.as_str().into(),

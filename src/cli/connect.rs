@@ -14,7 +14,7 @@ use crate::dintero::credentials::{
 };
 use crate::exit::Exit;
 use crate::run::Flow;
-use crate::run::pacing::Pacer;
+use crate::run::policy::Policy;
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use anyhow::{Context, anyhow};
 use std::time::Duration;
@@ -59,7 +59,9 @@ pub struct Connection {
     /// The in-process sandbox, when the command runs against one.
     pub sandbox: Option<SandboxHandle>,
     pub settings: config::RunSettings,
-    pub pacer: Pacer,
+    /// The one request policy (pacing, adaptive rate, token refresh, retries) every
+    /// request of the command goes through; its stop flag is raised on Ctrl-C.
+    pub policy: Policy,
 }
 
 impl Connection {
@@ -83,15 +85,21 @@ impl Connection {
         }
     }
 
-    /// Paced, retried requests for `status`, `void` and `capture`, at this connection's
-    /// rate and concurrency.
-    pub fn paced(&self) -> crate::run::lifecycle::Paced {
-        crate::run::lifecycle::Paced {
-            client: self.client.clone(),
-            pacer: self.pacer.clone(),
-            concurrency: self.settings.concurrency.value as usize,
-            retry: crate::run::lifecycle::Retry::default(),
-        }
+    /// The request policy, for `status`, `void`, `capture` and `download`.
+    pub fn paced(&self) -> Policy {
+        self.policy.clone()
+    }
+
+    /// From now on, Ctrl-C stops sending: no request starts after it (requests in flight
+    /// finish). `on_signal` runs once, when it is pressed.
+    pub fn stop_on_ctrl_c(&self, on_signal: impl FnOnce() + Send + 'static) {
+        let stop = self.policy.stop_flag();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                on_signal();
+            }
+        });
     }
 
     /// Gets a first token: unreachable hosts and wrong credentials stop a command here,
@@ -169,6 +177,7 @@ pub fn run_settings(
         concurrency: conn.concurrency,
         request_timeout: conn.request_timeout,
         flow,
+        check_window_days: conn.check_window_days,
     };
     config::run_settings(&flags, &process_env, &loaded.file)
         .map_err(|e| settings_failure(loaded, e))
@@ -245,7 +254,19 @@ pub async fn connect(
         ..ClientOptions::default()
     };
     let client = Client::new(credentials, &endpoints, options).map_err(config_failure)?;
-    let pacer = Pacer::new(settings.rate.value, settings.concurrency.value as usize);
+    let policy = Policy::new(
+        client.clone(),
+        settings.rate.value,
+        settings.concurrency.value as usize,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
+    // How long only 429s may last before the command stops (exit 5, resumable): 5
+    // minutes; KRAVIA_BATCH_STALL_SECONDS shortens it for rehearsals and tests.
+    let policy = match process_env("KRAVIA_BATCH_STALL_SECONDS").and_then(|s| s.parse::<f64>().ok())
+    {
+        Some(s) if s > 0.0 && s.is_finite() => policy.with_stall(Duration::from_secs_f64(s)),
+        _ => policy,
+    };
     Ok(Connection {
         client,
         account,
@@ -253,7 +274,7 @@ pub async fn connect(
         endpoints,
         sandbox: sandbox_handle,
         settings,
-        pacer,
+        policy,
     })
 }
 

@@ -313,39 +313,35 @@ async fn run_live(
             ));
         }
     };
-    let jobs = guarded;
-    let stop = Arc::new(AtomicBool::new(false));
+    let (jobs, check_report) = guarded;
+    let connection_rate = connection.settings.rate.value;
+    // Ctrl-C: no request starts after it (the policy's stop flag); those in flight
+    // finish, or are recorded unknown if the process is killed.
     let interrupted = Arc::new(AtomicBool::new(false));
     {
-        let (stop, interrupted) = (stop.clone(), interrupted.clone());
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-                stop.store(true, Ordering::SeqCst);
-                eprintln!(
-                    "\nstopping: letting the requests in flight finish (Ctrl-C again is safe too: the journal keeps what was sent)"
-                );
-            }
+        let interrupted = interrupted.clone();
+        connection.stop_on_ctrl_c(move || {
+            interrupted.store(true, Ordering::SeqCst);
+            eprintln!(
+                "\nstopping: no request starts now; letting the requests in flight finish (Ctrl-C again is safe too: the journal keeps what was sent)"
+            );
         });
     }
     let total = jobs.len() as u64;
     let progress = RunProgress::new(total, args.report.quiet);
-    let pacer = connection.pacer.clone();
+    let policy = connection.policy.clone();
     let concurrency = connection.settings.concurrency.value as usize;
     let writer = journal.writer().map_err(config_failure)?;
     let run_record =
         super::guard::RunRecord::start(&connection, results_settings, &journal, &results_path)
             .map(Arc::new);
     let mut scheduler = Scheduler::new(
-        connection.client.clone(),
+        policy.clone(),
         writer.clone(),
-        pacer.clone(),
         RunSettings {
             flow: connection.settings.flow.value,
             session,
-            ..RunSettings::default()
         },
-        stop.clone(),
     );
     if let Some(record) = run_record.clone() {
         scheduler = scheduler.on_recorded(move |reference, r| record.note(reference, r));
@@ -421,8 +417,13 @@ async fn run_live(
     connection.close().await;
 
     if let Err(e) = run_result {
+        let exit = match e {
+            // Only 429s for a long stretch: the same command resumes later.
+            crate::run::scheduler::RunError::Stalled(_) => Exit::Incomplete,
+            _ => Exit::Config,
+        };
         return Err(Failure::new(
-            Exit::Config,
+            exit,
             anyhow!("{e}; the results so far are in {}", results_path.display()),
         ));
     }
@@ -440,11 +441,13 @@ async fn run_live(
     let mut outcome = RunOutcome::of(
         &results,
         interrupted.load(Ordering::SeqCst),
-        pacer.rate_limited_count(),
+        policy.rate_limited_count(),
         waiting,
     );
     outcome.handled = total;
     outcome.earlier_created = earlier_created;
+    outcome.settled_rate = (policy.settled_rate(), connection_rate);
+    outcome.check = check_report;
     outcome.reconcile(&p.validation.totals);
     let exit = outcome.exit();
     if json_out {
@@ -842,6 +845,10 @@ struct RunOutcome {
     totals: BTreeMap<&'static str, BTreeMap<String, (u64, i64)>>,
     interrupted: bool,
     rate_limited: u64,
+    /// The rate (requests per second) the run's pacing settled at, and the rate asked for.
+    settled_rate: (f64, u32),
+    /// Requests the duplicate check made at Dintero, and how.
+    check: Option<super::guard::CheckReport>,
     /// Valid invoices not sent yet (pending, or interrupted in flight).
     waiting: u64,
     /// Invoices this run had to send or settle (0: an earlier run did everything).
@@ -891,6 +898,8 @@ impl RunOutcome {
             totals,
             interrupted,
             rate_limited,
+            settled_rate: (0.0, 0),
+            check: None,
             waiting,
             handled: 0,
             earlier_created: 0,
@@ -972,10 +981,13 @@ impl RunOutcome {
                 format_minor_nordic(*results, 2)
             ));
         }
+        if let Some(c) = &self.check {
+            s.push_str(&format!("Duplicate check at Dintero: {}.\n", c.describe()));
+        }
         if self.rate_limited > 0 {
             s.push_str(&format!(
-                "Dintero asked to slow down {} times (429); the run paced itself.\n",
-                self.rate_limited
+                "Dintero asked to slow down {} times (429); the run settled at {:.1} requests per second (--rate {}).\n",
+                self.rate_limited, self.settled_rate.0, self.settled_rate.1
             ));
         }
         if self.handled == 0 {
@@ -1024,6 +1036,8 @@ impl RunOutcome {
             "interrupted": self.interrupted,
             "reconciled": self.reconciled.iter().all(|(_, a, b)| a == b),
             "rate_limited": self.rate_limited,
+            "settled_rate": (self.settled_rate.0 * 10.0).round() / 10.0,
+            "duplicate_check": self.check.as_ref().map(super::guard::CheckReport::json),
             "handled_this_run": self.handled,
         })
     }

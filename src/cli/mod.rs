@@ -39,6 +39,27 @@ fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit, Failure> {
     let mut config = crate::sandbox::SandboxConfig::default();
     config.faults.rate_limit = a.rate_limit;
     config.faults.latency = std::time::Duration::from_millis(a.latency_ms);
+    config.faults.rate_burst = a.burst;
+    config.faults.spurious_401_any = a.spurious_401;
+    config.faults.spurious_401_seed = a.seed;
+    let rule = |percent: u8, salt: u64| {
+        if percent == 0 {
+            crate::sandbox::FaultRule::Never
+        } else {
+            crate::sandbox::FaultRule::Probability {
+                percent,
+                seed: a.seed.wrapping_add(salt),
+            }
+        }
+    };
+    config.faults.fail_before_commit = rule(a.fail_percent, 1);
+    config.faults.drop_after_commit = rule(a.drop_percent, 2);
+    if a.slow_percent > 0 {
+        config.faults.slow_after_commit = Some((
+            rule(a.slow_percent, 3),
+            std::time::Duration::from_millis(a.slow_ms),
+        ));
+    }
     // The emulator's own fixed credentials (documented, not a secret of anyone's), so
     // the printed environment works as is.
     let account = config.accounts.first().map(|a| {

@@ -128,7 +128,7 @@ pub(super) async fn finish(
         items: prepared.items,
         download_dir: ended.download_dir,
         download_only: ended.download_only,
-        rate_limited: paced.pacer.rate_limited_count(),
+        rate_limited: paced.rate_limited_count(),
     };
     print_report(&report, format)
 }

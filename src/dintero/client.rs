@@ -10,11 +10,11 @@
 //!   instead of each asking for a token; [`Client::invalidate_token`] takes
 //!   the token that failed, so eight workers seeing the same 401 cause one
 //!   refresh, not eight.
-//! - The client retries nothing except a pay call answered 401, once, with a
+//! - The client retries nothing except a call answered 401, once, with a
 //!   fresh token: a 401 means the request was not processed, so that retry
-//!   cannot create a second invoice. Everything else is classified
-//!   ([`super::error::Outcome`]) and left to the scheduler, which
-//!   owns retries and rate limiting.
+//!   cannot create a second invoice, whatever the call. Everything else is
+//!   classified ([`super::error::Outcome`]) and left to
+//!   [`crate::run::policy::Policy`], which owns retries and rate limiting.
 //! - Secrets (client secret, bearer token) stay in `SecretString` and are put
 //!   in headers marked sensitive; no `Debug`, log line or error shows them.
 
@@ -365,8 +365,8 @@ impl Client {
 
     /// Every authenticated call goes through here: bearer token, system
     /// headers, toggles on checkout calls, JSON body. With `retry_on_401`
-    /// (pay calls only) a 401 invalidates the token and the same request is
-    /// sent once more with a fresh one.
+    /// (every call of this client passes it) a 401 invalidates the token and
+    /// the same request is sent once more with a fresh one.
     async fn call(
         &self,
         method: Method,
@@ -408,7 +408,7 @@ impl Client {
     }
 
     async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T, ApiError> {
-        decode(&self.call(Method::GET, url, None, false).await?)
+        decode(&self.call(Method::GET, url, None, true).await?)
     }
 
     // ----- payments -----
@@ -429,7 +429,7 @@ impl Client {
     ) -> Result<SessionCreated, ApiError> {
         let url = self.checkout_url(&["sessions"]);
         let body = encode(&format!("POST {}", url.path()), body)?;
-        decode(&self.call(Method::POST, url, Some(body), false).await?)
+        decode(&self.call(Method::POST, url, Some(body), true).await?)
     }
 
     /// Two-step, step 1 with a checkout profile: `POST {checkout}/sessions-profile`
@@ -440,7 +440,7 @@ impl Client {
     ) -> Result<SessionCreated, ApiError> {
         let url = self.checkout_url(&["sessions-profile"]);
         let body = encode(&format!("POST {}", url.path()), body)?;
-        decode(&self.call(Method::POST, url, Some(body), false).await?)
+        decode(&self.call(Method::POST, url, Some(body), true).await?)
     }
 
     /// `GET {checkout}/sessions/{id}`.
@@ -533,11 +533,42 @@ impl Client {
         Ok(all)
     }
 
+    /// One page of `GET {checkout}/transactions` with `filter`, after the
+    /// transaction `starting_after` (the last id of the previous page). A page
+    /// shorter than `filter.limit` is the last one.
+    pub async fn transactions_page(
+        &self,
+        filter: &TransactionFilter,
+        starting_after: Option<&str>,
+    ) -> Result<Vec<Transaction>, ApiError> {
+        let mut url = self.checkout_url(&["transactions"]);
+        {
+            let mut query = url.query_pairs_mut();
+            for p in &filter.payment_product_types {
+                query.append_pair("payment_product_type", p);
+            }
+            for s in &filter.statuses {
+                query.append_pair("status", s);
+            }
+            if let Some(gte) = &filter.created_gte {
+                query.append_pair("created_at.gte", gte);
+            }
+            if let Some(lte) = &filter.created_lte {
+                query.append_pair("created_at.lte", lte);
+            }
+            query.append_pair("limit", &filter.limit.clamp(1, 100).to_string());
+            if let Some(after) = starting_after {
+                query.append_pair("starting_after", after);
+            }
+        }
+        self.get(url).await
+    }
+
     /// `POST {checkout}/transactions/{id}/void` (no body): 200 with the
     /// transaction, or 202 (processed later).
     pub async fn void(&self, id: &str) -> Result<VoidOutcome, ApiError> {
         let url = self.checkout_url(&["transactions", id, "void"]);
-        let reply = self.call(Method::POST, url, None, false).await?;
+        let reply = self.call(Method::POST, url, None, true).await?;
         if reply.status == StatusCode::OK && !reply.body.is_empty() {
             Ok(VoidOutcome::Voided(Box::new(decode(&reply)?)))
         } else {
@@ -553,7 +584,7 @@ impl Client {
             &format!("POST {}", url.path()),
             &serde_json::json!({ "amount": amount }),
         )?;
-        decode(&self.call(Method::POST, url, Some(body), false).await?)
+        decode(&self.call(Method::POST, url, Some(body), true).await?)
     }
 
     /// Downloads a file (the invoice PDF) with the bearer token. The URL
@@ -571,6 +602,22 @@ impl Client {
                 "refusing to send the access token to a host other than the configured Dintero hosts",
             ));
         }
-        Ok(self.call(Method::GET, parsed, None, false).await?.body)
+        Ok(self.call(Method::GET, parsed, None, true).await?.body)
     }
+}
+
+/// Filters of `GET /v1/transactions` (see `dintero-api.md`): a window of the
+/// account's transactions, listed a page at a time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TransactionFilter {
+    /// `payment_product_type` (repeatable), e.g. `kravia.invoice_b2b`.
+    pub payment_product_types: Vec<String>,
+    /// `status` (repeatable), e.g. `AUTHORIZED`.
+    pub statuses: Vec<String>,
+    /// `created_at.gte`, ISO 8601.
+    pub created_gte: Option<String>,
+    /// `created_at.lte`, ISO 8601.
+    pub created_lte: Option<String>,
+    /// Page size, 1..=100.
+    pub limit: u32,
 }

@@ -3,9 +3,9 @@
 //! Everything here starts from the transaction's **current** state at Dintero, fetched
 //! just before acting, never from the results file (which may be days old):
 //!
-//! - **Fetching** is paced like the import ([`Pacer`]) and retried where that is safe: a
-//!   GET changes nothing, so 429 (after the shared pause), connection failures, timeouts
-//!   and 5xx are retried with backoff; 4xx are not.
+//! - **Fetching** goes through the one request policy of every command
+//!   ([`crate::run::policy::Policy`]): a GET changes nothing, so 401 (with a fresh token),
+//!   429 (slower), connection failures, timeouts and 5xx are retried; 4xx are not.
 //! - **Void and capture** change something, so they are resent only when the request
 //!   provably was not processed (429, connection refused). After any other failure the
 //!   transaction is looked at again: if the change shows, it is done; if not, the outcome
@@ -20,7 +20,6 @@
 //! atomically): `transaction_status`, `status_checked_at` (now) and `status_changed_at`
 //! (see [`observe`]).
 
-use crate::dintero::client::Client;
 use crate::dintero::config::Endpoints;
 use crate::dintero::error::{ApiError, Outcome};
 use crate::dintero::types::{Transaction, TransactionStatus, VoidOutcome};
@@ -31,7 +30,6 @@ use crate::output::results::{
 };
 use crate::output::status::{Checked, InvoiceStatus, StatusReport};
 use crate::run::journal::{Journal, JournalError, META_ACCOUNT_ID};
-use crate::run::pacing::Pacer;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, params};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -259,115 +257,9 @@ pub fn observe(row: &mut ResultRow, tx: &Transaction, now: DateTime<Utc>) {
 // ---------------------------------------------------------------------------------------
 // Paced requests
 
-/// How hard to try.
-#[derive(Clone, Debug)]
-pub struct Retry {
-    /// Attempts of one request on transient failures (not counting 429s).
-    pub max_attempts: u32,
-    /// 429 answers tolerated for one request.
-    pub max_rate_limited: u32,
-    /// First backoff; doubles per attempt, with jitter.
-    pub backoff: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Self {
-        Retry {
-            max_attempts: 6,
-            max_rate_limited: 30,
-            backoff: Duration::from_millis(200),
-        }
-    }
-}
-
-/// The client with the run's pacing and retry policy.
-#[derive(Clone)]
-pub struct Paced {
-    pub client: Client,
-    pub pacer: Pacer,
-    pub concurrency: usize,
-    pub retry: Retry,
-}
-
-impl Paced {
-    async fn backoff(&self, attempt: u32) {
-        // 200 ms, 400 ms, 800 ms, ... (at most 32 x), plus up to half again of jitter.
-        let base = self
-            .retry
-            .backoff
-            .saturating_mul(1 << attempt.saturating_sub(1).min(5));
-        let jitter = base.mul_f64(fastrand::f64() * 0.5);
-        tokio::time::sleep(base + jitter).await;
-    }
-
-    /// A request that is safe to repeat (a GET): paced, and retried on 429 (after the
-    /// shared pause), on failures to connect, timeouts, 5xx and unreadable bodies, with
-    /// backoff. 4xx and 401 are returned at once.
-    pub async fn safe<T, F, Fut>(&self, call: F) -> Result<T, ApiError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        self.paced(call, true).await
-    }
-
-    /// A request that changes something (void, capture): paced, and resent only when it
-    /// provably was not processed (429, connection refused). Every other failure is
-    /// returned: the caller looks at the transaction before anything else.
-    pub async fn once<T, F, Fut>(&self, call: F) -> Result<T, ApiError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        self.paced(call, false).await
-    }
-
-    /// `repeatable`: whether an answer that may have been processed (timeout, 5xx,
-    /// unreadable) may be sent again.
-    async fn paced<T, F, Fut>(&self, mut call: F, repeatable: bool) -> Result<T, ApiError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        let (mut attempt, mut limited) = (0u32, 0u32);
-        loop {
-            let permit = self.pacer.acquire().await;
-            let result = call().await;
-            drop(permit);
-            let e = match result {
-                Ok(v) => {
-                    self.pacer.succeeded();
-                    return Ok(v);
-                }
-                Err(e) => e,
-            };
-            match e.outcome {
-                Outcome::RateLimited { retry_after } => {
-                    self.pacer.rate_limited(retry_after);
-                    limited += 1;
-                    if limited >= self.retry.max_rate_limited {
-                        return Err(e);
-                    }
-                }
-                Outcome::NotSent => {}
-                Outcome::Unknown | Outcome::Decode if repeatable => {}
-                _ => return Err(e),
-            }
-            if !matches!(e.outcome, Outcome::RateLimited { .. }) {
-                attempt += 1;
-                if attempt >= self.retry.max_attempts {
-                    return Err(e);
-                }
-                self.backoff(attempt).await;
-            }
-        }
-    }
-
-    /// `GET /v1/transactions/{id}`, paced and retried.
-    pub async fn transaction(&self, id: &str) -> Result<Transaction, ApiError> {
-        self.safe(|| self.client.transaction(id)).await
-    }
-}
+/// The client with the command's pacing and retry policy: the one request policy
+/// ([`crate::run::policy::Policy`]) every command shares.
+pub use crate::run::policy::Policy as Paced;
 
 /// Runs `f` on every item with `concurrency` workers; the results in the items' order
 /// (`None` only if a worker died, which is a bug).
@@ -548,7 +440,7 @@ pub async fn run_status(
         results_file: file.path.clone(),
         account: account.to_string(),
         invoices,
-        rate_limited: paced.pacer.rate_limited_count(),
+        rate_limited: paced.rate_limited_count(),
     }
 }
 
@@ -1250,7 +1142,9 @@ async fn void_one(paced: &Paced, id: &str) -> Ended {
         Ok(VoidOutcome::Accepted) => {
             let mut latest = None;
             for attempt in 0..ACCEPTED_POLLS {
-                paced.backoff(attempt).await;
+                if paced.poll_pause(attempt).await.is_err() {
+                    break; // interrupted: the void stays pending, looked at next time
+                }
                 match look(paced, id, voided).await {
                     Ok(t) => return Ended::Done(Some(t)),
                     Err(t) => latest = t.or(latest),

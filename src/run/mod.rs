@@ -5,6 +5,7 @@ pub mod journal;
 pub mod lifecycle;
 pub mod lock;
 pub mod pacing;
+pub mod policy;
 pub mod registry;
 pub mod scheduler;
 

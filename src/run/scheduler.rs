@@ -1,9 +1,9 @@
 //! The scheduler: sends each invoice exactly once, whatever the network, the server or
 //! the operator does.
 //!
-//! Every attempt is journaled before it is sent. Retries happen only where they cannot
-//! duplicate: a 429 or a request that never left (connection refused) is simply sent
-//! again; after an outcome that may have created the invoice (timeout, reset, 5xx, a
+//! Every attempt is journaled before it is sent. Requests go through the one request
+//! policy ([`super::policy::Policy`]), which paces them and resends only what cannot
+//! duplicate (a 429, a 401, a request that never left); after an outcome that may have created the invoice (timeout, reset, 5xx, a
 //! 400 under the strict reference toggle) the invoice is looked up by
 //! `merchant_reference` first, and only resent when nothing authorized exists. An
 //! interrupted earlier run's `sending` records are reconciled the same way before
@@ -11,17 +11,14 @@
 
 use super::Flow;
 use super::journal::{JournalError, JournalWriter, Recorded, Status};
-use super::pacing::Pacer;
-use crate::dintero::client::Client;
+use super::policy::{Ended, Kind, Policy};
 use crate::dintero::error::{ApiError, Outcome};
 use crate::dintero::payload::{
     SessionSettings, pay_request_with, session_pay_request, session_request_with,
 };
 use crate::dintero::types::Transaction;
 use crate::model::Invoice;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// One invoice to bring to a final state, with what the journal knows of it.
 pub struct Job {
@@ -29,31 +26,13 @@ pub struct Job {
     pub recorded: Recorded,
 }
 
-/// Tuning of a run.
-#[derive(Clone, Debug)]
+/// Tuning of a run (attempts and backoff belong to the request policy).
+#[derive(Clone, Debug, Default)]
 pub struct RunSettings {
-    /// Sends of one invoice before giving up on transient errors.
-    pub max_attempts: u32,
-    /// Look-ups of one invoice before its outcome is left unknown.
-    pub max_lookups: u32,
-    /// First backoff; doubles per attempt, with jitter.
-    pub backoff: Duration,
     /// One-step (`sessions/pay`) or two-step (session, then pay).
     pub flow: Flow,
     /// The sessions' `url` and checkout profile.
     pub session: SessionSettings,
-}
-
-impl Default for RunSettings {
-    fn default() -> Self {
-        RunSettings {
-            max_attempts: 6,
-            max_lookups: 6,
-            backoff: Duration::from_millis(200),
-            flow: Flow::OneStep,
-            session: SessionSettings::default(),
-        }
-    }
 }
 
 /// Why a run stopped before its end.
@@ -65,6 +44,8 @@ pub enum RunError {
         "Dintero refused the credentials ({0}); check DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET"
     )]
     Unauthorized(String),
+    #[error("{0}; run the same command again later: the journal keeps what was sent")]
+    Stalled(String),
 }
 
 /// What happened to one invoice in this run, for progress.
@@ -79,31 +60,20 @@ type OnRecorded = Box<dyn Fn(&str, &Recorded) + Send + Sync>;
 
 /// The shared state of a run.
 pub struct Scheduler {
-    client: Client,
+    policy: Policy,
     journal: JournalWriter,
-    pacer: Pacer,
     settings: RunSettings,
-    stop: Arc<AtomicBool>,
     on_recorded: Option<OnRecorded>,
 }
 
-/// A stop flag the operator (Ctrl-C) can raise: no new invoice is started after it.
-pub type StopFlag = Arc<AtomicBool>;
-
 impl Scheduler {
-    pub fn new(
-        client: Client,
-        journal: JournalWriter,
-        pacer: Pacer,
-        settings: RunSettings,
-        stop: StopFlag,
-    ) -> Self {
+    /// Sends through `policy`; its stop flag (Ctrl-C) stops the run: no request starts
+    /// after it is raised.
+    pub fn new(policy: Policy, journal: JournalWriter, settings: RunSettings) -> Self {
         Scheduler {
-            client,
+            policy,
             journal,
-            pacer,
             settings,
-            stop,
             on_recorded: None,
         }
     }
@@ -132,7 +102,7 @@ impl Scheduler {
             let (me, queue, on_done) = (self.clone(), queue.clone(), on_done.clone());
             workers.spawn(async move {
                 loop {
-                    if me.stop.load(Ordering::SeqCst) {
+                    if me.policy.stopped() {
                         return Ok(());
                     }
                     let (job, last) = {
@@ -155,13 +125,17 @@ impl Scheduler {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     // A fatal error: stop the others from starting new work.
-                    self.stop.store(true, Ordering::SeqCst);
+                    self.policy
+                        .stop_flag()
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
                     if result.is_ok() {
                         result = Err(e);
                     }
                 }
                 Err(join) => {
-                    self.stop.store(true, Ordering::SeqCst);
+                    self.policy
+                        .stop_flag()
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
                     if result.is_ok() {
                         result = Err(RunError::Journal(JournalError::Corrupt(format!(
                             "a worker stopped: {join}"
@@ -196,6 +170,8 @@ impl Scheduler {
                         return Ok(Done::Final(status));
                     }
                     Lookup::Absent => {}
+                    // Interrupted: it stays as recorded, for the next run to look up.
+                    Lookup::Stopped => return Ok(Done::Skipped),
                     Lookup::Failed(e) => {
                         self.record(
                             reference,
@@ -219,8 +195,8 @@ impl Scheduler {
         let invoice = &job.invoice;
         let reference = invoice.merchant_reference.as_str();
         let body = pay_request_with(invoice, &self.settings.session);
-        let mut attempt = 0u32;
-        let mut last_error: Option<ApiError> = None;
+        // Sends after an unclear answer that a look-up settled as "not created".
+        let mut resends = 0u32;
         // Two-step: the session an earlier attempt (or run) created and never paid
         // successfully. Lookups found nothing authorized before we get here, so paying it
         // again is safe, and the server refuses a second payment of one session.
@@ -228,23 +204,23 @@ impl Scheduler {
             Flow::TwoStep => job.recorded.session_id.clone(),
             Flow::OneStep => None,
         };
-        while attempt < self.settings.max_attempts {
-            attempt += 1;
+        loop {
             let result = match self.settings.flow {
                 Flow::OneStep => {
-                    let permit = self.pacer.acquire().await;
+                    // The intent is journaled before the request can leave; the policy
+                    // resends only what was provably not processed (429, 401, refused
+                    // connection), so one intent covers those sends.
                     self.journal
                         .intent(reference, "POST /v1/sessions/pay")
                         .await?;
-                    let result = self.client.pay(&body).await;
-                    drop(permit);
-                    result
+                    self.policy
+                        .send(Kind::Once, || self.policy.client.pay(&body))
+                        .await
                 }
                 Flow::TwoStep => self.two_step(invoice, &mut session).await?,
             };
             let e = match result {
                 Ok(t) if t.is_success() => {
-                    self.pacer.succeeded();
                     self.record(reference, Status::Created, Some(&t), None, "created")
                         .await?;
                     return Ok(Done::Final(Status::Created));
@@ -271,26 +247,27 @@ impl Scheduler {
                     .await?;
                     return Ok(Done::Final(Status::Failed));
                 }
-                Err(e) => e,
+                Err(Ended::Stopped) => {
+                    // Interrupted before the request left: nothing was sent.
+                    return self
+                        .pending(
+                            reference,
+                            "not sent: the run was interrupted",
+                            "interrupted",
+                        )
+                        .await;
+                }
+                Err(Ended::Stalled(e)) => return Err(RunError::Stalled(e.to_string())),
+                Err(Ended::Failed(e)) => e,
             };
             match e.outcome {
-                Outcome::RateLimited { retry_after } => {
-                    // Not processed: pause everyone, then send again (not an attempt).
-                    self.pacer.rate_limited(retry_after);
-                    self.journal
-                        .event(reference, "rate_limited", &e.to_string())
-                        .await?;
-                    attempt -= 1;
-                    last_error = Some(e);
-                    continue;
-                }
-                Outcome::NotSent => {
+                Outcome::RateLimited { .. } | Outcome::NotSent => {
+                    // The policy's attempts are used up, and nothing was processed.
                     self.journal
                         .event(reference, "not_sent", &e.to_string())
                         .await?;
-                    self.backoff(attempt).await;
-                    last_error = Some(e);
-                    continue;
+                    let msg = format!("not sent: {e}; run the same command again");
+                    return self.pending(reference, &msg, "gave up for this run").await;
                 }
                 Outcome::Unauthorized => return Err(RunError::Unauthorized(e.message.clone())),
                 Outcome::Rejected => {
@@ -318,6 +295,7 @@ impl Scheduler {
                             .await?;
                             Ok(Done::Final(Status::Failed))
                         }
+                        Lookup::Stopped => Ok(Done::Skipped),
                         Lookup::Failed(le) => {
                             self.unknown_after(reference, &e, &le, "rejected, look-up failed")
                                 .await
@@ -342,10 +320,31 @@ impl Scheduler {
                             return Ok(Done::Final(Status::Created));
                         }
                         Lookup::Absent => {
-                            self.backoff(attempt).await;
-                            last_error = Some(e);
-                            continue;
+                            resends += 1;
+                            match self.policy.again(resends).await {
+                                Ok(true) => continue,
+                                Ok(false) => {
+                                    // Every unclear answer was followed by a look-up that
+                                    // found nothing: it stays pending for the next run.
+                                    let msg = format!(
+                                        "not created after {resends} unclear answers: {e}; run the same command again"
+                                    );
+                                    return self
+                                        .pending(reference, &msg, "gave up for this run")
+                                        .await;
+                                }
+                                Err(_) => {
+                                    return self
+                                        .pending(
+                                            reference,
+                                            "not created (looked up); the run was interrupted",
+                                            "interrupted",
+                                        )
+                                        .await;
+                                }
+                            }
                         }
+                        Lookup::Stopped => return Ok(Done::Skipped),
                         Lookup::Failed(le) => {
                             return self
                                 .unknown_after(reference, &e, &le, "outcome unknown")
@@ -355,17 +354,16 @@ impl Scheduler {
                 }
             }
         }
-        // Out of attempts: the invoice was never created (every unclear answer was
-        // followed by a look-up that found nothing), so it stays pending for the next run.
-        let msg = last_error.map_or_else(|| "gave up".to_string(), |e| e.to_string());
+    }
+
+    /// Records an invoice that was not created in this run and is safe to send again.
+    async fn pending(&self, reference: &str, msg: &str, detail: &str) -> Result<Done, RunError> {
         self.record(
             reference,
             Status::Pending,
             None,
-            Some(format!(
-                "not sent after {attempt} attempts: {msg}; run the same command again"
-            )),
-            "gave up for this run",
+            Some(msg.to_string()),
+            detail,
         )
         .await?;
         Ok(Done::Final(Status::Pending))
@@ -378,7 +376,7 @@ impl Scheduler {
         &self,
         invoice: &Invoice,
         session: &mut Option<String>,
-    ) -> Result<Result<Transaction, ApiError>, RunError> {
+    ) -> Result<Result<Transaction, Ended>, RunError> {
         let reference = invoice.merchant_reference.as_str();
         let mut renewed = false;
         loop {
@@ -387,13 +385,18 @@ impl Scheduler {
                 None => {
                     // Creating a session invoices nothing: no intent is journaled, and a
                     // session whose answer was lost is simply replaced by a new one.
-                    let permit = self.pacer.acquire().await;
-                    let body = session_request_with(invoice, &self.settings.session);
-                    let created = match &self.settings.session.profile_id {
-                        Some(_) => self.client.create_profile_session(&body).await,
-                        None => self.client.create_session(&body).await,
-                    };
-                    drop(permit);
+                    let request = session_request_with(invoice, &self.settings.session);
+                    let created = self
+                        .policy
+                        .send(Kind::Once, || async {
+                            match &self.settings.session.profile_id {
+                                Some(_) => {
+                                    self.policy.client.create_profile_session(&request).await
+                                }
+                                None => self.policy.client.create_session(&request).await,
+                            }
+                        })
+                        .await;
                     let created = match created {
                         Ok(c) => c,
                         Err(e) => return Ok(Err(e)),
@@ -410,17 +413,16 @@ impl Scheduler {
                     created.id
                 }
             };
-            let permit = self.pacer.acquire().await;
             self.journal
                 .intent(reference, &format!("POST /v1/sessions/{id}/pay"))
                 .await?;
+            let body = session_pay_request(invoice);
             let result = self
-                .client
-                .pay_session(&id, &session_pay_request(invoice))
+                .policy
+                .send(Kind::Once, || self.policy.client.pay_session(&id, &body))
                 .await;
-            drop(permit);
             match result {
-                Err(e) if e.status == Some(404) && !renewed => {
+                Err(Ended::Failed(e)) if e.status == Some(404) && !renewed => {
                     self.journal
                         .event(reference, "session_gone", &e.to_string())
                         .await?;
@@ -450,39 +452,32 @@ impl Scheduler {
         Ok(Done::Final(Status::Unknown))
     }
 
-    /// Looks an invoice up by reference, retrying transient failures.
+    /// Looks an invoice up by reference under the policy (a GET: retried).
     async fn lookup(&self, reference: &str) -> Result<Lookup, RunError> {
-        let mut last = None;
-        for attempt in 1..=self.settings.max_lookups {
-            let permit = self.pacer.acquire().await;
-            let result = self.client.transactions_by_reference(reference).await;
-            drop(permit);
-            match result {
-                Ok(list) => {
-                    let found = list.into_iter().find(|t| t.is_success());
-                    let detail = found
-                        .as_ref()
-                        .map_or("nothing authorized".to_string(), |t| {
-                            format!("found {}", t.id)
-                        });
-                    self.journal.event(reference, "lookup", &detail).await?;
-                    return Ok(found.map_or(Lookup::Absent, Lookup::Found));
-                }
-                Err(e) => match e.outcome {
-                    Outcome::Unauthorized => return Err(RunError::Unauthorized(e.message.clone())),
-                    Outcome::RateLimited { retry_after } => {
-                        self.pacer.rate_limited(retry_after);
-                        last = Some(e);
-                    }
-                    Outcome::Rejected => return Ok(Lookup::Failed(e)),
-                    _ => {
-                        self.backoff(attempt).await;
-                        last = Some(e);
-                    }
-                },
+        let result = self
+            .policy
+            .send(Kind::Idempotent, || {
+                self.policy.client.transactions_by_reference(reference)
+            })
+            .await;
+        match result {
+            Ok(list) => {
+                let found = list.into_iter().find(|t| t.is_success());
+                let detail = found
+                    .as_ref()
+                    .map_or("nothing authorized".to_string(), |t| {
+                        format!("found {}", t.id)
+                    });
+                self.journal.event(reference, "lookup", &detail).await?;
+                Ok(found.map_or(Lookup::Absent, Lookup::Found))
             }
+            Err(Ended::Stopped) => Ok(Lookup::Stopped),
+            Err(Ended::Stalled(e)) => Err(RunError::Stalled(e.to_string())),
+            Err(Ended::Failed(e)) if e.outcome == Outcome::Unauthorized => {
+                Err(RunError::Unauthorized(e.message.clone()))
+            }
+            Err(Ended::Failed(e)) => Ok(Lookup::Failed(e)),
         }
-        Ok(last.map_or(Lookup::Absent, Lookup::Failed))
     }
 
     async fn record(
@@ -513,16 +508,12 @@ impl Scheduler {
         self.journal.outcome(reference, recorded, detail).await?;
         Ok(())
     }
-
-    async fn backoff(&self, attempt: u32) {
-        let base = self.settings.backoff.saturating_mul(1 << attempt.min(6));
-        let jitter = base.mul_f64(fastrand::f64() * 0.5);
-        tokio::time::sleep(base + jitter).await;
-    }
 }
 
 enum Lookup {
     Found(Transaction),
     Absent,
+    /// Interrupted before the look-up was answered.
+    Stopped,
     Failed(ApiError),
 }

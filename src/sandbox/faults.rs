@@ -40,10 +40,21 @@ pub enum FaultRule {
 /// The faults to inject. `Default` injects none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
-    /// Requests per second accepted on `/v1/sessions*` and `/v1/transactions*`
-    /// (token bucket of capacity R refilled at R per second); beyond it: 429
-    /// with `Retry-After: 1`. `Some(0)` refuses everything.
+    /// Requests per second accepted on every token-protected endpoint
+    /// (`/v1/sessions*`, `/v1/transactions*`, `/v1/files/*`; GETs count too),
+    /// from a token bucket refilled at R per second; beyond it: 429 with
+    /// `Retry-After: 1`. `Some(0)` refuses everything.
     pub rate_limit: Option<u32>,
+    /// The bucket's capacity (default: R, a whole second of requests). Real
+    /// servers often hold far less (1 or 10): a client bursting into such a
+    /// bucket is refused although its average rate is within the limit.
+    pub rate_burst: Option<u32>,
+    /// Any token-protected request (GETs included) answered 401 although the
+    /// token is valid, with this probability in percent (seeded by
+    /// `spurious_401_seed`), independently per request.
+    pub spurious_401_any: u8,
+    /// Seed of `spurious_401_any`.
+    pub spurious_401_seed: u64,
     /// Delay added before handling every `/v1/sessions*` and
     /// `/v1/transactions*` request.
     pub latency: Duration,
@@ -78,6 +89,9 @@ impl Default for Faults {
     fn default() -> Self {
         Self {
             rate_limit: None,
+            rate_burst: None,
+            spurious_401_any: 0,
+            spurious_401_seed: 0,
             latency: Duration::ZERO,
             fail_before_commit: FaultRule::Never,
             fail_before_commit_status: 503,
@@ -117,15 +131,18 @@ struct RuleState {
 
 #[derive(Debug)]
 struct TokenBucket {
+    rate: f64,
     capacity: f64,
     tokens: f64,
     last: Instant,
 }
 
 impl TokenBucket {
-    fn new(rate: u32, now: Instant) -> Self {
-        let capacity = f64::from(rate);
+    fn new(rate: u32, burst: Option<u32>, now: Instant) -> Self {
+        let capacity = f64::from(burst.unwrap_or(rate).max(1).min(rate.max(1)));
+        let capacity = if rate == 0 { 0.0 } else { capacity };
         Self {
+            rate: f64::from(rate),
             capacity,
             tokens: capacity,
             last: now,
@@ -135,7 +152,7 @@ impl TokenBucket {
     fn admit(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
-        self.tokens = (self.tokens + elapsed * self.capacity).min(self.capacity);
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true
@@ -151,16 +168,21 @@ pub struct FaultEngine {
     faults: Faults,
     rules: HashMap<FaultKind, RuleState>,
     bucket: Option<TokenBucket>,
+    any_401: fastrand::Rng,
 }
 
 impl FaultEngine {
     /// Fresh counters for `faults`.
     pub fn new(faults: Faults, now: Instant) -> Self {
-        let bucket = faults.rate_limit.map(|r| TokenBucket::new(r, now));
+        let bucket = faults
+            .rate_limit
+            .map(|r| TokenBucket::new(r, faults.rate_burst, now));
+        let any_401 = fastrand::Rng::with_seed(faults.spurious_401_seed);
         Self {
             faults,
             rules: HashMap::new(),
             bucket,
+            any_401,
         }
     }
 
@@ -181,6 +203,12 @@ impl FaultEngine {
             Some(bucket) => bucket.admit(now),
             None => true,
         }
+    }
+
+    /// Whether this token-protected request gets a spurious 401 (`spurious_401_any`).
+    pub fn spurious_401_any(&mut self) -> bool {
+        let percent = self.faults.spurious_401_any;
+        percent > 0 && self.any_401.u8(0..100) < percent
     }
 
     /// The configured latency.
@@ -347,5 +375,24 @@ mod tests {
         assert!(!e.admit(start));
         assert!(!e.admit(start + Duration::from_millis(400)));
         assert!(e.admit(start + Duration::from_millis(1000)));
+    }
+
+    #[test]
+    fn a_bucket_of_one_refuses_any_burst() {
+        let start = Instant::now();
+        let mut e = FaultEngine::new(
+            Faults {
+                rate_limit: Some(100),
+                rate_burst: Some(1),
+                ..Faults::default()
+            },
+            start,
+        );
+        assert!(e.admit(start));
+        assert!(!e.admit(start + Duration::from_millis(5)));
+        assert!(e.admit(start + Duration::from_millis(11)));
+        // Idle for a second: still only one request's worth saved up.
+        assert!(e.admit(start + Duration::from_millis(1100)));
+        assert!(!e.admit(start + Duration::from_millis(1101)));
     }
 }

@@ -13,8 +13,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -22,14 +21,13 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Shared;
 use super::conn::ConnHandle;
 use super::error::{ApiError, ApiErrorKind};
 use super::faults::FaultKind;
-use super::state::{LedgerRequest, Outcome, RequestMeta};
+use super::state::{LedgerRequest, ListFilter, Outcome, RequestMeta};
 use super::validate::{self, PayRequest, SessionPayRequest};
 
 /// Largest request body accepted.
@@ -171,8 +169,8 @@ fn bearer(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiError> {
     shared.state().authenticate(token, Instant::now())
 }
 
-/// Rate limit, latency, then bearer authentication: the gate of every
-/// `/v1/sessions*` and `/v1/transactions*` endpoint.
+/// Rate limit, latency, then bearer authentication (and `spurious_401_any`):
+/// the gate of every `/v1/sessions*` and `/v1/transactions*` endpoint.
 async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiError> {
     let (admitted, rate, latency) = {
         let mut faults = shared.faults();
@@ -192,7 +190,13 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiError> 
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    bearer(shared, headers)
+    let account = bearer(shared, headers)?;
+    if shared.faults().spurious_401_any() {
+        return Err(ApiError::unauthorized(
+            "access token rejected (sandbox fault: spurious_401_any)",
+        ));
+    }
+    Ok(account)
 }
 
 macro_rules! try_response {
@@ -523,25 +527,13 @@ async fn pay_session(
 
 // ----- transactions -----
 
-#[derive(Debug, Deserialize)]
-struct ListParams {
-    merchant_reference: Option<String>,
-    limit: Option<String>,
-    starting_after: Option<String>,
-}
-
 async fn list_transactions(
     State(shared): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<ListParams>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let account = try_response!(gate(&shared, &headers).await);
-    let Ok(Query(params)) = query else {
-        return error_response(&ApiError::bad_request(
-            "INVALID_QUERY",
-            "invalid query string",
-        ));
-    };
+    let params = try_response!(list_params(query.as_deref().unwrap_or("")));
     let limit = match params.limit.as_deref() {
         None => 10,
         Some(s) => match s.parse::<usize>() {
@@ -554,9 +546,9 @@ async fn list_transactions(
             }
         },
     };
-    let listed = shared.state().list_transactions(
+    let listed = shared.state().list_transactions_filtered(
         &account,
-        params.merchant_reference.as_deref(),
+        &params.filter,
         limit,
         params.starting_after.as_deref(),
     );
@@ -565,6 +557,45 @@ async fn list_transactions(
         StatusCode::OK,
         &Value::Array(listed.iter().map(|t| t.to_json()).collect()),
     )
+}
+
+/// The query of `GET /v1/transactions`: repeatable filters, so read by hand.
+struct ListParams {
+    filter: ListFilter,
+    limit: Option<String>,
+    starting_after: Option<String>,
+}
+
+fn list_params(query: &str) -> Result<ListParams, ApiError> {
+    let invalid = |m: String| ApiError::bad_request("INVALID_QUERY", m);
+    let url = reqwest::Url::parse(&format!("http://q/?{query}"))
+        .map_err(|_| invalid("invalid query string".into()))?;
+    let mut p = ListParams {
+        filter: ListFilter::default(),
+        limit: None,
+        starting_after: None,
+    };
+    let time = |k: &str, v: &str| {
+        chrono::DateTime::parse_from_rfc3339(v)
+            .map(|t| t.with_timezone(&Utc))
+            .or_else(|_| {
+                chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S").map(|t| t.and_utc())
+            })
+            .map_err(|_| invalid(format!("{k}: not an ISO 8601 time: {v}")))
+    };
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "merchant_reference" => p.filter.merchant_reference = Some(v.into_owned()),
+            "payment_product_type" => p.filter.product_types.push(v.into_owned()),
+            "status" => p.filter.statuses.push(v.into_owned()),
+            "created_at.gte" => p.filter.created_gte = Some(time(&k, &v)?),
+            "created_at.lte" => p.filter.created_lte = Some(time(&k, &v)?),
+            "limit" => p.limit = Some(v.into_owned()),
+            "starting_after" => p.starting_after = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    Ok(p)
 }
 
 async fn get_transaction(
@@ -622,7 +653,7 @@ async fn get_file(
     Path(file_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = try_response!(bearer(&shared, &headers));
+    let account = try_response!(gate(&shared, &headers).await);
     let file = shared.state().file(&account, &file_id);
     match file {
         Some(pdf) => (

@@ -655,10 +655,27 @@ impl State {
 
     /// `GET /v1/transactions`: filtered by reference, in creation order,
     /// `limit` entries after `starting_after` (400 if that id is unknown).
+    #[cfg(test)]
     pub fn list_transactions(
         &self,
         account: &str,
         reference: Option<&str>,
+        limit: usize,
+        starting_after: Option<&str>,
+    ) -> Result<Vec<TransactionRecord>, ApiError> {
+        let filter = ListFilter {
+            merchant_reference: reference.map(str::to_owned),
+            ..ListFilter::default()
+        };
+        self.list_transactions_filtered(account, &filter, limit, starting_after)
+    }
+
+    /// `GET /v1/transactions` with every filter of the API: `limit` entries after
+    /// `starting_after` (400 if that id is unknown), in creation order.
+    pub fn list_transactions_filtered(
+        &self,
+        account: &str,
+        filter: &ListFilter,
         limit: usize,
         starting_after: Option<&str>,
     ) -> Result<Vec<TransactionRecord>, ApiError> {
@@ -680,9 +697,7 @@ impl State {
             .transactions
             .iter()
             .skip(start)
-            .filter(|t| {
-                t.account_id == account && reference.is_none_or(|r| t.merchant_reference == r)
-            })
+            .filter(|t| t.account_id == account && filter.matches(t))
             .take(limit)
             .cloned()
             .collect())
@@ -875,6 +890,32 @@ impl State {
             transactions: self.transactions.clone(),
             sessions: self.sessions.clone(),
         }
+    }
+}
+
+/// The filters of `GET /v1/transactions` (all optional; repeatable ones match any).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub merchant_reference: Option<String>,
+    pub product_types: Vec<String>,
+    pub statuses: Vec<String>,
+    pub created_gte: Option<DateTime<Utc>>,
+    pub created_lte: Option<DateTime<Utc>>,
+}
+
+impl ListFilter {
+    fn matches(&self, t: &TransactionRecord) -> bool {
+        self.merchant_reference
+            .as_deref()
+            .is_none_or(|r| t.merchant_reference == r)
+            && (self.product_types.is_empty()
+                || self
+                    .product_types
+                    .iter()
+                    .any(|p| p == t.payment_product_type.as_str()))
+            && (self.statuses.is_empty() || self.statuses.iter().any(|s| s == t.status.as_str()))
+            && self.created_gte.is_none_or(|g| t.created_at >= g)
+            && self.created_lte.is_none_or(|l| t.created_at <= l)
     }
 }
 
