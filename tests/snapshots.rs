@@ -173,6 +173,12 @@ fn help_texts() {
         let text = String::from_utf8(out.stdout).expect("utf-8");
         assert!(text.contains("Exit codes: 0"), "{name}");
         assert!(text.contains("Example"), "{name}");
+        // One style: every option on its line and its sentence on the next, never
+        // clap's long layout with a blank line between options (import's was 140 lines).
+        assert!(
+            !text.contains("\n\n      --"),
+            "{name} uses the long layout:\n{text}"
+        );
         insta::assert_snapshot!(name, text);
     }
 }

@@ -135,8 +135,8 @@ pub struct ConfigCheckArgs {
     /// Do not contact Dintero; only show the settings.
     #[arg(long)]
     pub offline: bool,
-    /// Show the settings as `import` would use them with this flow.
-    #[arg(long, value_enum)]
+    /// Show the settings as `import` would use them with this flow (one-step, two-step).
+    #[arg(long, value_enum, hide_possible_values = true)]
     pub flow: Option<Flow>,
     #[command(flatten)]
     pub conn: ConnArgs,
@@ -352,7 +352,7 @@ pub struct ValidateArgs {
     pub report: ReportArgs,
     /// The flow whose bodies --emit-payloads writes: one-step, or two-step (the session
     /// body and the pay body of each invoice).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, hide_possible_values = true)]
     pub flow: Option<Flow>,
     #[command(flatten)]
     pub session: SessionArgs,
@@ -391,7 +391,9 @@ pub struct LiveArgs {
     #[arg(long, value_enum)]
     pub results_format: Option<crate::output::results::ResultsFormat>,
     /// one-step: POST /v1/sessions/pay; two-step: create a session, then pay it.
-    #[arg(long, value_enum)]
+    // The values are named in the sentence: listing them again with their own help
+    // would switch all of `--help` to clap's long two-line layout.
+    #[arg(long, value_enum, hide_possible_values = true)]
     pub flow: Option<Flow>,
     #[command(flatten)]
     pub session: SessionArgs,
