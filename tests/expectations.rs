@@ -410,3 +410,33 @@ fn results_carry_the_invoice_date_and_due_date_in_every_format() {
         "{rows:?}"
     );
 }
+
+/// Item 10: a re-run says the invoices were already done by an earlier run, never that it
+/// created them.
+#[test]
+fn a_rerun_says_already_done() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().expect("tmp");
+    let results = dir.path().join("r.csv");
+    let (code, _) = import(&sb, dir.path(), &results, &[]);
+    assert_eq!(code, 0);
+    let out = bin()
+        .args(["import", "--quiet", "--rate", "500"])
+        .arg(SAMPLE)
+        .arg("--results")
+        .arg(&results)
+        .env("DINTERO_ACCOUNT_ID", "T12345678")
+        .env("DINTERO_CLIENT_ID", "sandbox-client")
+        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
+        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
+        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
+        .env_remove("DINTERO_CLIENT_SECRET_FILE")
+        .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("created 0"), "{text}");
+    assert!(text.contains("already done 25"), "{text}");
+}
