@@ -43,22 +43,28 @@ fn import_output(
     results: &Path,
     extra: &[&str],
 ) -> std::process::Output {
-    bin()
+    live_bin(sb, dir)
         .args(["import", "--quiet", "--format", "json", "--rate", "500"])
         .arg(SAMPLE)
         .arg("--results")
         .arg(results)
         .args(extra)
-        .env("DINTERO_ACCOUNT_ID", "T12345678")
+        .output()
+        .expect("run")
+}
+
+/// The binary with `sb`'s credentials and URLs, and `dir` for everything it keeps.
+fn live_bin(sb: &BlockingSandbox, dir: &Path) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.env("DINTERO_ACCOUNT_ID", "T12345678")
         .env("DINTERO_CLIENT_ID", "sandbox-client")
         .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
         .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
         .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
         .env_remove("DINTERO_CLIENT_SECRET_FILE")
         .env("KRAVIA_BATCH_DATA_DIR", dir.join("data"))
-        .env("XDG_CONFIG_HOME", dir)
-        .output()
-        .expect("run")
+        .env("XDG_CONFIG_HOME", dir);
+    cmd
 }
 
 fn lines(path: &Path) -> Vec<Value> {
@@ -385,17 +391,9 @@ fn results_carry_the_invoice_date_and_due_date_in_every_format() {
         *line = cells.join(";");
     }
     std::fs::write(&csv, lines.join("\n") + "\n").expect("write");
-    let out = bin()
+    let out = live_bin(&sb, dir.path())
         .args(["status", "--quiet"])
         .arg(&csv)
-        .env("DINTERO_ACCOUNT_ID", "T12345678")
-        .env("DINTERO_CLIENT_ID", "sandbox-client")
-        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
-        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
-        .env_remove("DINTERO_CLIENT_SECRET_FILE")
-        .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .expect("run");
     assert!(
@@ -420,19 +418,11 @@ fn a_rerun_says_already_done() {
     let results = dir.path().join("r.csv");
     let (code, _) = import(&sb, dir.path(), &results, &[]);
     assert_eq!(code, 0);
-    let out = bin()
+    let out = live_bin(&sb, dir.path())
         .args(["import", "--quiet", "--rate", "500"])
         .arg(SAMPLE)
         .arg("--results")
         .arg(&results)
-        .env("DINTERO_ACCOUNT_ID", "T12345678")
-        .env("DINTERO_CLIENT_ID", "sandbox-client")
-        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
-        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
-        .env_remove("DINTERO_CLIENT_SECRET_FILE")
-        .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(0));
