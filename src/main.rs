@@ -21,10 +21,7 @@ fn main() -> std::process::ExitCode {
 fn quiet_library_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let library = info
-            .location()
-            .is_some_and(|l| kravia_batch::input::is_reader_library_panic(l.file()));
-        if !library {
+        if !kravia_batch::input::is_caught_library_panic(info) {
             default(info);
         }
     }));

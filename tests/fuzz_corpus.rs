@@ -41,9 +41,7 @@ fn count_panics() {
             // The spreadsheet library's panics on damaged files are caught and reported
             // by the reader (see `common::tolerate_caught_library_panics`); an uncaught
             // one still unwinds out of `run` and fails the file.
-            let library = info
-                .location()
-                .is_some_and(|l| kravia_batch::input::is_reader_library_panic(l.file()));
+            let library = kravia_batch::input::is_caught_library_panic(info);
             if !library {
                 PANICS.fetch_add(1, Ordering::SeqCst);
                 previous(info);

@@ -92,9 +92,7 @@ pub fn tolerate_caught_library_panics() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let library = info
-                .location()
-                .is_some_and(|l| kravia_batch::input::is_reader_library_panic(l.file()));
+            let library = kravia_batch::input::is_caught_library_panic(info);
             if !library {
                 previous(info);
             }

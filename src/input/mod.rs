@@ -25,6 +25,12 @@ pub use excel::for_each_row_of as for_each_sheet_row;
 pub fn is_reader_library_panic(file: &str) -> bool {
     file.contains("/calamine-") || file.contains("\\calamine-")
 }
+
+/// [`is_reader_library_panic`] for a panic hook's argument.
+pub fn is_caught_library_panic(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    info.location()
+        .is_some_and(|l| is_reader_library_panic(l.file()))
+}
 pub use excel::for_each_row_of_first as for_each_first_sheet_row;
 pub use split::{RawChunk, Record, Splitter, field_bounds, seek_body};
 
