@@ -650,3 +650,21 @@ fn a_long_value_is_quoted_by_its_start_and_length() {
     assert!(report.len() < 50_000, "{} bytes of report", report.len());
     assert!(report.contains("characters)"), "{report}");
 }
+
+#[test]
+fn results_in_a_folder_that_does_not_exist_say_so_and_send_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    copy_sample(d, "in.csv");
+    let out = bin(d)
+        .args(["import", "in.csv", "--sandbox", "--quiet"])
+        .args(["--results", "no-such-folder/r.csv"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(err.contains("no-such-folder"), "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert!(err.contains("folder exists"), "{err}");
+    assert!(!d.join("no-such-folder").exists());
+}

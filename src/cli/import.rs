@@ -250,11 +250,14 @@ async fn run_live(
             ),
         ));
     }
-    let invalid = invalid_invoices(p, &invoices);
-    let rejected: Vec<InvoiceEntry> = invalid
+    // Every invalid invoice of the file, also one none of whose rows could be read (the
+    // validator lists those too): each is a not_sent row of the results.
+    let rejected: Vec<InvoiceEntry> = p
+        .validation
+        .rejected
         .iter()
         .map(|r| InvoiceEntry {
-            reference: r.reference.to_string(),
+            reference: r.merchant_reference.clone(),
             content_hash: String::new(),
             amount: 0,
             currency: String::new(),
@@ -367,8 +370,12 @@ async fn run_live(
     // The journal is complete: closing it (SQLite's final checkpoint) overlaps with
     // writing the results.
     let closing = std::thread::spawn(move || drop(journal));
-    let errors_by_ref: HashMap<&str, &str> =
-        invalid.iter().map(|r| (r.reference, r.error)).collect();
+    let errors_by_ref: HashMap<&str, &str> = p
+        .validation
+        .rejected
+        .iter()
+        .map(|r| (r.merchant_reference.as_str(), r.error.as_str()))
+        .collect();
     let results: Vec<ResultRow> = rows
         .iter()
         .map(|r| {
@@ -517,48 +524,6 @@ pub(super) fn file_sha256(path: &Path) -> std::io::Result<String> {
             n => hasher.update(&buf[..n]),
         }
     }
-}
-
-/// An invoice of the file that is not sent because it has errors.
-struct Invalid<'a> {
-    reference: &'a str,
-    first_row: u32,
-    error: &'a str,
-}
-
-/// Every invoice of the file that will not be sent: the validator's rejected invoices,
-/// and any other reference an error names that is not among the valid invoices (a row
-/// refused before it could join its invoice, such as one with more cells than the
-/// header). With `--skip-invalid`, each of them is a `not_sent` row of the results:
-/// no invoice of the file may go missing from them.
-fn invalid_invoices<'a>(p: &'a Prepared, valid: &[Arc<Invoice>]) -> Vec<Invalid<'a>> {
-    let v = &p.validation;
-    let mut out: Vec<Invalid<'a>> = v
-        .rejected
-        .iter()
-        .map(|r| Invalid {
-            reference: &r.merchant_reference,
-            first_row: r.first_row,
-            error: &r.error,
-        })
-        .collect();
-    let mut known: std::collections::HashSet<&str> = valid
-        .iter()
-        .map(|i| i.merchant_reference.as_str())
-        .collect();
-    known.extend(out.iter().map(|r| r.reference));
-    for problem in v.problems.iter().filter(|p| p.is_error()) {
-        if let (Some(reference), Some(row)) = (problem.reference.as_deref(), problem.row)
-            && known.insert(reference)
-        {
-            out.push(Invalid {
-                reference,
-                first_row: row,
-                error: &problem.message,
-            });
-        }
-    }
-    out
 }
 
 /// The results path of a run: `--results`, else `<stem>.results.<ext>` in the results

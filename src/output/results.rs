@@ -26,7 +26,6 @@
 
 use crate::model::money::{decimal_from_f64, format_minor, to_minor_exact};
 use rust_decimal::Decimal;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Digits after the decimal point: 2 for every currency Kravia invoices in.
@@ -779,25 +778,17 @@ fn write_xlsx(path: &Path, rows: &[ResultRow]) -> Result<(), ResultsError> {
     sheet.set_autofit_max_width(400).autofit();
 
     let buf = book.save_to_buffer().map_err(xerr)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let io = |e| ResultsError::io(path, e);
-    super::paths::check_target(path).map_err(io)?;
-    let mut tmp = super::temp_file_in(dir).map_err(io)?;
-    tmp.write_all(&buf).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    super::atomic_write(path, |w| w.write_all(&buf)).map_err(|e| ResultsError::io(path, e))
 }
 
-/// Reads an XLSX results file (first sheet, header row by name) through calamine.
+/// Reads an XLSX results file (first sheet, header row by name) through the input
+/// reader.
 pub fn read_results_xlsx(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
     use crate::input::CellRef;
     // Through the input reader: a damaged or hostile workbook is an error with the
     // same limits as an export, never a panic or a range of billions of cells.
     let mut header: Option<ColumnMap> = None;
+    let amount_at = COLUMNS.iter().position(|c| *c == "amount");
     let mut out = Vec::new();
     let mut failed: Option<ResultsError> = None;
     let read = crate::input::for_each_first_sheet_row(path, |row, cells| {
@@ -815,7 +806,6 @@ pub fn read_results_xlsx(path: &Path) -> Result<Vec<ResultRow>, ResultsError> {
                 return failed.is_none();
             }
         };
-        let amount_at = COLUMNS.iter().position(|c| *c == "amount");
         let amount_minor = match amount_at.and_then(|a| map.0[a]).and_then(|c| cells.get(c)) {
             Some(CellRef::Number(f)) => {
                 match decimal_from_f64(*f).and_then(|d| to_minor_exact(d, EXPONENT)) {

@@ -30,7 +30,9 @@ pub enum LockError {
         "another kravia-batch import is running {what} ({holder}); nothing was sent. Wait for it to finish (or stop it), then run this command again"
     )]
     Held { what: String, holder: String },
-    #[error("cannot lock {path}: {source}")]
+    #[error(
+        "cannot create the lock file {path}: {source}; nothing was sent. Check that its folder exists and is writable, or name another --results path"
+    )]
     Io {
         path: PathBuf,
         #[source]
