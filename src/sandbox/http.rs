@@ -430,9 +430,19 @@ async fn create_session(
     let meta = request_meta(&headers);
     let value = try_response!(parse_json(&body));
     let req = try_response!(validate::session_request(&value));
+    session_created(&shared, &account, req, &meta)
+}
+
+/// Creates the session of either endpoint and answers with its id and URL.
+fn session_created(
+    shared: &AppState,
+    account: &str,
+    req: validate::SessionRequest,
+    meta: &RequestMeta,
+) -> Response {
     let created = shared
         .state()
-        .create_session(&account, req, &meta, Utc::now());
+        .create_session(account, req, meta, Utc::now());
     let session = try_response!(created);
     let base = shared.base_url();
     json_response(
@@ -478,15 +488,7 @@ async fn create_session_profile(
             req.products.push(p);
         }
     }
-    let created = shared
-        .state()
-        .create_session(&account, req, &meta, Utc::now());
-    let session = try_response!(created);
-    let base = shared.base_url();
-    json_response(
-        StatusCode::OK,
-        &json!({ "id": session.id, "url": format!("{base}/v1/view/{}", session.id) }),
-    )
+    session_created(&shared, &account, req, &meta)
 }
 
 async fn get_session(
