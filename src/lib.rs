@@ -10,11 +10,13 @@
 pub mod cli;
 pub mod config;
 pub mod dintero;
+pub mod error;
 pub mod exit;
 pub mod input;
 pub mod mapping;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod plan;
 mod prefetch;
 pub mod problem;

@@ -110,7 +110,7 @@ pub struct Source {
 
 impl Plan {
     /// The plan of a validated file; `hash` is the content hash of an invoice
-    /// (`crate::cli::import::content_hash`: one definition for the plan and the journal).
+    /// (`crate::dintero::content_hash`: one definition for the plan and the journal).
     pub fn build(
         v: &Validation,
         map: &ColumnMap,

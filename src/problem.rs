@@ -5,7 +5,6 @@
 //! (by index; the header text and Excel letter are looked up when it is shown), the
 //! offending value and a plain sentence saying what is wrong and what to do.
 
-use crate::mapping::column_letter;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -157,4 +156,17 @@ impl ColumnNames {
         s.push_str(&p.message);
         s
     }
+}
+/// The Excel column letter for a zero-based index: 0 -> A, 26 -> AA.
+pub fn column_letter(mut idx: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (idx % 26) as u8);
+        if idx < 26 {
+            break;
+        }
+        idx = idx / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
 }

@@ -295,7 +295,7 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
         days_until_due: None,
         invoice_channel: None,
     };
-    let prepared = kravia_batch::cli::validate::prepare(
+    let prepared = kravia_batch::cli::validate::prepare_args(
         &input,
         &kravia_batch::config::Loaded::default(),
         true,
@@ -307,8 +307,8 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
     let db = rusqlite::Connection::open(&journal).expect("journal");
     let mut changed = 0;
     for (i, inv) in prepared.validation.invoices.iter().enumerate() {
-        let legacy = kravia_batch::cli::import::legacy_content_hash(inv);
-        if legacy != kravia_batch::cli::import::content_hash(inv) {
+        let legacy = kravia_batch::dintero::content_hash::legacy_content_hash(inv);
+        if legacy != kravia_batch::dintero::content_hash::content_hash(inv) {
             changed += 1;
         }
         let status = if i % 2 == 0 { "sending" } else { "created" };

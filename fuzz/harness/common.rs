@@ -53,7 +53,7 @@ impl Drop for Scratch {
 /// human and JSON summaries and the request body of every valid invoice.
 pub fn dry_run(path: &Path) {
     use kravia_batch::cli::args::InputArgs;
-    use kravia_batch::cli::validate::prepare;
+    use kravia_batch::cli::validate::prepare_args as prepare;
     use kravia_batch::config::Loaded;
     use kravia_batch::output::summary;
 

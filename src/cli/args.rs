@@ -408,20 +408,13 @@ pub struct LiveArgs {
     /// one look-up per new invoice at Dintero) or `local` (this machine's record only;
     /// Dintero still refuses a second invoice for a reference when it is sent).
     #[arg(long, value_enum, default_value = "full")]
-    pub guard: GuardArg,
+    pub guard: crate::config::Guard,
     /// For production runs without a terminal: the file's total to confirm, e.g. 136919.68
     /// (or NOK=136919.68,SEK=12800 for several currencies).
     #[arg(long, value_name = "AMOUNT")]
     pub confirm_total: Option<String>,
     #[command(flatten)]
     pub conn: ConnArgs,
-}
-
-/// How thorough the cross-run guard is.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GuardArg {
-    Full,
-    Local,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

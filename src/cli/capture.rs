@@ -2,18 +2,18 @@
 //! (`invoice_channel: merchant`), and/or download invoice PDFs. The work is in
 //! [`crate::run::lifecycle`].
 
-use super::Failure;
 use super::args;
-use super::connect::{config_failure, connect};
+use super::connect::connect;
 use super::void::confirm;
-use crate::cli::import::journal_path;
 use crate::config::Loaded;
+use crate::error::{Error, Result};
 use crate::exit::Exit;
 use crate::output::actions::{Command, render_plan};
+use crate::pipeline::setup::journal_path;
 use crate::run::lifecycle::{Action, Mode, ResultsFile, download_invoices, execute, prepare};
 use anyhow::Context;
 
-pub fn run(args: &args::CaptureArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+pub fn run(args: &args::CaptureArgs, loaded: &Loaded) -> Result<Exit> {
     let (file, selected) = super::status::open_selection(&args.select)?;
     super::connect::runtime()?.block_on(run_async(args, loaded, file, selected))
 }
@@ -23,7 +23,7 @@ async fn run_async(
     loaded: &Loaded,
     file: ResultsFile,
     selected: Vec<usize>,
-) -> Result<Exit, Failure> {
+) -> Result<Exit> {
     let connection = connect(loaded, &args.conn, None, false).await?;
     connection.check_token().await?;
     let journal = journal_path(&file.path);
@@ -51,7 +51,7 @@ async fn run_async(
         args.quiet,
     )
     .await
-    .map_err(config_failure)?;
+    .map_err(Error::setup)?;
     if let Some(log) = &log
         && prepared.planned() > 0
     {
@@ -60,7 +60,7 @@ async fn run_async(
             execute(Action::Capture, &paced, log, &mut prepared, args.quiet)
                 .await
                 .context("the journal could not record a capture; the results file was not rewritten. Run the same command again: it looks at each invoice first")
-                .map_err(config_failure)?;
+                .map_err(Error::setup)?;
         } else {
             prepared.decline();
         }

@@ -6,17 +6,16 @@
 //! work?" without sending anything but a token request. Secrets are never shown: the
 //! client secret appears as `set` or `missing` with its source.
 
-use super::Failure;
 use super::args::{ConfigCheckArgs, FormatArg};
 use super::connect::{
     connect, credential_env, credential_source, endpoint_settings, process_env, run_settings,
-    settings_failure,
 };
 use crate::config::{self, Loaded, Source, Sourced};
 use crate::dintero::credentials::{
     AccountKind, Credentials, ENV_ACCOUNT_ID, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
     ENV_CLIENT_SECRET_FILE,
 };
+use crate::error::{Error, Result};
 use crate::exit::Exit;
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -47,7 +46,7 @@ fn opt_line<T: std::fmt::Display>(name: &'static str, s: &Option<Sourced<T>>, un
     }
 }
 
-pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
     let env = &process_env;
     let file = &loaded.file;
     let mut lines = Vec::new();
@@ -83,7 +82,7 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
     lines.push(line("dintero.checkout_url", &endpoints.checkout_url));
     // What every session body carries besides the invoice (docs/configuration.md).
     let session = config::session_config(&config::SessionFlags::default(), env, file)
-        .map_err(|e| settings_failure(loaded, e))?;
+        .map_err(|e| Error::settings(loaded, e))?;
     lines.push(opt_line(
         "dintero.callback_url",
         &session.callback_url,
@@ -115,7 +114,7 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         source: Some(run.flow.source.clone()),
     });
     let input = config::input_defaults(&config::InputFlags::default(), env, file)
-        .map_err(|e| settings_failure(loaded, e))?;
+        .map_err(|e| Error::settings(loaded, e))?;
     lines.push(opt_line("input.currency", &input.currency, "NOK"));
     lines.push(opt_line("input.country", &input.country, "NO"));
     lines.push(opt_line(
@@ -138,7 +137,7 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit, Failure> {
         "none (column names and aliases)",
     ));
     let results =
-        config::results_settings(None, env, file).map_err(|e| settings_failure(loaded, e))?;
+        config::results_settings(None, env, file).map_err(|e| Error::settings(loaded, e))?;
     let dir = results.dir.as_ref().map(|d| Sourced {
         value: d.value.display().to_string(),
         source: d.source.clone(),
@@ -251,7 +250,7 @@ fn test_token(loaded: &Loaded, args: &ConfigCheckArgs) -> Result<(), String> {
     runtime.block_on(async {
         let c = connect(loaded, &conn, args.flow, false)
             .await
-            .map_err(|f| super::render_error(&f.error))?;
+            .map_err(|e| super::render_error(&anyhow::Error::from(e)))?;
         let r = c
             .client
             .token()

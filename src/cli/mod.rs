@@ -1,41 +1,42 @@
-//! The binary's edge: parse arguments, run a command, turn failures into messages and
-//! exit codes. The only place that uses `anyhow`.
+//! The binary's edge: parse arguments, build each command's settings, run it through
+//! [`crate::pipeline`] (or the lifecycle commands), and render how it ended: the summary,
+//! the notices, and an error as one line on stderr (and a JSON object in
+//! `--format json`) with the exit code [`crate::error::Error::exit`] gives.
 
-pub mod annotate;
 pub mod args;
 pub mod capture;
 pub mod config_check;
 pub mod connect;
-pub mod guard;
 pub mod import;
-pub mod plan;
+pub mod run_summary;
 pub mod status;
 pub mod validate;
 pub mod void;
 
+use crate::error::{Error, Result};
 use crate::exit::Exit;
+use crate::pipeline::notice::Notices;
 use args::{Cli, Command, ConfigCommand, FormatArg};
 use clap::Parser;
 
-/// A failed command: what to print and how to exit.
-#[derive(Debug)]
-pub struct Failure {
-    pub exit: Exit,
-    pub error: anyhow::Error,
-}
-
-impl Failure {
-    pub fn new(exit: Exit, error: anyhow::Error) -> Failure {
-        Failure { exit, error }
+/// Prints a command's JSON document on stdout, with the notices said while it ran (the
+/// one renderer of `--format json`: wrappers read stdout only).
+pub fn emit_json(mut value: serde_json::Value, notices: &Notices) {
+    let said = notices.all();
+    if !said.is_empty()
+        && let Some(map) = value.as_object_mut()
+    {
+        map.insert("notices".to_string(), serde_json::json!(said));
     }
+    crate::outln!("{value:#}");
 }
 
 /// `kravia-batch sandbox`: serves the emulator until Ctrl-C.
-fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit, Failure> {
+fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+        .map_err(Error::setup)?;
     let mut config = crate::sandbox::SandboxConfig::default();
     config.faults.rate_limit = a.rate_limit;
     config.faults.latency = std::time::Duration::from_millis(a.latency_ms);
@@ -77,7 +78,7 @@ fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit, Failure> {
                 crate::outln!("  DINTERO_ACCOUNT_ID={aid} DINTERO_CLIENT_ID={cid} DINTERO_CLIENT_SECRET={sandbox_secret}");
             }
         }))
-        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+        .map_err(Error::setup)?;
     Ok(Exit::Ok)
 }
 
@@ -105,32 +106,33 @@ pub fn main() -> Exit {
     };
     // A panic is a bug, never a user's fault; it still ends with an exit code of ours
     // (0-5, as the wrappers expect) and words, not with Rust's 101.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_command(&cli)))
+    let notices = Notices::new();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_command(&cli, &notices)
+    }))
         .unwrap_or_else(|payload| {
             let what = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".to_string());
-            Err(Failure::new(
-                Exit::Config,
-                anyhow::anyhow!(
-                    "internal error ({what}): this is a bug in kravia-batch; please report it with the command you ran. A live import's journal keeps every request sent: running the same command again resumes it safely"
-                ),
-            ))
+            Err(Error::setup(anyhow::anyhow!(
+                "internal error ({what}): this is a bug in kravia-batch; please report it with the command you ran. A live import's journal keeps every request sent: running the same command again resumes it safely"
+            )))
         });
     match result {
         Ok(exit) => exit,
-        Err(f) => {
-            let message = render_error(&f.error);
+        Err(e) => {
+            let exit = e.exit();
+            let message = render_error(&anyhow::Error::from(e));
             eprintln!("error: {message}");
             if json {
-                crate::outln!(
-                    "{:#}",
-                    serde_json::json!({"error": message, "exit_code": f.exit.code()})
+                emit_json(
+                    serde_json::json!({"error": message, "exit_code": exit.code()}),
+                    &notices,
                 );
             }
-            f.exit
+            exit
         }
     }
 }
@@ -153,22 +155,36 @@ pub fn render_error(error: &anyhow::Error) -> String {
     message
 }
 
-fn run_command(cli: &Cli) -> Result<Exit, Failure> {
+fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
     if let Command::Sandbox(a) = &cli.command {
         return serve_sandbox(a);
     }
     let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
-        .map_err(|e| Failure::new(Exit::Config, e.into()))?;
+        .map_err(Error::setup)?;
     match &cli.command {
         Command::Validate(a) => {
             let bodies = validate::bodies(&loaded, a.flow, &a.session)?;
-            validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded, &bodies)
+            validate::run(
+                &a.input,
+                &a.report,
+                a.plan.as_deref(),
+                &loaded,
+                &bodies,
+                notices,
+            )
         }
         Command::Import(a) if a.dry_run => {
             let bodies = validate::bodies(&loaded, a.live.flow, &a.live.session)?;
-            validate::run(&a.input, &a.report, a.plan.as_deref(), &loaded, &bodies)
+            validate::run(
+                &a.input,
+                &a.report,
+                a.plan.as_deref(),
+                &loaded,
+                &bodies,
+                notices,
+            )
         }
-        Command::Import(a) => import::run(a, &loaded),
+        Command::Import(a) => import::run(a, &loaded, notices),
         Command::Status(a) => status::run(a, &loaded),
         Command::Void(a) => void::run(a, &loaded),
         Command::Capture(a) => capture::run(a, &loaded),

@@ -1,27 +1,25 @@
 //! `kravia-batch status`: the current status of every invoice in a results file, recorded
 //! in the file and summed up per currency. The work is in [`crate::run::lifecycle`].
 
-use super::Failure;
 use super::args::{self, FormatArg};
-use super::connect::{config_failure, connect, runtime};
+use super::connect::{connect, runtime};
 use crate::config::Loaded;
+use crate::error::{Error, Result};
 use crate::exit::Exit;
 use crate::run::lifecycle::{ResultsFile, run_status};
 use anyhow::{Context, anyhow};
 
-pub fn run(args: &args::StatusArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+pub fn run(args: &args::StatusArgs, loaded: &Loaded) -> Result<Exit> {
     let (file, selected) = open_selection(&args.select)?;
     runtime()?.block_on(run_async(args, loaded, file, selected))
 }
 
 /// The results file of `status`, `void` or `capture`, and the rows `--ref` selects (all
 /// without it). An unknown reference stops the command before anything is fetched.
-pub(super) fn open_selection(
-    select: &args::SelectArgs,
-) -> Result<(ResultsFile, Vec<usize>), Failure> {
+pub(super) fn open_selection(select: &args::SelectArgs) -> Result<(ResultsFile, Vec<usize>)> {
     let file = ResultsFile::read(&select.results)
         .context("cannot read the results file")
-        .map_err(config_failure)?;
+        .map_err(Error::setup)?;
     let selected = file
         .select(&select.refs)
         .map_err(|unknown| unknown_refs(&unknown, &file))?;
@@ -33,7 +31,7 @@ async fn run_async(
     loaded: &Loaded,
     mut file: ResultsFile,
     selected: Vec<usize>,
-) -> Result<Exit, Failure> {
+) -> Result<Exit> {
     let connection = connect(loaded, &args.conn, None, false).await?;
     connection.check_token().await?;
     let paced = connection.paced();
@@ -56,7 +54,7 @@ async fn run_async(
                 file.path.display()
             )
         })
-        .map_err(config_failure)?;
+        .map_err(Error::setup)?;
     let exit = report.exit();
     if args.format == FormatArg::Json {
         let mut j = report.json();
@@ -69,14 +67,11 @@ async fn run_async(
 }
 
 /// `--ref` values that name no row: nothing is done.
-pub(super) fn unknown_refs(unknown: &[String], file: &ResultsFile) -> Failure {
-    Failure::new(
-        Exit::Usage,
-        anyhow!(
-            "{} reference(s) not in {}: {}. Nothing was done.",
-            unknown.len(),
-            file.path.display(),
-            unknown.join(", ")
-        ),
-    )
+pub(super) fn unknown_refs(unknown: &[String], file: &ResultsFile) -> Error {
+    Error::Usage(anyhow!(
+        "{} reference(s) not in {}: {}. Nothing was done.",
+        unknown.len(),
+        file.path.display(),
+        unknown.join(", ")
+    ))
 }

@@ -1,13 +1,13 @@
 //! `kravia-batch void`: cancel invoices, after checking each one's current status and
 //! asking for confirmation. The work is in [`crate::run::lifecycle`].
 
-use super::Failure;
 use super::args::{self, FormatArg};
-use super::connect::{Connection, config_failure, connect};
-use crate::cli::import::journal_path;
+use super::connect::{Connection, connect};
 use crate::config::Loaded;
+use crate::error::{Error, Result};
 use crate::exit::Exit;
 use crate::output::actions::{ActionReport, Command, render_plan};
+use crate::pipeline::setup::journal_path;
 use crate::run::lifecycle::{
     Action, ActionLog, Mode, Paced, Prepared, ResultsFile, execute, prepare,
 };
@@ -15,12 +15,11 @@ use anyhow::{Context, anyhow};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 
-pub fn run(args: &args::VoidArgs, loaded: &Loaded) -> Result<Exit, Failure> {
+pub fn run(args: &args::VoidArgs, loaded: &Loaded) -> Result<Exit> {
     if args.select.refs.iter().all(|r| r.trim().is_empty()) && !args.all_unpaid {
-        return Err(Failure::new(
-            Exit::Usage,
-            anyhow!("say which invoices to cancel: --ref REF (repeatable) or --all-unpaid"),
-        ));
+        return Err(Error::Usage(anyhow!(
+            "say which invoices to cancel: --ref REF (repeatable) or --all-unpaid"
+        )));
     }
     let (file, selected) = super::status::open_selection(&args.select)?;
     super::connect::runtime()?.block_on(run_async(args, loaded, file, selected))
@@ -31,7 +30,7 @@ async fn run_async(
     loaded: &Loaded,
     file: ResultsFile,
     selected: Vec<usize>,
-) -> Result<Exit, Failure> {
+) -> Result<Exit> {
     let connection = connect(loaded, &args.conn, None, false).await?;
     connection.check_token().await?;
     let journal = journal_path(&file.path);
@@ -49,14 +48,14 @@ async fn run_async(
         args.quiet,
     )
     .await
-    .map_err(config_failure)?;
+    .map_err(Error::setup)?;
     if prepared.planned() > 0 {
         let plan = render_plan(Command::Void, &connection.account, &prepared.items);
         if confirm(&plan, args.yes, args.quiet)? {
             execute(Action::Void, &paced, &log, &mut prepared, args.quiet)
                 .await
                 .context("the journal could not record a void; the results file was not rewritten. Run the same command again: it looks at each invoice first")
-                .map_err(config_failure)?;
+                .map_err(Error::setup)?;
         } else {
             prepared.decline();
         }
@@ -79,14 +78,11 @@ async fn run_async(
 }
 
 /// The import's journal, where `void` and `capture` record each action before sending it.
-pub(super) fn open_log(
-    journal: &std::path::Path,
-    account: &str,
-) -> Result<Arc<ActionLog>, Failure> {
+pub(super) fn open_log(journal: &std::path::Path, account: &str) -> Result<Arc<ActionLog>> {
     Ok(Arc::new(
         ActionLog::open(journal, account)
             .with_context(|| format!("cannot open the journal {}", journal.display()))
-            .map_err(config_failure)?,
+            .map_err(Error::setup)?,
     ))
 }
 
@@ -107,7 +103,7 @@ pub(super) async fn finish(
     paced: &Paced,
     ended: Ended,
     format: FormatArg,
-) -> Result<Exit, Failure> {
+) -> Result<Exit> {
     let account = connection.account.clone();
     connection.close().await;
     prepared.apply(&mut file, chrono::Utc::now());
@@ -119,7 +115,7 @@ pub(super) async fn finish(
                 journal.display()
             )
         })
-        .map_err(config_failure)?;
+        .map_err(Error::setup)?;
     let report = ActionReport {
         command: ended.command,
         results_file: file.path.clone(),
@@ -133,7 +129,7 @@ pub(super) async fn finish(
     print_report(&report, format)
 }
 
-pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<Exit, Failure> {
+pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<Exit> {
     let exit = report.exit();
     if format == FormatArg::Json {
         let mut j = report.json();
@@ -147,7 +143,7 @@ pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<E
 
 /// Shows the plan on stderr and asks for `yes` on a terminal; `--yes` skips the question.
 /// Without a terminal and without `--yes`: refused (exit 2), nothing sent.
-pub(super) fn confirm(plan: &str, yes: bool, quiet: bool) -> Result<bool, Failure> {
+pub(super) fn confirm(plan: &str, yes: bool, quiet: bool) -> Result<bool> {
     if yes {
         if !quiet {
             eprint!("{plan}");
@@ -156,12 +152,9 @@ pub(super) fn confirm(plan: &str, yes: bool, quiet: bool) -> Result<bool, Failur
     }
     if !std::io::stdin().is_terminal() {
         eprint!("{plan}");
-        return Err(Failure::new(
-            Exit::Usage,
-            anyhow!(
-                "no terminal to confirm on: pass --yes to confirm the list above. Nothing was sent."
-            ),
-        ));
+        return Err(Error::Usage(anyhow!(
+            "no terminal to confirm on: pass --yes to confirm the list above. Nothing was sent."
+        )));
     }
     eprint!("{plan}Type yes to go ahead: ");
     let _ = std::io::stderr().flush();

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod config;
+pub mod content_hash;
 pub mod credentials;
 pub mod error;
 pub mod payload;

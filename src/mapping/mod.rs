@@ -241,19 +241,8 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     if contained { edits.max(0.9) } else { edits }
 }
 
-/// The Excel column letter for a zero-based index: 0 -> A, 26 -> AA.
-pub fn column_letter(mut idx: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (idx % 26) as u8);
-        if idx < 26 {
-            break;
-        }
-        idx = idx / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
+/// The Excel column letter of a column (defined with the problems that name columns).
+pub use crate::problem::column_letter;
 
 #[cfg(test)]
 mod tests {

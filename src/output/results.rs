@@ -132,34 +132,8 @@ pub struct ResultRow {
     pub due_date: Option<String>,
 }
 
-/// The results file formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ResultsFormat {
-    Csv,
-    Json,
-    Xlsx,
-}
-
-impl ResultsFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ResultsFormat::Csv => "csv",
-            ResultsFormat::Json => "json",
-            ResultsFormat::Xlsx => "xlsx",
-        }
-    }
-
-    /// The format a path's extension names (case-insensitive), if any.
-    pub fn from_path(path: &Path) -> Option<ResultsFormat> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" => Some(ResultsFormat::Csv),
-            "json" => Some(ResultsFormat::Json),
-            "xlsx" => Some(ResultsFormat::Xlsx),
-            _ => None,
-        }
-    }
-}
+/// The results file formats: a setting, defined with the others.
+pub use crate::config::ResultsFormat;
 
 /// Why a results file could not be written or read. Every variant names the file.
 #[derive(thiserror::Error, Debug)]

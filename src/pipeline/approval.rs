@@ -10,25 +10,24 @@
 //! - A different file SHA-256 alone is a notice on stderr: every request body is
 //!   byte-identical to the approved one.
 
-use super::Failure;
-use super::validate::Prepared;
-use crate::exit::Exit;
+use super::notice::Notices;
+use super::prepare::Prepared;
+use crate::error::{Error, Result, SetupContext};
 use crate::plan::{FileRef, Plan, Source, diff};
-use anyhow::{Context, anyhow};
 use chrono::{SecondsFormat, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Writes the plan of a validated file.
-pub fn write(p: &Prepared, path: &Path) -> Result<(), Failure> {
+pub fn write(p: &Prepared, path: &Path, notices: &Notices) -> Result<()> {
     let errors = p.validation.errors();
     if errors > 0 {
         // The summary that follows lists the errors and exits 1.
-        eprintln!(
+        notices.say(format!(
             "No plan was written to {}: the file has {} (a plan approves a file that can be sent as a whole). Fix the export and run validate --plan again.",
             path.display(),
             crate::output::summary::plural(errors as u64, "error")
-        );
+        ));
         return Ok(());
     }
     let plan = current(p)?;
@@ -36,24 +35,21 @@ pub fn write(p: &Prepared, path: &Path) -> Result<(), Failure> {
         w.write_all(plan.to_json().as_bytes())?;
         w.write_all(b"\n")
     })
-    .with_context(|| format!("cannot write the plan {}", path.display()))
-    .map_err(|e| Failure::new(Exit::Config, e))?;
-    eprintln!(
+    .setup_context(|| format!("cannot write the plan {}", path.display()))?;
+    notices.say(format!(
         "Plan written to {}: {} invoices. Send exactly these with: kravia-batch import {} --plan {}",
         path.display(),
         plan.invoices.len(),
         p.input.file.display(),
         path.display()
-    );
+    ));
     Ok(())
 }
 
 /// Refuses (with what changed) unless the file is exactly as the plan recorded it.
-pub fn check(p: &Prepared, path: &Path) -> Result<(), Failure> {
+pub fn check(p: &Prepared, path: &Path, notices: &Notices) -> Result<()> {
     // Read with a size cap: `--plan /dev/zero` is an error, not a full memory.
-    let approved = Plan::load(path)
-        .with_context(|| format!("{}", path.display()))
-        .map_err(|e| Failure::new(Exit::Config, e))?;
+    let approved = Plan::load(path).setup_context(|| format!("{}", path.display()))?;
     let now = current(p)?;
     let invalid: BTreeMap<String, String> = p
         .validation
@@ -76,16 +72,16 @@ pub fn check(p: &Prepared, path: &Path) -> Result<(), Failure> {
         message.push_str(
             "\nIf the changes are intended, check the new totals and approve them with a new plan (kravia-batch validate FILE --plan PLAN), then run again.",
         );
-        return Err(Failure::new(Exit::InputErrors, anyhow!(message)));
+        return Err(Error::refused(message));
     }
     for notice in d.notices() {
-        eprintln!("notice: {notice}; sending as planned.");
+        notices.say(format!("notice: {notice}; sending as planned."));
     }
     Ok(())
 }
 
 /// The plan of the file as it is now.
-fn current(p: &Prepared) -> Result<Plan, Failure> {
+fn current(p: &Prepared) -> Result<Plan> {
     let input = file_ref(&p.input.file)?;
     let mapping_file = match &p.mapping_path {
         Some(m) => Some(file_ref(m)?),
@@ -101,7 +97,7 @@ fn current(p: &Prepared) -> Result<Plan, Failure> {
         &p.validation,
         &p.mapping,
         source,
-        super::import::content_hash,
+        crate::dintero::content_hash::content_hash,
     ))
 }
 
@@ -110,7 +106,7 @@ fn current(p: &Prepared) -> Result<Plan, Failure> {
 /// [`Prepared`]; any effect they have on an invoice shows in its content hash.)
 fn defaults(p: &Prepared) -> BTreeMap<String, String> {
     let d = &p.mapping.defaults;
-    let i = &p.input;
+    let i = &p.input.flags;
     let mut m = BTreeMap::new();
     let mut put = |k: &str, v: Option<String>| {
         if let Some(v) = v {
@@ -144,10 +140,9 @@ fn defaults(p: &Prepared) -> BTreeMap<String, String> {
 }
 
 /// A file's path (as given) and SHA-256.
-fn file_ref(path: &Path) -> Result<FileRef, Failure> {
-    let sha256 = super::import::file_sha256(path)
-        .with_context(|| format!("cannot read {}", path.display()))
-        .map_err(|e| Failure::new(Exit::Config, e))?;
+fn file_ref(path: &Path) -> Result<FileRef> {
+    let sha256 = crate::input::digest::file_sha256(path)
+        .setup_context(|| format!("cannot read {}", path.display()))?;
     Ok(FileRef {
         path: path.display().to_string(),
         sha256,
