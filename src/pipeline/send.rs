@@ -40,7 +40,7 @@ pub async fn send(
     s: &ImportSettings,
     notices: &Notices,
 ) -> crate::error::Result<Sent> {
-    let interrupted = stop_on_ctrl_c(connection);
+    let interrupted = stop_on_ctrl_c(connection, notices);
     let total = jobs.len() as u64;
     let progress = RunProgress::new(total, s.quiet);
     let policy = connection.policy.clone();
@@ -87,13 +87,14 @@ pub async fn send(
 
 /// Ctrl-C: no request starts after it (the policy's stop flag); those in flight finish,
 /// or are recorded unknown if the process is killed.
-fn stop_on_ctrl_c(connection: &Connection) -> Arc<AtomicBool> {
+fn stop_on_ctrl_c(connection: &Connection, notices: &Notices) -> Arc<AtomicBool> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
+    let notices = notices.clone();
     connection.stop_on_ctrl_c(move || {
         flag.store(true, Ordering::SeqCst);
-        eprintln!(
-            "\nstopping: no request starts now; letting the requests in flight finish (Ctrl-C again is safe too: the journal keeps what was sent)"
+        notices.say(
+            "\nstopping: no request starts now; letting the requests in flight finish (Ctrl-C again is safe too: the journal keeps what was sent)",
         );
     });
     interrupted
