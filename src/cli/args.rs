@@ -85,7 +85,7 @@ const SANDBOX_HELP: &str = concat!(
 #[derive(Parser, Debug)]
 #[command(
     name = "kravia-batch",
-    version,
+    version = super::release::VERSION,
     about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero.",
     after_help = TOP_HELP
 )]

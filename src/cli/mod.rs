@@ -9,6 +9,7 @@ pub mod connect;
 pub mod guard;
 pub mod import;
 pub mod plan;
+pub mod release;
 pub mod status;
 pub mod validate;
 pub mod void;
