@@ -5,6 +5,8 @@
 use assert_cmd::Command;
 use std::process::Output;
 
+const SAMPLE: &str = "samples/november-2026-no.csv";
+
 /// The binary with no logging asked for by the environment the tests run in.
 fn bin() -> Command {
     let mut cmd = Command::cargo_bin("kravia-batch").expect("bin");
@@ -74,4 +76,112 @@ fn version_names_the_commit() {
             "--version says {hash}, HEAD is {head}"
         );
     }
+}
+
+/// stdout and exit code of `validate SAMPLE --format FORMAT` with `extra` arguments
+/// first and `RUST_LOG` as given; and the stderr.
+fn validate(extra: &[&str], rust_log: Option<&str>, format: &str) -> (Output, String) {
+    let mut cmd = bin();
+    cmd.args(extra)
+        .args(["validate", SAMPLE, "--quiet", "--format", format]);
+    if let Some(v) = rust_log {
+        cmd.env("RUST_LOG", v);
+    }
+    let out = cmd.output().expect("run");
+    let stderr = text(&out.stderr);
+    (out, stderr)
+}
+
+#[test]
+fn verbose_logs_on_stderr_and_leaves_stdout_alone() {
+    for format in ["human", "json"] {
+        let (plain, plain_err) = validate(&[], None, format);
+        assert_eq!(plain.status.code(), Some(0));
+        assert!(plain_err.is_empty(), "no -v, no logs: {plain_err}");
+
+        for (extra, rust_log) in [
+            (&["-vv"][..], None),
+            (&["-v", "-v"], None),
+            (&[], Some("kravia_batch=debug")),
+            (&["-vv"], Some("warn")),
+        ] {
+            let (out, err) = validate(extra, rust_log, format);
+            assert_eq!(out.stdout, plain.stdout, "{extra:?} {rust_log:?}");
+            assert_eq!(out.status.code(), plain.status.code());
+            assert!(err.contains("INFO"), "{extra:?} {rust_log:?}: {err}");
+            assert!(err.contains("kravia-batch starting"), "{err}");
+            assert!(
+                err.contains(&format!("version=\"{}", env!("CARGO_PKG_VERSION"))),
+                "{err}"
+            );
+            assert!(err.contains("DEBUG") && err.contains("kravia-batch finished"));
+            assert!(!err.contains("\x1b["), "no colors off a terminal: {err:?}");
+        }
+    }
+    // -v is global: after the command too. One -v is info only.
+    let out = bin()
+        .args(["validate", "-v", SAMPLE, "--quiet"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(err.contains("INFO") && !err.contains("DEBUG"), "{err}");
+}
+
+#[test]
+fn a_bad_rust_log_is_a_warning() {
+    let (plain, _) = validate(&[], None, "json");
+    let (out, err) = validate(&[], Some("kravia_batch=loud"), "json");
+    assert_eq!(out.stdout, plain.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        err.starts_with("warning: RUST_LOG=\"kravia_batch=loud\" ignored"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "and nothing else: {err}");
+}
+
+/// The whole import against the in-process sandbox, every crate at trace level
+/// (the client, the sandbox server, hyper, reqwest, rustls through `log`): the client
+/// secret, the Basic credentials and the bearer tokens appear nowhere in the logs.
+#[test]
+fn no_secret_in_any_log() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "-vvv",
+            "import",
+            "samples/november-2026-canonical.csv",
+            "--sandbox",
+        ])
+        .args(["--quiet", "--format", "json", "--results"])
+        .arg(dir.path().join("r.csv"))
+        .env("RUST_LOG", "trace")
+        .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // The run was logged: requests on both sides, the token fetch included.
+    for seen in [
+        "sandbox request",
+        "dintero: new access token",
+        "/auth/token",
+    ] {
+        assert!(err.contains(seen), "{seen} not logged:\n{err}");
+    }
+    let basic = base64::engine::general_purpose::STANDARD.encode("sandbox-client:sandbox-secret");
+    // The sandbox's tokens are JWTs: base64url of {"alg":"HS256",... starts so.
+    let jwt_header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+    for secret in [
+        "sandbox-secret",
+        basic.as_str(),
+        jwt_header,
+        "Bearer ",
+        "Basic ",
+    ] {
+        assert!(!err.contains(secret), "{secret} in the logs");
+    }
+    assert!(!err.to_ascii_lowercase().contains("authorization:"));
 }

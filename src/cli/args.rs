@@ -93,6 +93,8 @@ pub struct Cli {
     /// Settings file (default: the per-user location `kravia-batch config check` shows).
     #[arg(long, global = true, value_name = "FILE", env = "KRAVIA_BATCH_CONFIG")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub log: super::logging::Verbosity,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -8,6 +8,7 @@ pub mod config_check;
 pub mod connect;
 pub mod guard;
 pub mod import;
+pub mod logging;
 pub mod plan;
 pub mod release;
 pub mod status;
@@ -95,6 +96,7 @@ pub fn main() -> Exit {
             };
         }
     };
+    let _log = logging::init(cli.log);
     let json = match &cli.command {
         Command::Validate(a) => a.report.format == FormatArg::Json,
         Command::Import(a) => a.report.format == FormatArg::Json,
