@@ -78,6 +78,98 @@ fn version_names_the_commit() {
     }
 }
 
+#[test]
+fn completions_for_every_shell() {
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.status.success());
+    let script = text(&bash.stdout);
+    for word in ["kravia-batch", "import", "validate", "--verbose", "--sheet"] {
+        assert!(script.contains(word), "bash completions lack {word}");
+    }
+    for shell in ["zsh", "fish", "powershell", "pwsh", "elvish"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = text(&out.stdout);
+        assert!(
+            script.contains("validate") && script.contains("import"),
+            "{shell}"
+        );
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// The lines of a man page, checked to start as roff does: requests (`.xx`) up to and
+/// including the `.TH` title line, which comes first after the preamble.
+fn man_page(args: &[&str], title: &str) -> String {
+    let out = run(&[&["man"], args].concat());
+    assert!(out.status.success(), "man {args:?}");
+    let page = text(&out.stdout);
+    let th = page
+        .lines()
+        .position(|l| l.starts_with(".TH "))
+        .unwrap_or_else(|| panic!("no .TH in man {args:?}:\n{page}"));
+    assert!(th <= 2, "the title comes first:\n{page}");
+    assert!(page.lines().take(th).all(|l| l.starts_with('.')));
+    assert!(
+        page.lines()
+            .nth(th)
+            .unwrap()
+            .starts_with(&format!(".TH {title} 1 ")),
+        "{page}"
+    );
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH OPTIONS"] {
+        assert!(page.lines().any(|l| l == section), "{section} in {title}");
+    }
+    assert_eq!(
+        page.matches(".ds Aq").count(),
+        2,
+        "the apostrophe preamble once:\n{page}"
+    );
+    page
+}
+
+#[test]
+fn man_pages_are_roff() {
+    let page = man_page(&[], "kravia-batch");
+    // Every command is listed, the release commands too; examples keep their lines.
+    for sub in ["validate", "import", "sandbox", "completions", "man"] {
+        assert!(
+            page.contains(&format!("kravia\\-batch\\-{sub}(1)")),
+            "{sub}"
+        );
+    }
+    assert!(!page.contains("kravia\\-batch\\-help(1)"));
+    assert!(page.contains(".SH NOTES\n.nf\n"));
+    assert!(page.contains(&format!(".SH VERSION\nv{}", env!("CARGO_PKG_VERSION"))));
+    assert!(page.contains("\\-\\-verbose"));
+
+    let page = man_page(&["validate"], "kravia-batch-validate");
+    assert!(page.contains("\\-\\-emit\\-payloads"));
+    man_page(&["config", "check"], "kravia-batch-config-check");
+
+    for wrong in [&["nope"][..], &["config", "nope"], &["validate", "x"]] {
+        let out = run(&[&["man"], wrong].concat());
+        assert_eq!(out.status.code(), Some(2), "man {wrong:?}");
+        assert!(out.stdout.is_empty());
+        assert!(text(&out.stderr).contains("no man page"));
+    }
+}
+
+#[test]
+fn release_commands_stay_out_of_the_main_help() {
+    let help = text(&run(&["--help"]).stdout);
+    assert!(help.contains("validate"));
+    for hidden in ["completions", "man ", "--verbose"] {
+        assert!(!help.contains(hidden), "--help shows {hidden}");
+    }
+}
+
 /// stdout and exit code of `validate SAMPLE --format FORMAT` with `extra` arguments
 /// first and `RUST_LOG` as given; and the stderr.
 fn validate(extra: &[&str], rust_log: Option<&str>, format: &str) -> (Output, String) {

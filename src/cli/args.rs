@@ -122,6 +122,12 @@ pub enum Command {
     /// Serve a local Dintero emulator on loopback, for rehearsals.
     #[command(after_help = SANDBOX_HELP)]
     Sandbox(SandboxArgs),
+    /// Print a shell's completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(hide = true)]
+    Completions(super::release::CompletionsArgs),
+    /// Print the man page (roff) of kravia-batch or of one of its commands on stdout.
+    #[command(hide = true)]
+    Man(super::release::ManArgs),
 }
 
 #[derive(Subcommand, Debug)]
