@@ -119,8 +119,15 @@ pub fn man(a: &ManArgs) -> Exit {
 /// paragraph, so the examples stay readable.
 fn render_page(cmd: &clap::Command, page: &mut Vec<u8>) -> std::io::Result<()> {
     use clap_mangen::roff::{Roff, roman};
+    // An empty date must be written `""`: roff drops an empty argument, and the source
+    // would then be read as the date.
+    let date = if COMMIT_DATE.is_empty() {
+        "\"\""
+    } else {
+        COMMIT_DATE
+    };
     let man = clap_mangen::Man::new(cmd.clone())
-        .date(COMMIT_DATE)
+        .date(date)
         .source(format!("{BIN} {VERSION}"))
         .manual("kravia-batch manual");
     let mut sections: Vec<Vec<u8>> = Vec::new();
