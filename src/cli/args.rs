@@ -85,7 +85,7 @@ const SANDBOX_HELP: &str = concat!(
 #[derive(Parser, Debug)]
 #[command(
     name = "kravia-batch",
-    version,
+    version = super::release::VERSION,
     about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero.",
     after_help = TOP_HELP
 )]
@@ -93,6 +93,8 @@ pub struct Cli {
     /// Settings file (default: the per-user location `kravia-batch config check` shows).
     #[arg(long, global = true, value_name = "FILE", env = "KRAVIA_BATCH_CONFIG")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub log: super::logging::Verbosity,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -120,6 +122,12 @@ pub enum Command {
     /// Serve a local Dintero emulator on loopback, for rehearsals.
     #[command(after_help = SANDBOX_HELP)]
     Sandbox(SandboxArgs),
+    /// Print a shell's completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(hide = true)]
+    Completions(super::release::CompletionsArgs),
+    /// Print the man page (roff) of kravia-batch or of one of its commands on stdout.
+    #[command(hide = true)]
+    Man(super::release::ManArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -8,6 +8,8 @@ pub mod capture;
 pub mod config_check;
 pub mod connect;
 pub mod import;
+pub mod logging;
+pub mod release;
 pub mod run_summary;
 pub mod status;
 pub mod validate;
@@ -95,6 +97,7 @@ pub fn main() -> Exit {
             };
         }
     };
+    let _log = logging::init(cli.log);
     let json = match &cli.command {
         Command::Validate(a) => a.report.format == FormatArg::Json,
         Command::Import(a) => a.report.format == FormatArg::Json,
@@ -103,6 +106,7 @@ pub fn main() -> Exit {
         Command::Capture(a) => a.format == FormatArg::Json,
         Command::Config(ConfigCommand::Check(a)) => a.format == FormatArg::Json,
         Command::Sandbox(_) => false,
+        Command::Completions(_) | Command::Man(_) => false,
     };
     // A panic is a bug, never a user's fault; it still ends with an exit code of ours
     // (0-5, as the wrappers expect) and words, not with Rust's 101.
@@ -159,6 +163,13 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
     if let Command::Sandbox(a) = &cli.command {
         return serve_sandbox(a);
     }
+    // Packaging runs these: no settings needed, so a broken config file cannot stop them.
+    if let Command::Completions(a) = &cli.command {
+        return Ok(release::completions(a));
+    }
+    if let Command::Man(a) = &cli.command {
+        return Ok(release::man(a));
+    }
     let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
         .map_err(Error::setup)?;
     match &cli.command {
@@ -190,5 +201,7 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
         Command::Capture(a) => capture::run(a, &loaded),
         Command::Config(ConfigCommand::Check(a)) => config_check::run(a, &loaded),
         Command::Sandbox(a) => serve_sandbox(a),
+        Command::Completions(a) => Ok(release::completions(a)),
+        Command::Man(a) => Ok(release::man(a)),
     }
 }
