@@ -134,8 +134,12 @@ impl Test {
 
     /// The binary with `args`, in this test's environment, to add to and run.
     pub fn cmd<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Cmd {
+        self.bin().args(args)
+    }
+
+    /// The binary without arguments yet, in this test's environment.
+    pub fn bin(&self) -> Cmd {
         self.command(assert_cmd::cargo::cargo_bin("kravia-batch"))
-            .args(args)
     }
 
     /// Another program (a script) in this test's environment.
