@@ -1,5 +1,6 @@
 //! Live imports of the sample month against a [`Sandbox`], as the import tests
-//! (`import_sandbox.rs`, `import_resume.rs`, `import_two_step.rs`) run them.
+//! (`import_sandbox.rs`, `import_resume.rs`, `import_two_step.rs`, `expectations.rs`)
+//! run them.
 
 use super::{Cmd, SAMPLE, Sandbox, Test, results_map};
 use kravia_batch::sandbox::Ledger;
