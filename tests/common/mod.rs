@@ -24,6 +24,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod client;
 pub mod import;
 pub mod lifecycle;
 pub mod sandbox;
