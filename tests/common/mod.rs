@@ -207,6 +207,20 @@ impl Cmd {
         self
     }
 
+    /// Sets each of `vars` for this command only.
+    pub fn envs<K: AsRef<OsStr>, V: AsRef<OsStr>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Cmd {
+        self.cmd.envs(vars);
+        self
+    }
+
+    /// Points this command at `sb` (see [`Test::sandbox`]).
+    pub fn sandbox(self, sb: &Sandbox) -> Cmd {
+        self.envs(sb.env())
+    }
+
     /// Removes an environment variable for this command only.
     pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Cmd {
         self.cmd.env_remove(key);
