@@ -25,6 +25,8 @@
 
 pub mod api;
 pub mod client;
+#[cfg(unix)]
+pub mod hostile;
 pub mod import;
 pub mod lifecycle;
 pub mod sandbox;
