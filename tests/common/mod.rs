@@ -23,6 +23,7 @@
 // Each test file is a crate of its own and uses only part of this module.
 #![allow(dead_code)]
 
+pub mod annotate;
 pub mod api;
 pub mod client;
 #[cfg(unix)]
