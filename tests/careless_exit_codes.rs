@@ -144,18 +144,13 @@ fn a_second_import_at_the_same_time_refuses_at_the_start() {
         latency: Duration::from_millis(100),
         ..Faults::default()
     });
-    let mut first = t
-        .bin()
-        .sandbox(&sb)
-        .args([
-            "import",
-            "november.csv",
-            "--quiet",
-            "--rate",
-            "5",
-            "--concurrency",
-            "1",
-        ])
+    // `import november.csv --quiet EXTRA...` against the sandbox.
+    let import = |extra: &[&str]| {
+        t.cmd(["import", "november.csv", "--quiet"])
+            .args(extra)
+            .sandbox(&sb)
+    };
+    let mut first = import(&["--rate", "5", "--concurrency", "1"])
         .into_std()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -171,11 +166,7 @@ fn a_second_import_at_the_same_time_refuses_at_the_start() {
         "the first run never sent"
     );
     // The same command again: the journal is taken.
-    let out = t
-        .bin()
-        .sandbox(&sb)
-        .args(["import", "november.csv", "--quiet"])
-        .run();
+    let out = import(&[]).run();
     assert_eq!(out.code(), Some(3), "{}", out.stdout());
     let err = out.stderr();
     assert!(
@@ -184,17 +175,7 @@ fn a_second_import_at_the_same_time_refuses_at_the_start() {
     );
     assert!(err.contains(&format!("pid {}", first.id())), "{err}");
     // Another results path, same account: the account is taken.
-    let out = t
-        .bin()
-        .sandbox(&sb)
-        .args([
-            "import",
-            "november.csv",
-            "--quiet",
-            "--results",
-            "other.csv",
-        ])
-        .run();
+    let out = import(&["--results", "other.csv"]).run();
     assert_eq!(out.code(), Some(3), "{}", out.stdout());
     assert!(
         out.stderr().contains("for account T12345678"),
@@ -208,11 +189,7 @@ fn a_second_import_at_the_same_time_refuses_at_the_start() {
     let status = first.wait().expect("wait");
     assert!(matches!(status.code(), Some(0 | 5)), "{status:?}");
     // Every invoice is created once, in the end.
-    let out = t
-        .bin()
-        .sandbox(&sb)
-        .args(["import", "november.csv", "--quiet", "--rate", "500"])
-        .run();
+    let out = import(&["--rate", "500"]).run();
     assert_eq!(out.code(), Some(0), "{}", out.stderr());
     let ledger = sb.ledger();
     assert_eq!(ledger.transactions.len(), 25);

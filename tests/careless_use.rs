@@ -6,7 +6,12 @@
 
 mod common;
 
-use common::{SAMPLE, Sandbox, Test};
+use common::{Cmd, SAMPLE, Sandbox, Test};
+
+/// `import november.csv --quiet EXTRA...` (the test's copy of the sample month).
+fn import_november(t: &Test, extra: &[&str]) -> Cmd {
+    t.cmd(["import", "november.csv", "--quiet"]).args(extra)
+}
 
 // ---------------------------------------------------------------------------------------
 // Outputs never replace what the command reads
@@ -129,16 +134,7 @@ fn outputs_that_are_not_ordinary_files_are_refused_and_left_as_they_are() {
 fn a_rehearsal_keeps_its_own_results_and_the_live_run_then_sends_everything() {
     let t = Test::new().in_folder().copy(SAMPLE, "november.csv");
     let d = t.dir();
-    let out = t
-        .cmd([
-            "import",
-            "november.csv",
-            "--sandbox",
-            "--quiet",
-            "--rate",
-            "500",
-        ])
-        .run();
+    let out = import_november(&t, &["--sandbox", "--rate", "500"]).run();
     assert_eq!(out.code(), Some(0), "{}", out.stderr());
     let stdout = out.stdout();
     assert!(stdout.contains("in the sandbox"), "{stdout}");
@@ -147,18 +143,8 @@ fn a_rehearsal_keeps_its_own_results_and_the_live_run_then_sends_everything() {
     assert!(!d.join("november.results.csv").exists());
 
     let sb = Sandbox::start();
-    let out = t
-        .bin()
+    let out = import_november(&t, &["--format", "json", "--rate", "500"])
         .sandbox(&sb)
-        .args([
-            "import",
-            "november.csv",
-            "--quiet",
-            "--format",
-            "json",
-            "--rate",
-            "500",
-        ])
         .run();
     assert_eq!(out.code(), Some(0), "{}", out.stderr());
     let j = out.json();
@@ -170,23 +156,14 @@ fn a_rehearsal_keeps_its_own_results_and_the_live_run_then_sends_everything() {
 #[test]
 fn a_journal_is_bound_to_where_it_was_sent() {
     let t = Test::new().in_folder().copy(SAMPLE, "november.csv");
-    let out = t
-        .cmd(["import", "november.csv", "--sandbox", "--quiet"])
-        .args(["--rate", "500", "--results", "shared.csv"])
+    let out = import_november(&t, &["--sandbox", "--rate", "500"])
+        .args(["--results", "shared.csv"])
         .run();
     assert_eq!(out.code(), Some(0), "{}", out.stderr());
     // The live run with the same results path: refused, nothing sent.
     let sb = Sandbox::start();
-    let out = t
-        .bin()
+    let out = import_november(&t, &["--results", "shared.csv"])
         .sandbox(&sb)
-        .args([
-            "import",
-            "november.csv",
-            "--quiet",
-            "--results",
-            "shared.csv",
-        ])
         .run();
     assert_eq!(out.code(), Some(3), "{}", out.stdout());
     let err = out.stderr();
@@ -194,23 +171,11 @@ fn a_journal_is_bound_to_where_it_was_sent() {
     assert!(err.contains("nothing was sent"), "{err}");
     assert!(sb.ledger().transactions.is_empty());
     // And the other way round: a live journal is no rehearsal's.
-    let out = t
-        .bin()
+    let out = import_november(&t, &["--rate", "500", "--results", "live.csv"])
         .sandbox(&sb)
-        .args(["import", "november.csv", "--quiet", "--rate", "500"])
-        .args(["--results", "live.csv"])
         .run();
     assert_eq!(out.code(), Some(0), "{}", out.stderr());
-    let out = t
-        .cmd([
-            "import",
-            "november.csv",
-            "--sandbox",
-            "--quiet",
-            "--results",
-            "live.csv",
-        ])
-        .run();
+    let out = import_november(&t, &["--sandbox", "--results", "live.csv"]).run();
     assert_eq!(out.code(), Some(3), "{}", out.stderr());
     assert!(out.stderr().contains(&sb.base_url()), "{}", out.stderr());
 }

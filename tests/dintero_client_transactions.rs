@@ -6,10 +6,11 @@ mod common;
 
 use common::client::{client, client_with, invoice, pay_example};
 use common::sandbox::{config, start_async};
+use kravia_batch::dintero::client::Client;
 use kravia_batch::dintero::config::ClientOptions;
 use kravia_batch::dintero::error::Outcome;
 use kravia_batch::dintero::payload;
-use kravia_batch::dintero::types::{TransactionStatus, VoidOutcome};
+use kravia_batch::dintero::types::{Transaction, TransactionStatus, VoidOutcome};
 use kravia_batch::model::InvoiceChannel;
 use kravia_batch::sandbox::{Faults, SandboxConfig};
 use serde_json::json;
@@ -126,22 +127,29 @@ fn session_pay_body() -> serde_json::Value {
     json!({"payment_product_type": "kravia.invoice_b2b", "billing_address": inv.billing_address})
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_step_transaction_shape() {
-    let sb = start_async(SandboxConfig::default()).await;
-    let c = client(&sb);
+/// Creates the session of the example invoice `reference` through `c`, then pays it:
+/// the session's id and the transaction.
+async fn two_step(c: &Client, reference: &str) -> (String, Transaction) {
     let session = c
-        .create_session(&session_body("two-1"))
+        .create_session(&session_body(reference))
         .await
         .expect("session");
     let tx = c
         .pay_session(&session.id, &session_pay_body())
         .await
         .expect("pay");
+    (session.id, tx)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_step_transaction_shape() {
+    let sb = start_async(SandboxConfig::default()).await;
+    let c = client(&sb);
+    let (session_id, tx) = two_step(&c, "two-1").await;
     assert!(tx.is_success());
     assert_eq!(tx.merchant_reference.as_deref(), Some("two-1"));
     assert!(tx.invoice_number().is_some());
-    let s = c.get_session(&session.id).await.expect("get session");
+    let s = c.get_session(&session_id).await.expect("get session");
     assert_eq!(s.transaction_id.as_deref(), Some(tx.id.as_str()));
 }
 
@@ -153,20 +161,13 @@ async fn two_step_pay_result_shape() {
     }))
     .await;
     let c = client(&sb);
-    let session = c
-        .create_session(&session_body("two-2"))
-        .await
-        .expect("session");
-    let tx = c
-        .pay_session(&session.id, &session_pay_body())
-        .await
-        .expect("pay");
+    let (session_id, tx) = two_step(&c, "two-2").await;
     assert!(tx.is_success());
     assert_eq!(tx.merchant_reference.as_deref(), Some("two-2"));
     let ledger = sb.ledger();
     assert_eq!(
         ledger
-            .requests_to("GET", &format!("/v1/sessions/{}", session.id))
+            .requests_to("GET", &format!("/v1/sessions/{session_id}"))
             .len(),
         1
     );

@@ -50,12 +50,7 @@ fn by_ref(v: Vec<Value>) -> HashMap<String, Value> {
 /// Item 1: the sandbox refuses a session without `url`, as the specification does.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sandbox_refuses_a_session_without_url() {
-    let api::Api {
-        sb,
-        c,
-        base,
-        tok: token,
-    } = api::connect(SandboxConfig::default()).await;
+    let (sb, c, base, token) = api::connect(SandboxConfig::default()).await;
     let invoice = kravia_batch::dintero::payload::documented_example("no-url");
     let mut body = serde_json::to_value(kravia_batch::dintero::payload::session_request(&invoice))
         .expect("body");

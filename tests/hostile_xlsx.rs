@@ -126,6 +126,27 @@ fn base_xlsx(path: &Path, extra: &str, strings: Box<dyn Read>) {
     xlsx(path, text(sheet), strings);
 }
 
+/// Shared strings holding one text of `n` bytes.
+fn one_long_string(n: u64) -> Box<dyn Read> {
+    bomb(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#,
+        b'a',
+        n,
+        "</t></si></sst>",
+    )
+}
+
+/// An XLSX whose sheet holds `prefix`, the base rows, and then one inline text of `n`
+/// bytes in A9.
+fn inline_text_bomb(path: &Path, prefix: &str, n: u64) {
+    let head = format!(
+        r#"{SHEET_HEAD}{prefix}{}<row r="9"><c r="A9" t="inlineStr"><is><t>"#,
+        base_rows().concat()
+    );
+    let tail = format!("</t></is></c></row>{SHEET_TAIL}");
+    xlsx(path, bomb(&head, b'a', n, &tail), no_strings());
+}
+
 #[test]
 fn the_generated_base_xlsx_reads_as_the_csv() {
     let dir = tempfile::tempdir().unwrap();
@@ -140,12 +161,7 @@ fn xlsx_shared_string_bomb_is_refused_before_it_is_inflated() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bomb.xlsx");
     // One shared string of 600 MiB (the part inflates past the 256 MiB limit).
-    let strings = bomb(
-        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#,
-        b'a',
-        600 << 20,
-        "</t></si></sst>",
-    );
+    let strings = one_long_string(600 << 20);
     base_xlsx(&f, "", strings);
     assert!(std::fs::metadata(&f).unwrap().len() < 16 << 20);
     let o = validate(&f);
@@ -157,12 +173,7 @@ fn xlsx_shared_string_longer_than_a_value_may_be_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("long-string.xlsx");
     // Within the part limit, but one text of 200 MiB.
-    let strings = bomb(
-        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#,
-        b'a',
-        200 << 20,
-        "</t></si></sst>",
-    );
+    let strings = one_long_string(200 << 20);
     base_xlsx(&f, "", strings);
     validate(&f).refused(&["longer than 4 MiB"]);
 }
@@ -171,17 +182,7 @@ fn xlsx_shared_string_longer_than_a_value_may_be_is_refused() {
 fn xlsx_sheet_with_a_huge_inline_cell_is_refused_by_the_scanner() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("inline-bomb.xlsx");
-    let head = format!(
-        r#"{SHEET_HEAD}{}<row r="9"><c r="A9" t="inlineStr"><is><t>"#,
-        base_rows().concat()
-    );
-    let sheet = bomb(
-        &head,
-        b'a',
-        200 << 20,
-        &format!("</t></is></c></row>{SHEET_TAIL}"),
-    );
-    xlsx(&f, sheet, no_strings());
+    inline_text_bomb(&f, "", 200 << 20);
     validate(&f).refused(&["longer than 16 MiB"]);
 }
 
@@ -190,17 +191,7 @@ fn xlsx_sheet_read_by_calamine_with_a_huge_text_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("fallback-bomb.xlsx");
     // A comment makes the scanner hand the sheet to calamine from its first cell.
-    let head = format!(
-        r#"{SHEET_HEAD}<!-- made by hand -->{}<row r="9"><c r="A9" t="inlineStr"><is><t>"#,
-        base_rows().concat()
-    );
-    let sheet = bomb(
-        &head,
-        b'a',
-        300 << 20,
-        &format!("</t></is></c></row>{SHEET_TAIL}"),
-    );
-    xlsx(&f, sheet, no_strings());
+    inline_text_bomb(&f, "<!-- made by hand -->", 300 << 20);
     validate(&f).refused(&["sheet1.xml", "longer than 4 MiB"]);
 }
 

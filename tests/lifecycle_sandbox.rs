@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::SAMPLE;
 use common::lifecycle::{
-    Env, imported, invoice, requests, results_arg, rows, run, run_json, tx_id,
+    Env, import, imported, invoice, requests, results_arg, rows, run, run_json, tx_id,
 };
 use common::sandbox::CLIENT_SECRET;
 use kravia_batch::sandbox::Faults;
@@ -276,17 +275,7 @@ fn a_resumed_import_keeps_the_status_columns() {
     assert_eq!(before["transaction_status"], "CAPTURED");
     // The import's command again (a resume that sends nothing) rebuilds the file from
     // its journal: what status learned stays.
-    let (code, json) = run_json(
-        &env,
-        &[
-            "import",
-            SAMPLE,
-            "--results",
-            &r,
-            "--invoice-channel",
-            "merchant",
-        ],
-    );
+    let (code, json) = import(&env, &[]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["handled_this_run"], 0);
     let after = rows(&env)["2026-11-0001"].clone();

@@ -237,16 +237,19 @@ fn download_invoices_writes_each_live_invoice_once() {
     assert_eq!(code, 0);
     let pdfs = env.t.dir().join("pdf");
     let pdf_arg = pdfs.to_str().expect("utf-8").to_string();
-    let (code, json) = run_json(
-        &env,
-        &[
-            "capture",
-            &results_arg(&env),
-            "--download-invoices",
-            &pdf_arg,
-            "--download-only",
-        ],
-    );
+    let download = || {
+        run_json(
+            &env,
+            &[
+                "capture",
+                &results_arg(&env),
+                "--download-invoices",
+                &pdf_arg,
+                "--download-only",
+            ],
+        )
+    };
+    let (code, json) = download();
     assert_eq!(code, 0, "{json:#}");
     assert!(
         requests(&env, "POST", "/capture").is_empty(),
@@ -274,16 +277,7 @@ fn download_invoices_writes_each_live_invoice_once() {
     assert_eq!(files, 24, "no temporary files left");
     let gets = requests(&env, "GET", "").len();
     // Again: identical files are left alone.
-    let (code, json) = run_json(
-        &env,
-        &[
-            "capture",
-            &results_arg(&env),
-            "--download-invoices",
-            &pdf_arg,
-            "--download-only",
-        ],
-    );
+    let (code, json) = download();
     assert_eq!(code, 0, "{json:#}");
     let unchanged = json["invoices"]
         .as_array()

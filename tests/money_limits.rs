@@ -52,6 +52,16 @@ fn messages(ps: &[Value]) -> String {
         .join("\n")
 }
 
+/// Whether a problem at `row` is in `column` with a message holding every one of `words`.
+fn says_at(json: &Value, row: u64, column: &str, words: &[&str]) -> bool {
+    at_row(json, Some(row)).iter().any(|p| {
+        p["column"] == column
+            && p["message"]
+                .as_str()
+                .is_some_and(|m| words.iter().all(|w| m.contains(w)))
+    })
+}
+
 /// Every amount in the totals, for checking that nothing negative (wrapped) shows.
 fn total_amounts(json: &Value) -> Vec<i64> {
     let mut out = Vec::new();
@@ -89,12 +99,8 @@ fn two_huge_lines_are_refused_not_wrapped() {
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["valid_invoices"], 0, "{json}");
     for row in [2, 3] {
-        let ps = at_row(&json, Some(row));
         assert!(
-            ps.iter().any(|p| p["column"] == "amount"
-                && p["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("too large") && m.contains(BOUND))),
+            says_at(&json, row, "amount", &["too large", BOUND]),
             "row {row}: {}",
             messages(&problems(&json))
         );
@@ -148,12 +154,8 @@ fn a_line_that_rounds_to_zero_is_refused() {
     let (code, json) = validate(&data("zero-after-rounding.csv"));
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["valid_invoices"], 0, "{json}");
-    let ps = at_row(&json, Some(2));
     assert!(
-        ps.iter().any(|p| p["column"] == "unit_price"
-            && p["message"].as_str().is_some_and(|m| m.contains("quantity")
-                && m.contains("unit_price")
-                && m.contains("0,00"))),
+        says_at(&json, 2, "unit_price", &["quantity", "unit_price", "0,00"]),
         "{}",
         messages(&problems(&json))
     );
@@ -163,12 +165,8 @@ fn a_line_that_rounds_to_zero_is_refused() {
 fn a_net_amount_that_rounds_to_zero_is_refused() {
     let (code, json) = validate(&data("zero-net.csv"));
     assert_eq!(code, 1, "{json}");
-    let ps = at_row(&json, Some(2));
     assert!(
-        ps.iter().any(|p| p["column"] == "net_amount"
-            && p["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("net_amount") && m.contains("0,00"))),
+        says_at(&json, 2, "net_amount", &["net_amount", "0,00"]),
         "{}",
         messages(&problems(&json))
     );
@@ -203,12 +201,8 @@ fn computed_line_totals_above_the_bound_are_refused() {
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["valid_invoices"], 0, "{json}");
     let expect = |row: u64, column: &str, words: &[&str]| {
-        let ps = at_row(&json, Some(row));
         assert!(
-            ps.iter().any(|p| p["column"] == column
-                && p["message"].as_str().is_some_and(|m| m.contains(BOUND)
-                    && m.contains("too large")
-                    && words.iter().all(|w| m.contains(w)))),
+            says_at(&json, row, column, &[&[BOUND, "too large"], words].concat()),
             "row {row}: {}",
             messages(&problems(&json))
         );

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::api::{Api, b2b_body, connect, get_json, json_of, pay_with, token};
+use common::api::{b2b_body, connect, get_json, json_of, pay_with, token};
 use common::sandbox::config;
 use kravia_batch::sandbox::{FaultRule, Faults, TransactionStatus};
 use reqwest::StatusCode;
@@ -15,12 +15,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(config(Faults {
+    let (_sb, c, base, tok) = connect(config(Faults {
         rate_limit: Some(3),
         ..Faults::default()
     }))
@@ -62,12 +57,7 @@ async fn rate_limit_answers_429_with_retry_after() {
 
 #[tokio::test]
 async fn latency_delays_payment_calls() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(config(Faults {
+    let (_sb, c, base, tok) = connect(config(Faults {
         latency: Duration::from_millis(300),
         ..Faults::default()
     }))
@@ -84,7 +74,7 @@ async fn latency_delays_payment_calls() {
 
 #[tokio::test]
 async fn fail_before_commit_creates_nothing() {
-    let Api { sb, c, base, tok } = connect(config(Faults {
+    let (sb, c, base, tok) = connect(config(Faults {
         fail_before_commit: FaultRule::FirstN(1),
         ..Faults::default()
     }))
@@ -110,7 +100,7 @@ async fn fail_before_commit_creates_nothing() {
 
 #[tokio::test]
 async fn drop_after_commit_loses_the_response_but_keeps_the_invoice() {
-    let Api { sb, c, base, tok } = connect(config(Faults {
+    let (sb, c, base, tok) = connect(config(Faults {
         drop_after_commit: FaultRule::References(vec!["drop-1".into()]),
         ..Faults::default()
     }))
@@ -171,7 +161,7 @@ async fn drop_after_commit_loses_the_response_but_keeps_the_invoice() {
 
 #[tokio::test]
 async fn slow_after_commit_outlasts_the_client_timeout() {
-    let Api { sb, c, base, tok } = connect(config(Faults {
+    let (sb, c, base, tok) = connect(config(Faults {
         slow_after_commit: Some((FaultRule::FirstN(1), Duration::from_secs(2))),
         ..Faults::default()
     }))
@@ -199,7 +189,7 @@ async fn slow_after_commit_outlasts_the_client_timeout() {
 
 #[tokio::test]
 async fn spurious_401_once_then_accepted() {
-    let Api { sb, c, base, tok } = connect(config(Faults {
+    let (sb, c, base, tok) = connect(config(Faults {
         spurious_401: FaultRule::FirstN(1),
         ..Faults::default()
     }))
@@ -215,7 +205,7 @@ async fn spurious_401_once_then_accepted() {
 
 #[tokio::test]
 async fn fail_status_answers_200_failed_do_not_retry() {
-    let Api { sb, c, base, tok } = connect(config(Faults {
+    let (sb, c, base, tok) = connect(config(Faults {
         fail_status: FaultRule::Always,
         ..Faults::default()
     }))

@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::api::{
-    Api, b2b_body, b2c_billing, client, connect, event_names, get_json, json_of, pay_with,
-    token_response,
+    b2b_body, b2c_billing, client, connect, event_names, get_json, json_of, one_step_body, order,
+    pay_with, token_response,
 };
 use common::sandbox::{ACCOUNT_ID, config, start_async};
 use kravia_batch::sandbox::{self, FaultRule, Faults, SandboxConfig, SandboxError};
@@ -21,30 +21,8 @@ use serde_json::{Value, json};
 
 /// Dintero's one-step B2C example (`POST /v1/sessions/pay`) for `reference`.
 fn b2c_body(reference: &str) -> Value {
-    json!({
-        "payment": {
-            "payment_product_type": "kravia.invoice_b2c",
-            "operation": "invoice_payment",
-            "days_until_due": 14
-        },
-        "session": {
-            "url": { "callback_url": "https://example.com/callback" },
-            "order": {
-                "amount": 29900,
-                "currency": "NOK",
-                "vat_amount": 5980,
-                "merchant_reference": reference,
-                "items": [{
-                    "description": "Online subscription",
-                    "quantity": 1,
-                    "amount": 29900,
-                    "vat": 25,
-                    "line_id": "item-1"
-                }],
-                "billing_address": b2c_billing()
-            }
-        }
-    })
+    let order = order(reference, "Online subscription", "item-1");
+    one_step_body("kravia.invoice_b2c", 14, order, b2c_billing())
 }
 
 /// The `field` of each of a 400 answer's errors.
@@ -112,12 +90,7 @@ async fn token_good_bad_secret_wrong_audience() {
 
 #[tokio::test]
 async fn tokens_expire_and_bearer_is_required() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(SandboxConfig {
+    let (_sb, c, base, tok) = connect(SandboxConfig {
         token_lifetime: Duration::from_millis(1000),
         ..SandboxConfig::default()
     })
@@ -144,7 +117,7 @@ async fn tokens_expire_and_bearer_is_required() {
 
 #[tokio::test]
 async fn one_step_b2b_doc_example() {
-    let Api { sb, c, base, tok } = connect(SandboxConfig::default()).await;
+    let (sb, c, base, tok) = connect(SandboxConfig::default()).await;
     let (status, tx) =
         json_of(pay_with(&c, &base, &tok, &b2b_body("inv-2026-001"), None).await).await;
     assert_eq!(status, StatusCode::OK);
@@ -218,12 +191,7 @@ async fn one_step_b2b_doc_example() {
 
 #[tokio::test]
 async fn one_step_b2c_doc_example() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(SandboxConfig::default()).await;
+    let (_sb, c, base, tok) = connect(SandboxConfig::default()).await;
     let (status, tx) = json_of(pay_with(&c, &base, &tok, &b2c_body("b2c-1"), None).await).await;
     assert_eq!(status, StatusCode::OK, "{tx}");
     assert_eq!(tx["status"], "AUTHORIZED");
@@ -251,7 +219,7 @@ async fn one_step_b2c_doc_example() {
 
 #[tokio::test]
 async fn validation_errors_are_400_and_create_nothing() {
-    let Api { sb, c, base, tok } = connect(SandboxConfig::default()).await;
+    let (sb, c, base, tok) = connect(SandboxConfig::default()).await;
 
     let mut wrong_sum = b2b_body("v-1");
     wrong_sum["session"]["order"]["amount"] = json!(30000);
@@ -307,7 +275,7 @@ async fn validation_errors_are_400_and_create_nothing() {
 
 #[tokio::test]
 async fn strict_merchant_reference_toggle() {
-    let Api { sb, c, base, tok } = connect(SandboxConfig::default()).await;
+    let (sb, c, base, tok) = connect(SandboxConfig::default()).await;
     let body = b2b_body("dup-1");
     assert_eq!(
         pay_with(&c, &base, &tok, &body, None).await.status(),
@@ -335,7 +303,7 @@ async fn strict_merchant_reference_toggle() {
 
 #[tokio::test]
 async fn strict_success_toggle_allows_retry_after_failure() {
-    let Api { sb, c, base, tok } = connect(config(Faults {
+    let (sb, c, base, tok) = connect(config(Faults {
         fail_status: FaultRule::References(vec!["s-1".into()]),
         ..Faults::default()
     }))

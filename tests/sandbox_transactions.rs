@@ -6,7 +6,8 @@
 mod common;
 
 use common::api::{
-    Api, b2b_billing, b2b_body, b2c_billing, connect, event_names, get_json, json_of, pay_with,
+    b2b_billing, b2b_body, b2c_billing, connect, event_names, get_json, json_of, order, pay_with,
+    post_json,
 };
 use common::sandbox::config;
 use kravia_batch::sandbox::{Faults, SandboxConfig, SandboxError, TransactionStatus};
@@ -17,19 +18,7 @@ use serde_json::{Value, json};
 fn session_body(reference: &str) -> Value {
     json!({
         "url": { "return_url": "https://example.com/", "callback_url": "https://example.com/callback" },
-        "order": {
-            "amount": 29900,
-            "currency": "NOK",
-            "vat_amount": 5980,
-            "merchant_reference": reference,
-            "items": [{
-                "description": "Consulting services",
-                "quantity": 1,
-                "amount": 29900,
-                "vat": 25,
-                "line_id": "item-1"
-            }]
-        },
+        "order": order(reference, "Consulting services", "item-1"),
         "configuration": {
             "kravia": {
                 "type": "payment_type",
@@ -49,12 +38,7 @@ fn session_body(reference: &str) -> Value {
 
 #[tokio::test]
 async fn lookup_by_merchant_reference_paginates() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(SandboxConfig::default()).await;
+    let (_sb, c, base, tok) = connect(SandboxConfig::default()).await;
     let mut ids = Vec::new();
     for r in ["p", "q", "p", "p", "q", "p", "p"] {
         let (status, tx) = json_of(pay_with(&c, &base, &tok, &b2b_body(r), None).await).await;
@@ -111,7 +95,7 @@ async fn lookup_by_merchant_reference_paginates() {
 
 #[tokio::test]
 async fn void_and_mark_paid() {
-    let Api { sb, c, base, tok } = connect(SandboxConfig::default()).await;
+    let (sb, c, base, tok) = connect(SandboxConfig::default()).await;
     let create = |r: &'static str| {
         let (c, base, tok) = (c.clone(), base.clone(), tok.clone());
         async move {
@@ -180,19 +164,12 @@ async fn void_and_mark_paid() {
 
 #[tokio::test]
 async fn two_step_happy_path() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(SandboxConfig::default()).await;
-    let (status, s) = json_of(
-        c.post(format!("{base}/v1/sessions"))
-            .bearer_auth(&tok)
-            .json(&session_body("two-1"))
-            .send()
-            .await
-            .expect("session"),
+    let (_sb, c, base, tok) = connect(SandboxConfig::default()).await;
+    let (status, s) = post_json(
+        &c,
+        &format!("{base}/v1/sessions"),
+        &tok,
+        &session_body("two-1"),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{s}");
@@ -204,28 +181,18 @@ async fn two_step_happy_path() {
 
     let pay_url = format!("{base}/v1/sessions/{sid}/pay");
     // B2C is not enabled in this session.
-    let (status, v) = json_of(
-        c.post(&pay_url)
-            .bearer_auth(&tok)
-            .json(&json!({"payment_product_type": "kravia.invoice_b2c", "billing_address": b2c_billing()}))
-            .send()
-            .await
-            .expect("pay"),
+    let (status, v) = post_json(
+        &c,
+        &pay_url,
+        &tok,
+        &json!({"payment_product_type": "kravia.invoice_b2c", "billing_address": b2c_billing()}),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
 
     let pay_body =
         json!({"payment_product_type": "kravia.invoice_b2b", "billing_address": b2b_billing()});
-    let (status, tx) = json_of(
-        c.post(&pay_url)
-            .bearer_auth(&tok)
-            .json(&pay_body)
-            .send()
-            .await
-            .expect("pay"),
-    )
-    .await;
+    let (status, tx) = post_json(&c, &pay_url, &tok, &pay_body).await;
     assert_eq!(status, StatusCode::OK, "{tx}");
     assert_eq!(tx["status"], "AUTHORIZED");
     assert_eq!(tx["session_id"], sid.as_str());
@@ -234,15 +201,7 @@ async fn two_step_happy_path() {
     let (_, got) = get_json(&c, &format!("{base}/v1/sessions/{sid}"), &tok).await;
     assert_eq!(got["transaction_id"], tx["id"]);
 
-    let (status, v) = json_of(
-        c.post(&pay_url)
-            .bearer_auth(&tok)
-            .json(&pay_body)
-            .send()
-            .await
-            .expect("pay"),
-    )
-    .await;
+    let (status, v) = post_json(&c, &pay_url, &tok, &pay_body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "already paid");
     assert!(
         v["error"]["message"]
@@ -255,33 +214,24 @@ async fn two_step_happy_path() {
 
 #[tokio::test]
 async fn two_step_alternative_result_shape() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(config(Faults {
+    let (_sb, c, base, tok) = connect(config(Faults {
         two_step_pay_result_shape: true,
         ..Faults::default()
     }))
     .await;
-    let (_, s) = json_of(
-        c.post(format!("{base}/v1/sessions"))
-            .bearer_auth(&tok)
-            .json(&session_body("two-2"))
-            .send()
-            .await
-            .expect("session"),
+    let (_, s) = post_json(
+        &c,
+        &format!("{base}/v1/sessions"),
+        &tok,
+        &session_body("two-2"),
     )
     .await;
     let sid = s["id"].as_str().unwrap_or_default().to_owned();
-    let (status, result) = json_of(
-        c.post(format!("{base}/v1/sessions/{sid}/pay"))
-            .bearer_auth(&tok)
-            .json(&json!({"payment_product_type": "kravia.invoice_b2b", "billing_address": b2b_billing()}))
-            .send()
-            .await
-            .expect("pay"),
+    let (status, result) = post_json(
+        &c,
+        &format!("{base}/v1/sessions/{sid}/pay"),
+        &tok,
+        &json!({"payment_product_type": "kravia.invoice_b2b", "billing_address": b2b_billing()}),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -298,12 +248,7 @@ async fn two_step_alternative_result_shape() {
 
 #[tokio::test]
 async fn capture_for_merchant_channel_only() {
-    let Api {
-        sb: _sb,
-        c,
-        base,
-        tok,
-    } = connect(SandboxConfig::default()).await;
+    let (_sb, c, base, tok) = connect(SandboxConfig::default()).await;
     let mut body = b2b_body("cap-1");
     body["payment"]["invoice_channel"] = json!("merchant");
     let (status, tx) = json_of(pay_with(&c, &base, &tok, &body, None).await).await;
@@ -317,13 +262,11 @@ async fn capture_for_merchant_channel_only() {
     let capture = |id: String, amount: Value| {
         let (c, base, tok) = (c.clone(), base.clone(), tok.clone());
         async move {
-            json_of(
-                c.post(format!("{base}/v1/transactions/{id}/capture"))
-                    .bearer_auth(&tok)
-                    .json(&json!({ "amount": amount }))
-                    .send()
-                    .await
-                    .expect("capture"),
+            post_json(
+                &c,
+                &format!("{base}/v1/transactions/{id}/capture"),
+                &tok,
+                &json!({ "amount": amount }),
             )
             .await
         }

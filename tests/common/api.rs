@@ -8,21 +8,13 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// A sandbox on the test's runtime, a client, the sandbox's base URL, and an access
-/// token of the test account.
-pub struct Api {
-    pub sb: SandboxHandle,
-    pub c: Client,
-    pub base: String,
-    pub tok: String,
-}
-
-/// Starts a sandbox with `config` and fetches a token for the test account.
-pub async fn connect(config: SandboxConfig) -> Api {
+/// Starts a sandbox with `config` on the test's runtime and fetches a token for the test
+/// account: the sandbox, a client, the sandbox's base URL and the token.
+pub async fn connect(config: SandboxConfig) -> (SandboxHandle, Client, String, String) {
     let sb = start_async(config).await;
     let (c, base) = (client(), sb.base_url());
     let tok = token(&c, &base).await;
-    Api { sb, c, base, tok }
+    (sb, c, base, tok)
 }
 
 /// An HTTP client that gives up after 10 s.
@@ -89,6 +81,19 @@ pub async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
     (status, v)
 }
 
+/// `POST url` of the JSON `body` with the token; the status and JSON body.
+pub async fn post_json(c: &Client, url: &str, tok: &str, body: &Value) -> (StatusCode, Value) {
+    json_of(
+        c.post(url)
+            .bearer_auth(tok)
+            .json(body)
+            .send()
+            .await
+            .expect("post"),
+    )
+    .await
+}
+
 /// `GET url` with the token; the status and JSON body.
 pub async fn get_json(c: &Client, url: &str, tok: &str) -> (StatusCode, Value) {
     json_of(c.get(url).bearer_auth(tok).send().await.expect("get")).await
@@ -106,48 +111,66 @@ pub fn event_names(tx: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Dintero's one-step B2B example (`POST /v1/sessions/pay`) for `reference`.
-pub fn b2b_body(reference: &str) -> Value {
+/// The order of Dintero's Kravia examples: one line of 299,00 NOK with 25 % VAT,
+/// described as `description` with the id `line_id`.
+pub fn order(reference: &str, description: &str, line_id: &str) -> Value {
+    json!({
+        "amount": 29900,
+        "currency": "NOK",
+        "vat_amount": 5980,
+        "merchant_reference": reference,
+        "items": [{
+            "description": description,
+            "quantity": 1,
+            "amount": 29900,
+            "vat": 25,
+            "line_id": line_id
+        }]
+    })
+}
+
+/// A one-step body (`POST /v1/sessions/pay`) as Dintero's examples write it: `product`
+/// due in `days_until_due` days, `order` billed to `billing`.
+pub fn one_step_body(
+    product: &str,
+    days_until_due: u32,
+    mut order: Value,
+    billing: Value,
+) -> Value {
+    order["billing_address"] = billing;
     json!({
         "payment": {
-            "payment_product_type": "kravia.invoice_b2b",
+            "payment_product_type": product,
             "operation": "invoice_payment",
-            "days_until_due": 30
+            "days_until_due": days_until_due
         },
         "session": {
             "url": { "callback_url": "https://example.com/callback" },
-            "order": {
-                "amount": 29900,
-                "currency": "NOK",
-                "vat_amount": 5980,
-                "merchant_reference": reference,
-                "items": [{
-                    "description": "Monthly subscription - Premium",
-                    "quantity": 1,
-                    "amount": 29900,
-                    "vat": 25,
-                    "line_id": "sub-001"
-                }],
-                "billing_address": {
-                    "first_name": "Ola",
-                    "last_name": "Nordmann",
-                    "business_name": "Nordmann AS",
-                    "organization_number": "123456789",
-                    "email": "ola@nordmann.no",
-                    "phone_number": "+4799999999",
-                    "address_line": "Storgata 1",
-                    "postal_code": "0151",
-                    "postal_place": "Oslo",
-                    "country": "NO"
-                }
-            }
+            "order": order
         }
     })
 }
 
+/// Dintero's one-step B2B example for `reference`.
+pub fn b2b_body(reference: &str) -> Value {
+    let order = order(reference, "Monthly subscription - Premium", "sub-001");
+    one_step_body("kravia.invoice_b2b", 30, order, b2b_billing())
+}
+
 /// The billing address of the B2B example.
 pub fn b2b_billing() -> Value {
-    b2b_body("x")["session"]["order"]["billing_address"].clone()
+    json!({
+        "first_name": "Ola",
+        "last_name": "Nordmann",
+        "business_name": "Nordmann AS",
+        "organization_number": "123456789",
+        "email": "ola@nordmann.no",
+        "phone_number": "+4799999999",
+        "address_line": "Storgata 1",
+        "postal_code": "0151",
+        "postal_place": "Oslo",
+        "country": "NO"
+    })
 }
 
 /// The billing address of Dintero's B2C example.

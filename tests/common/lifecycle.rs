@@ -24,24 +24,22 @@ pub fn imported(faults: Faults) -> Env {
     let t = Test::new().sandbox(&sb);
     let results = t.path("results.csv");
     let env = Env { sb, t, results };
-    let r = results_arg(&env);
-    let (code, json) = run_json(
-        &env,
-        &[
-            "import",
-            SAMPLE,
-            "--results",
-            &r,
-            "--rate",
-            "200",
-            "--invoice-channel",
-            "merchant",
-        ],
-    );
+    let (code, json) = import(&env, &["--rate", "200"]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["counts"]["created"], 25);
     env.sb.set_faults(faults);
     env
+}
+
+/// The month's import, `import SAMPLE --results RESULTS --invoice-channel merchant`
+/// (then `extra`), with `--format json`: the exit code and the JSON summary.
+pub fn import(env: &Env, extra: &[&str]) -> (i32, Value) {
+    let r = results_arg(env);
+    let import = ["import", SAMPLE, "--results", &r];
+    run_json(
+        env,
+        &[&import[..], &["--invoice-channel", "merchant"], extra].concat(),
+    )
 }
 
 /// The results file's path, as an argument.
