@@ -4,7 +4,7 @@
 //!
 //! ```ignore
 //! let sb = Sandbox::start();
-//! let t = Test::new().copy(SAMPLE, "november.csv").sandbox(&sb);
+//! let t = Test::new().in_folder().copy(SAMPLE, "november.csv").sandbox(&sb);
 //! let out = t.run(["import", "november.csv", "--quiet", "--format", "json"]);
 //! assert_eq!(out.code(), Some(0), "{}", out.stderr());
 //! assert_eq!(out.json()["counts"]["created"], 25);
