@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: every `tests/*.rs` file says `mod common;`.
+//! Helpers shared by the integration tests: every `tests/*.rs` file that runs the binary
+//! or starts a sandbox says `mod common;` (see docs/testing.md).
 //!
 //! A test describes its world, then runs the real binary in it:
 //!
@@ -18,7 +19,9 @@
 //! - [`Sandbox`]: the embedded Dintero emulator and the `DINTERO_*` block that points
 //!   the binary at it.
 //! - Themed helpers for the files that share them: [`import`] (live imports of the
-//!   sample month).
+//!   sample month), [`lifecycle`] (status, void, capture after an import), [`annotate`],
+//!   [`api`] (the sandbox's HTTP API spoken directly), [`client`] (the library's Dintero
+//!   client), `hostile` (a child under a memory cap, its peak memory; unix only).
 
 // Each test file is a crate of its own and uses only part of this module.
 #![allow(dead_code)]
