@@ -1,41 +1,15 @@
-//! `--annotate OUT` through the real binary: the copy keeps the input's dialect and
-//! rows, its `status`/`message` columns sit on the rows the report names, and it never
-//! replaces the input.
+//! `--annotate OUT` through the real binary on CSV files: the copy keeps the input's
+//! dialect and rows, its `status`/`message` columns sit on the rows the report names, and
+//! it never replaces the input. Spreadsheets: `annotate_spreadsheet.rs`.
 //!
 //! The strongest check is a round trip over the corpus: the copy, validated again, gives
 //! the same problems at the same rows, and annotating the copy gives the copy back.
 
-use assert_cmd::Command;
-use calamine::{Data, Reader};
+mod common;
+
+use common::Test;
+use common::annotate::{Reported, annotate, report};
 use std::path::{Path, PathBuf};
-
-const BIN: &str = "kravia-batch";
-
-/// Runs the binary; returns the exit code, stdout and stderr.
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin(BIN)
-        .expect("binary")
-        .args(args)
-        .output()
-        .expect("run");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// `validate FILE --annotate OUT --quiet` (plus `extra`); returns exit code and stderr.
-fn annotate(input: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
-    let mut args = vec!["validate", s(input), "--annotate", s(out), "--quiet"];
-    args.extend_from_slice(extra);
-    let (code, _, err) = run(&args);
-    (code, err)
-}
 
 /// Bytes as text for snapshots: the BOM, `\r` and bytes that are not UTF-8 made visible,
 /// so that the snapshot shows the dialect and the encoding byte for byte.
@@ -75,45 +49,21 @@ fn records(bytes: &[u8], delimiter: u8) -> Vec<csv::ByteRecord> {
         .collect()
 }
 
-/// A report row: (row, column, severity, value).
-type Reported = (u32, String, String, String);
-
-/// The problems of a file as `--report` writes them.
-fn report(input: &Path, dir: &Path) -> Vec<Reported> {
-    let rep = dir.join("report.csv");
-    let _ = std::fs::remove_file(&rep);
-    run(&["validate", s(input), "--report", s(&rep), "--quiet"]);
-    let bytes = std::fs::read(&rep).expect("report written");
-    let text = String::from_utf8(bytes).expect("utf-8");
-    let text = text.trim_start_matches('\u{feff}');
-    // The report uses the input's delimiter: the byte after "row".
-    let delimiter = text.as_bytes().get(3).copied().unwrap_or(b',');
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| {
-            let r = r.expect("report record");
-            (
-                r[0].parse().expect("row"),
-                r[1].to_string(),
-                r[4].to_string(),
-                r[3].to_string(),
-            )
-        })
-        .collect()
-}
-
 /// The delimiter the tool detected, from its JSON summary.
 fn delimiter_of(input: &Path) -> u8 {
-    let (_, out, _) = run(&["validate", s(input), "--format", "json", "--quiet"]);
-    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let out = Test::new()
+        .cmd(["validate"])
+        .arg(input)
+        .args(["--format", "json", "--quiet"])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
     match json["input"]["delimiter"].as_str().expect("a CSV") {
         "TAB" => b'\t',
         d => d.as_bytes()[1],
     }
 }
 
+/// The CSV files of the corpus manifest (those without a mapping file).
 fn manifest_csv_files() -> Vec<PathBuf> {
     let text = std::fs::read_to_string("tests/data/MANIFEST.tsv").expect("manifest");
     text.lines()
@@ -247,11 +197,14 @@ fn every_corpus_csv_round_trips_through_its_copy() {
     assert!(checked >= 40, "only {checked} corpus files checked");
 }
 
-fn copy_of(input: &str, extra: &[&str]) -> (i32, Vec<u8>) {
+/// The annotated copy of `input` (exit code and bytes), written in a scratch folder.
+fn copy_of(input: impl AsRef<Path>, extra: &[&str]) -> (i32, Vec<u8>) {
+    let input = input.as_ref();
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("annotated.csv");
-    let (code, err) = annotate(Path::new(input), &out, extra);
-    let bytes = std::fs::read(&out).unwrap_or_else(|e| panic!("{input}: no copy ({e}): {err}"));
+    let (code, err) = annotate(input, &out, extra);
+    let bytes =
+        std::fs::read(&out).unwrap_or_else(|e| panic!("{}: no copy ({e}): {err}", input.display()));
     (code, bytes)
 }
 
@@ -377,7 +330,7 @@ fn multi_line_values_sep_line_and_bom_keep_rows_aligned() {
     let multi = std::fs::read(dir.path().join("multi.csv")).expect("multi");
     assert!(multi.iter().filter(|&&b| b == b'\n').count() > 9);
     assert_eq!(report(&dir.path().join("multi.csv"), dir.path())[0].0, 8);
-    let (_, bytes) = copy_of(s(&dir.path().join("multi.csv")), &[]);
+    let (_, bytes) = copy_of(dir.path().join("multi.csv"), &[]);
     insta::assert_snapshot!("csv_multi_line", show(&bytes));
 }
 
@@ -388,7 +341,12 @@ fn import_dry_run_writes_the_same_copy() {
     let b = dir.path().join("b.csv");
     let input = "tests/data/39-conflicting-email.csv";
     annotate(Path::new(input), &a, &[]);
-    let (code, _, err) = run(&["import", input, "--dry-run", "--annotate", s(&b), "--quiet"]);
+    let out = Test::new()
+        .cmd(["import", input, "--dry-run", "--annotate"])
+        .arg(&b)
+        .arg("--quiet")
+        .run();
+    let (code, err) = (out.code().unwrap_or(-1), out.stderr());
     assert_eq!(code, 1, "{err}");
     assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
 }
@@ -503,140 +461,4 @@ fn crlf_rows_are_numbered_as_excel_shows_them() {
     let input = dir.path().join("crlf.csv");
     std::fs::write(&input, crlf).expect("write");
     assert_eq!(report(&input, dir.path())[0].0, 3, "as in the LF file");
-}
-
-// ---------------------------------------------------------------------------------------
-// Spreadsheets
-
-/// The corpus base as an XLSX written here: numbers as numbers, three errors (an
-/// e-mail, an amount, an empty VAT rate), a blank row, and a note right of the table.
-fn broken_workbook(path: &Path) {
-    let text = std::fs::read_to_string("tests/data/valid/base.csv").expect("base");
-    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.expect("record").iter().map(str::to_string).collect())
-        .collect();
-    let header = &rows[0];
-    let col = |name: &str| header.iter().position(|h| h == name).expect("column");
-    let numeric = [
-        col("quantity"),
-        col("unit_price"),
-        col("amount"),
-        col("vat"),
-    ];
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name("Fakturaer").expect("name");
-    // Sheet rows: header 1, data 2..=4, a blank row 5, data 6..=9.
-    let mut sheet_row = 0u32;
-    for (i, r) in rows.iter().enumerate() {
-        if i == 4 {
-            sheet_row += 1;
-        }
-        for (c, v) in r.iter().enumerate() {
-            let mut v = v.clone();
-            if i == 2 && c == col("email") {
-                v = "kari.nordmann.example.no".into();
-            }
-            if i == 4 && c == col("amount") {
-                v = "12,3,4".into();
-            }
-            if i == 5 && c == col("vat") {
-                continue;
-            }
-            if i > 0
-                && numeric.contains(&c)
-                && let Ok(n) = v.parse::<f64>()
-            {
-                ws.write_number(sheet_row, c as u16, n).expect("number");
-            } else if !v.is_empty() {
-                ws.write_string(sheet_row, c as u16, v).expect("string");
-            }
-        }
-        sheet_row += 1;
-    }
-    ws.write_string(1, header.len() as u16 + 1, "side note")
-        .expect("note");
-    book.save(path).expect("save");
-}
-
-fn sheet(path: &Path) -> (String, calamine::Range<Data>) {
-    let mut book = calamine::open_workbook_auto(path).expect("open copy");
-    let name = book.sheet_names()[0].clone();
-    let range = book.worksheet_range(&name).expect("sheet");
-    (name, range)
-}
-
-#[test]
-fn spreadsheet_copy_is_an_xlsx_with_the_same_rows() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("export.xlsx");
-    broken_workbook(&input);
-    let out = dir.path().join("export.annotated.xlsx");
-    let (code, err) = annotate(&input, &out, &[]);
-    assert_eq!(code, 1, "{err}");
-    let reported = report(&input, dir.path());
-    let rows: Vec<u32> = reported.iter().map(|p| p.0).collect();
-    assert_eq!(rows, [3, 6, 7], "{reported:?}");
-
-    let (name, copy) = sheet(&out);
-    let (_, original) = sheet(&input);
-    assert_eq!(name, "Fakturaer");
-    let width = original.get_size().1 - 2; // the side note is two columns right of the table
-    let cell = |r: &calamine::Range<Data>, row: u32, col: usize| {
-        r.get_value((row - 1, col as u32))
-            .cloned()
-            .unwrap_or(Data::Empty)
-    };
-    assert_eq!(cell(&copy, 1, width), Data::String("status".into()));
-    assert_eq!(cell(&copy, 1, width + 1), Data::String("message".into()));
-    let status = |row: u32| cell(&copy, row, width).to_string();
-    assert_eq!(
-        (2..=9).map(status).collect::<Vec<_>>(),
-        ["ok", "error", "ok", "", "error", "error", "ok", "ok"]
-    );
-    let message = cell(&copy, 6, width + 1).to_string();
-    assert!(message.starts_with("amount: '12,3,4' "), "{message}");
-    // Every input cell is where it was, with its type (numbers stay numbers) ...
-    for row in 1..=9u32 {
-        for c in 0..width {
-            assert_eq!(
-                cell(&copy, row, c),
-                cell(&original, row, c),
-                "row {row}, column {c}"
-            );
-        }
-    }
-    let quantity = (0..width)
-        .find(|&c| cell(&copy, 1, c) == Data::String("quantity".into()))
-        .expect("quantity column");
-    assert_eq!(cell(&copy, 2, quantity), Data::Float(1.5));
-    // ... and what stood right of the table moved two columns along.
-    assert_eq!(cell(&copy, 2, width + 3), Data::String("side note".into()));
-
-    // The copy validated again: the same problems at the same rows.
-    let again = report(&out, dir.path());
-    assert_eq!(again, reported);
-}
-
-#[test]
-fn xls_and_ods_copies_are_xlsx() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for input in [
-        "tests/data/valid/month-subset.xls",
-        "tests/data/valid/month-subset.ods",
-    ] {
-        let out = dir.path().join("copy.xlsx");
-        let (code, err) = annotate(Path::new(input), &out, &[]);
-        assert_eq!(code, 0, "{input}: {err}");
-        let (_, copy) = sheet(&out);
-        let (_, original) = sheet(Path::new(input));
-        assert_eq!(copy.get_size().0, original.get_size().0, "{input}: rows");
-        let width = original.get_size().1;
-        let statuses: Vec<String> = copy.rows().skip(1).map(|r| r[width].to_string()).collect();
-        assert_eq!(statuses.len(), 16, "{input}");
-        assert!(statuses.iter().all(|s| s == "ok"), "{input}: {statuses:?}");
-    }
 }

@@ -2,47 +2,15 @@
 //! defaults, `config check` with secrets masked, and an import whose account, secret
 //! and URLs come only from a config file.
 
-use assert_cmd::Command;
-use kravia_batch::sandbox::{SandboxConfig, start_blocking};
+mod common;
+
+use common::sandbox::CLIENT_SECRET as SECRET;
+use common::{Sandbox, Test};
 use serde_json::Value;
 use std::path::Path;
 
-const SECRET: &str = "sandbox-secret";
-
-/// The binary with a clean environment: no Dintero variables, no user config file.
-fn bin(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("kravia-batch").expect("bin");
-    for v in [
-        "DINTERO_ACCOUNT_ID",
-        "DINTERO_CLIENT_ID",
-        "DINTERO_CLIENT_SECRET",
-        "DINTERO_CLIENT_SECRET_FILE",
-        "DINTERO_API_URL",
-        "DINTERO_CHECKOUT_URL",
-        "KRAVIA_BATCH_CONFIG",
-        "KRAVIA_BATCH_RATE",
-        "KRAVIA_BATCH_CONCURRENCY",
-        "KRAVIA_BATCH_FLOW",
-        "KRAVIA_BATCH_CURRENCY",
-    ] {
-        cmd.env_remove(v);
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("KRAVIA_BATCH_DATA_DIR", home.join("data"));
-    cmd
-}
-
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "not JSON: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
+/// `kravia.toml` in `dir` for the sandbox's test account at `base_url` (the secret in
+/// `secret.txt` beside it), then `extra`.
 fn write_config(dir: &Path, base_url: &str, extra: &str) -> std::path::PathBuf {
     std::fs::write(dir.join("secret.txt"), format!("{SECRET}\n")).expect("secret");
     let path = dir.join("kravia.toml");
@@ -58,24 +26,24 @@ fn write_config(dir: &Path, base_url: &str, extra: &str) -> std::path::PathBuf {
 
 #[test]
 fn flags_beat_environment_beat_config_file_beat_defaults() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let t = Test::new();
     let config = write_config(
-        dir.path(),
+        t.dir(),
         "http://127.0.0.1:9",
         "[run]\nrate = 5\nconcurrency = 3\nflow = \"two-step\"\n",
     );
     let check = |extra_env: &[(&str, &str)], args: &[&str], with_file: bool| {
-        let mut cmd = bin(dir.path());
+        let mut cmd = t.bin();
         if with_file {
-            cmd.arg("--config").arg(&config);
+            cmd = cmd.arg("--config").arg(&config);
         }
-        cmd.args(["config", "check", "--offline", "--format", "json"])
+        cmd = cmd
+            .args(["config", "check", "--offline", "--format", "json"])
             .args(args);
         for (k, v) in extra_env {
-            cmd.env(k, v);
+            cmd = cmd.env(k, v);
         }
-        let out = cmd.output().expect("run");
-        json_of(&out)
+        cmd.run().json()
     };
     let source = |j: &Value, key: &str| {
         (
@@ -118,7 +86,7 @@ fn flags_beat_environment_beat_config_file_beat_defaults() {
         false,
     );
     assert_eq!(source(&j, "run.rate"), ("5".into(), "config file".into()));
-    let default = dir.path().join(".config").join("kravia-batch");
+    let default = t.path(".config").join("kravia-batch");
     std::fs::create_dir_all(&default).expect("dir");
     std::fs::write(default.join("config.toml"), "[run]\nrate = 4\n").expect("write");
     let j = check(&[], &[], false);
@@ -134,36 +102,28 @@ fn flags_beat_environment_beat_config_file_beat_defaults() {
 
 #[test]
 fn config_check_tests_the_credentials_and_never_shows_the_secret() {
-    let sb = start_blocking(SandboxConfig::default()).expect("sandbox");
-    let dir = tempfile::tempdir().expect("tmp");
-    let config = write_config(dir.path(), &sb.base_url(), "");
-    let out = bin(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["config", "check"])
-        .output()
-        .expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let sb = Sandbox::start();
+    let t = Test::new();
+    let config = write_config(t.dir(), &sb.base_url(), "");
+    let with_config = |args: &[&str]| t.bin().arg("--config").arg(&config).args(args);
+    let out = with_config(&["config", "check"]).run();
+    let text = out.stdout();
+    assert_eq!(out.code(), Some(0), "{text}");
     assert!(text.contains("Token: OK"), "{text}");
     assert!(text.contains("T12345678 (test account"), "{text}");
     assert!(!text.contains(SECRET), "{text}");
     // A wrong secret from the environment (which beats the file): exit 3, still hidden.
-    let out = bin(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["config", "check", "--format", "json"])
+    let out = with_config(&["config", "check", "--format", "json"])
         .env("DINTERO_CLIENT_SECRET", "wrong-secret-123")
-        .output()
-        .expect("run");
-    let j = json_of(&out);
-    assert_eq!(out.status.code(), Some(3), "{j:#}");
+        .run();
+    let j = out.json();
+    assert_eq!(out.code(), Some(3), "{j:#}");
     assert_eq!(j["token"]["ok"], false);
     assert_eq!(
         j["settings"]["dintero.client_secret"]["source"],
         "environment DINTERO_CLIENT_SECRET"
     );
-    let all = format!("{j}{}", String::from_utf8_lossy(&out.stderr));
+    let all = format!("{j}{}", out.stderr());
     assert!(
         !all.contains("wrong-secret-123") && !all.contains(SECRET),
         "{all}"
@@ -172,15 +132,16 @@ fn config_check_tests_the_credentials_and_never_shows_the_secret() {
 
 #[test]
 fn an_import_takes_account_secret_urls_and_defaults_from_the_config_file() {
-    let sb = start_blocking(SandboxConfig::default()).expect("sandbox");
-    let dir = tempfile::tempdir().expect("tmp");
+    let sb = Sandbox::start();
+    let t = Test::new();
     let config = write_config(
-        dir.path(),
+        t.dir(),
         &sb.base_url(),
         "[run]\nrate = 500\nflow = \"two-step\"\n\n[results]\ndir = \"out\"\n",
     );
-    std::fs::create_dir_all(dir.path().join("out")).expect("out");
-    let out = bin(dir.path())
+    std::fs::create_dir_all(t.path("out")).expect("out");
+    let out = t
+        .bin()
         .arg("--config")
         .arg(&config)
         .args([
@@ -190,69 +151,48 @@ fn an_import_takes_account_secret_urls_and_defaults_from_the_config_file() {
             "json",
             "samples/november-2026-canonical.csv",
         ])
-        .output()
-        .expect("run");
-    let j = json_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{j:#}");
+        .run();
+    let j = out.json();
+    assert_eq!(out.code(), Some(0), "{j:#}");
     assert_eq!(j["counts"]["created"], 25);
     // The file's flow and results folder were used.
     let ledger = sb.ledger();
     assert_eq!(ledger.sessions.iter().filter(|s| !s.one_step).count(), 25);
-    let results = dir
-        .path()
-        .join("out")
-        .join("november-2026-canonical.results.csv");
+    let results = t.path("out").join("november-2026-canonical.results.csv");
     assert!(results.is_file(), "{j:#}");
     assert_eq!(j["results_file"], results.display().to_string());
 }
 
 #[test]
 fn a_broken_config_file_names_the_key_and_exits_3() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let path = dir.path().join("bad.toml");
+    let t = Test::new();
+    let path = t.path("bad.toml");
+    let with_config = |args: &[&str]| t.bin().arg("--config").arg(&path).args(args).run();
     std::fs::write(&path, "[run]\nrate = \"fast\"\n").expect("write");
-    let out = bin(dir.path())
-        .arg("--config")
-        .arg(&path)
-        .args(["validate", "samples/november-2026-canonical.csv"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = with_config(&["validate", "samples/november-2026-canonical.csv"]);
+    assert_eq!(out.code(), Some(3));
+    let err = out.stderr();
     assert!(err.contains("bad.toml") && err.contains("rate"), "{err}");
     // A value out of range names the file and the key.
     std::fs::write(&path, "[run]\nconcurrency = 0\n").expect("write");
-    let out = bin(dir.path())
-        .arg("--config")
-        .arg(&path)
-        .args(["config", "check", "--offline"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = with_config(&["config", "check", "--offline"]);
+    assert_eq!(out.code(), Some(3));
+    let err = out.stderr();
     assert!(
         err.contains("bad.toml") && err.contains("run.concurrency"),
         "{err}"
     );
     // A config file that was named but does not exist is an error, not silence.
-    let out = bin(dir.path())
-        .args([
-            "--config",
-            "nope.toml",
-            "validate",
-            "samples/november-2026-canonical.csv",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
+    let out = t.run([
+        "--config",
+        "nope.toml",
+        "validate",
+        "samples/november-2026-canonical.csv",
+    ]);
+    assert_eq!(out.code(), Some(3));
     // A mistyped key is caught rather than ignored.
     std::fs::write(&path, "[run]\nrat = 5\n").expect("write");
-    let out = bin(dir.path())
-        .arg("--config")
-        .arg(&path)
-        .args(["validate", "samples/november-2026-canonical.csv"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("rat"));
+    let out = with_config(&["validate", "samples/november-2026-canonical.csv"]);
+    assert_eq!(out.code(), Some(3));
+    assert!(out.stderr().contains("rat"));
 }

@@ -1,10 +1,13 @@
 //! Every file of the broken corpus (`tests/data/MANIFEST.tsv`) through the real binary:
 //! the expected exit code, and a message naming the defect's row and column.
 
-use assert_cmd::Command;
+mod common;
+
+use common::Test;
 use serde_json::Value;
 use std::path::Path;
 
+/// A line of the manifest: a file, its exit code, and the row and column of its defect.
 struct Case {
     file: String,
     exit: i32,
@@ -12,6 +15,7 @@ struct Case {
     column: Option<String>,
 }
 
+/// The cases of `tests/data/MANIFEST.tsv`.
 fn manifest() -> Vec<Case> {
     let text = std::fs::read_to_string("tests/data/MANIFEST.tsv").expect("manifest");
     text.lines()
@@ -28,24 +32,22 @@ fn manifest() -> Vec<Case> {
         .collect()
 }
 
+/// `validate FILE --format json` in `tests/data` (with the file's mapping, if it has
+/// one): the exit code, the JSON summary and stderr.
 fn run(case: &Case) -> (i32, Value, String) {
     let dir = Path::new("tests/data");
-    let mut cmd = Command::cargo_bin("kravia-batch").expect("binary");
-    cmd.current_dir(dir)
-        .args(["validate", &case.file, "--format", "json", "--quiet"]);
+    let mut cmd = Test::new()
+        .cmd(["validate", &case.file, "--format", "json", "--quiet"])
+        .current_dir(dir);
     let toml = Path::new(&case.file).with_extension("toml");
     if dir.join(&toml).exists() {
-        cmd.arg("--mapping").arg(&toml);
+        cmd = cmd.arg("--mapping").arg(&toml);
     }
-    let out = cmd.output().expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let out = cmd.run();
+    let stdout = out.stdout();
     let json: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{}: stdout is not JSON ({e}): {stdout}", case.file));
-    (
-        out.status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
+    (out.code().unwrap_or(-1), json, out.stderr())
 }
 
 #[test]

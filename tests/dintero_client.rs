@@ -1,77 +1,40 @@
-//! The Dintero client against the sandbox over real loopback HTTP: tokens,
-//! headers, every fault's classification, lookups, void, capture, two-step.
+//! The Dintero client against the sandbox over real loopback HTTP: tokens, headers,
+//! every fault's classification, and its configuration. Look-ups, void, capture and the
+//! two-step flow: `dintero_client_transactions.rs`.
+
+mod common;
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use common::client::{client, client_with, credentials, invoice, pay_example};
+use common::sandbox::{config, loopback, start_async};
 use kravia_batch::dintero::client::Client;
 use kravia_batch::dintero::config::{ClientOptions, Endpoints};
 use kravia_batch::dintero::credentials::{AccountKind, Credentials};
 use kravia_batch::dintero::error::{ConfigError, Outcome};
 use kravia_batch::dintero::payload;
-use kravia_batch::dintero::types::{TransactionStatus, VoidOutcome};
-use kravia_batch::model::{Invoice, InvoiceChannel};
+use kravia_batch::dintero::types::TransactionStatus;
 use kravia_batch::sandbox::{self, FaultRule, Faults, SandboxConfig, SandboxHandle};
 use secrecy::SecretString;
 use serde_json::json;
 
 const TOKEN_PATH: &str = "/v1/accounts/T12345678/auth/token";
 
-fn loopback() -> SocketAddr {
-    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
-}
-
-async fn start(config: SandboxConfig) -> SandboxHandle {
-    sandbox::start(config, loopback()).await.expect("sandbox")
-}
-
-async fn start_faults(faults: Faults) -> SandboxHandle {
-    start(SandboxConfig {
-        faults,
-        ..SandboxConfig::default()
-    })
-    .await
-}
-
-fn credentials() -> Credentials {
-    Credentials::new(
-        "T12345678",
-        "sandbox-client",
-        SecretString::from("sandbox-secret"),
-    )
-    .expect("credentials")
-}
-
-fn client_with(base: &str, options: ClientOptions) -> Client {
-    let endpoints = Endpoints::single_host(base).expect("endpoints");
-    Client::new(credentials(), &endpoints, options).expect("client")
-}
-
-fn client(sb: &SandboxHandle) -> Client {
-    client_with(&sb.base_url(), ClientOptions::default())
-}
-
+/// Token requests the sandbox has answered so far.
 fn token_requests(sb: &SandboxHandle) -> usize {
     sb.ledger().requests_to("POST", TOKEN_PATH).len()
-}
-
-/// The B2B example of Dintero's Kravia page, as an invoice.
-fn invoice(reference: &str) -> Invoice {
-    kravia_batch::dintero::payload::documented_example(reference)
 }
 
 // ----- tokens -----
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_is_fetched_once_and_cached() {
-    let sb = start(SandboxConfig::default()).await;
+    let sb = start_async(SandboxConfig::default()).await;
     let c = client(&sb);
     let t1 = c.token().await.expect("token");
     for i in 0..5 {
-        c.pay(&payload::pay_request(&invoice(&format!("cache-{i}"))))
-            .await
-            .expect("pay");
+        pay_example(&c, &format!("cache-{i}")).await.expect("pay");
     }
     let t2 = c.token().await.expect("token");
     assert_eq!(t1.generation(), t2.generation());
@@ -80,7 +43,7 @@ async fn token_is_fetched_once_and_cached() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_refreshes_after_half_its_lifetime() {
-    let sb = start(SandboxConfig {
+    let sb = start_async(SandboxConfig {
         token_lifetime: Duration::from_secs(2),
         ..SandboxConfig::default()
     })
@@ -104,7 +67,7 @@ async fn token_refreshes_after_half_its_lifetime() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_callers_share_one_fetch_and_one_refresh() {
-    let sb = start(SandboxConfig::default()).await;
+    let sb = start_async(SandboxConfig::default()).await;
     let c = client(&sb);
     let first: Vec<_> = (0..8)
         .map(|_| {
@@ -137,7 +100,7 @@ async fn concurrent_callers_share_one_fetch_and_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_secret_is_unauthorized_with_the_servers_message() {
-    let sb = start(SandboxConfig::default()).await;
+    let sb = start_async(SandboxConfig::default()).await;
     let creds = Credentials::new("T12345678", "sandbox-client", SecretString::from("wrong"))
         .expect("credentials");
     let endpoints = Endpoints::single_host(&sb.base_url()).expect("endpoints");
@@ -154,12 +117,9 @@ async fn bad_secret_is_unauthorized_with_the_servers_message() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pay_b2b_example_is_authorized_with_invoice_and_headers() {
-    let sb = start(SandboxConfig::default()).await;
+    let sb = start_async(SandboxConfig::default()).await;
     let c = client(&sb);
-    let tx = c
-        .pay(&payload::pay_request(&invoice("inv-2026-001")))
-        .await
-        .expect("pay");
+    let tx = pay_example(&c, "inv-2026-001").await.expect("pay");
     assert_eq!(tx.status, TransactionStatus::Authorized);
     assert!(tx.is_success());
     assert_eq!(tx.amount, Some(29900));
@@ -190,15 +150,12 @@ async fn pay_b2b_example_is_authorized_with_invoice_and_headers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fail_before_commit_503_is_unknown() {
-    let sb = start_faults(Faults {
+    let sb = start_async(config(Faults {
         fail_before_commit: FaultRule::Always,
         ..Faults::default()
-    })
+    }))
     .await;
-    let err = client(&sb)
-        .pay(&payload::pay_request(&invoice("f-503")))
-        .await
-        .expect_err("503");
+    let err = pay_example(&client(&sb), "f-503").await.expect_err("503");
     assert_eq!(err.outcome, Outcome::Unknown);
     assert_eq!(err.status, Some(503));
     assert!(
@@ -211,15 +168,12 @@ async fn fail_before_commit_503_is_unknown() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limit_is_rate_limited_with_retry_after() {
-    let sb = start_faults(Faults {
+    let sb = start_async(config(Faults {
         rate_limit: Some(0),
         ..Faults::default()
-    })
+    }))
     .await;
-    let err = client(&sb)
-        .pay(&payload::pay_request(&invoice("f-429")))
-        .await
-        .expect_err("429");
+    let err = pay_example(&client(&sb), "f-429").await.expect_err("429");
     assert_eq!(
         err.outcome,
         Outcome::RateLimited {
@@ -231,16 +185,13 @@ async fn rate_limit_is_rate_limited_with_retry_after() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dropped_connection_after_commit_is_unknown_and_the_invoice_exists() {
-    let sb = start_faults(Faults {
+    let sb = start_async(config(Faults {
         drop_after_commit: FaultRule::FirstN(1),
         ..Faults::default()
-    })
+    }))
     .await;
     let c = client(&sb);
-    let err = c
-        .pay(&payload::pay_request(&invoice("f-drop")))
-        .await
-        .expect_err("dropped");
+    let err = pay_example(&c, "f-drop").await.expect_err("dropped");
     assert_eq!(err.outcome, Outcome::Unknown, "{err}");
     assert_eq!(err.status, None);
     assert_eq!(sb.ledger().transactions_by_reference("f-drop").len(), 1);
@@ -251,10 +202,10 @@ async fn dropped_connection_after_commit_is_unknown_and_the_invoice_exists() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn slow_answer_after_commit_times_out_as_unknown() {
-    let sb = start_faults(Faults {
+    let sb = start_async(config(Faults {
         slow_after_commit: Some((FaultRule::Always, Duration::from_secs(3))),
         ..Faults::default()
-    })
+    }))
     .await;
     let c = client_with(
         &sb.base_url(),
@@ -263,10 +214,7 @@ async fn slow_answer_after_commit_times_out_as_unknown() {
             ..ClientOptions::default()
         },
     );
-    let err = c
-        .pay(&payload::pay_request(&invoice("f-slow")))
-        .await
-        .expect_err("timeout");
+    let err = pay_example(&c, "f-slow").await.expect_err("timeout");
     assert_eq!(err.outcome, Outcome::Unknown, "{err}");
     assert!(err.message.contains("timed out"), "{}", err.message);
     assert_eq!(sb.ledger().transactions_by_reference("f-slow").len(), 1);
@@ -274,16 +222,13 @@ async fn slow_answer_after_commit_times_out_as_unknown() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn spurious_401_refreshes_once_and_succeeds() {
-    let sb = start_faults(Faults {
+    let sb = start_async(config(Faults {
         spurious_401: FaultRule::FirstN(1),
         ..Faults::default()
-    })
+    }))
     .await;
     let c = client(&sb);
-    let tx = c
-        .pay(&payload::pay_request(&invoice("f-401")))
-        .await
-        .expect("pay after refresh");
+    let tx = pay_example(&c, "f-401").await.expect("pay after refresh");
     assert!(tx.is_success());
     assert_eq!(token_requests(&sb), 2);
     assert_eq!(sb.ledger().requests_to("POST", "/v1/sessions/pay").len(), 2);
@@ -292,15 +237,12 @@ async fn spurious_401_refreshes_once_and_succeeds() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn persistent_401_is_unauthorized_after_one_refresh() {
-    let sb = start_faults(Faults {
+    let sb = start_async(config(Faults {
         spurious_401: FaultRule::Always,
         ..Faults::default()
-    })
+    }))
     .await;
-    let err = client(&sb)
-        .pay(&payload::pay_request(&invoice("f-401x")))
-        .await
-        .expect_err("401");
+    let err = pay_example(&client(&sb), "f-401x").await.expect_err("401");
     assert_eq!(err.outcome, Outcome::Unauthorized);
     assert_eq!(token_requests(&sb), 2);
     assert_eq!(sb.ledger().requests_to("POST", "/v1/sessions/pay").len(), 2);
@@ -308,7 +250,7 @@ async fn persistent_401_is_unauthorized_after_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn validation_error_is_rejected_with_the_message() {
-    let sb = start(SandboxConfig::default()).await;
+    let sb = start_async(SandboxConfig::default()).await;
     let mut inv = invoice("f-400");
     inv.amount = 100; // no longer the sum of the lines
     let err = client(&sb)
@@ -324,7 +266,7 @@ async fn validation_error_is_rejected_with_the_message() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_under_strict_toggle_is_rejected_with_code() {
-    let sb = start(SandboxConfig::default()).await;
+    let sb = start_async(SandboxConfig::default()).await;
     let c = client(&sb);
     let body = invoice("f-dup");
     c.pay(&payload::pay_request(&body)).await.expect("first");
@@ -340,15 +282,12 @@ async fn duplicate_under_strict_toggle_is_rejected_with_code() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failed_transaction_is_ok_with_reason_and_do_not_retry() {
-    let sb = start_faults(Faults {
+    let sb = start_async(config(Faults {
         fail_status: FaultRule::Always,
         ..Faults::default()
-    })
+    }))
     .await;
-    let tx = client(&sb)
-        .pay(&payload::pay_request(&invoice("f-failed")))
-        .await
-        .expect("200");
+    let tx = pay_example(&client(&sb), "f-failed").await.expect("200");
     assert_eq!(tx.status, TransactionStatus::Failed);
     assert!(!tx.is_success());
     assert!(tx.failure_message().is_some_and(|m| !m.is_empty()));
@@ -367,181 +306,8 @@ async fn connection_refused_is_not_sent() {
     );
     let err = c.token().await.expect_err("refused");
     assert_eq!(err.outcome, Outcome::NotSent, "{err}");
-    let err = c
-        .pay(&payload::pay_request(&invoice("f-refused")))
-        .await
-        .expect_err("refused");
+    let err = pay_example(&c, "f-refused").await.expect_err("refused");
     assert_eq!(err.outcome, Outcome::NotSent, "{err}");
-}
-
-// ----- transactions -----
-
-#[tokio::test(flavor = "multi_thread")]
-async fn lookup_by_reference_pages_and_encodes() {
-    let sb = start(SandboxConfig::default()).await;
-    let c = client_with(
-        &sb.base_url(),
-        ClientOptions {
-            page_size: 2,
-            ..ClientOptions::default()
-        },
-    );
-    let reference = "inv 2026/001&x=1";
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        let tx = c
-            .pay(&payload::pay_request(&invoice(reference)))
-            .await
-            .expect("pay");
-        // Another reference in between, which must not be listed.
-        c.pay(&payload::pay_request(&invoice(&format!("other-{i}"))))
-            .await
-            .expect("pay");
-        ids.push(tx.id.clone());
-        if i < 2 {
-            let voided = c.void(&tx.id).await.expect("void");
-            assert!(
-                matches!(voided, VoidOutcome::Voided(t) if t.status == TransactionStatus::AuthorizationVoided)
-            );
-        }
-    }
-    let found = c
-        .transactions_by_reference(reference)
-        .await
-        .expect("lookup");
-    let got: Vec<_> = found.iter().map(|t| t.id.clone()).collect();
-    assert_eq!(got, ids);
-    assert!(
-        found
-            .iter()
-            .all(|t| t.merchant_reference.as_deref() == Some(reference))
-    );
-    assert_eq!(found.iter().filter(|t| t.is_success()).count(), 1);
-    let lists = sb.ledger();
-    let lists = lists.requests_to("GET", "/v1/transactions");
-    assert_eq!(lists.len(), 2, "3 transactions in pages of 2");
-    assert!(
-        lists[1]
-            .query
-            .as_deref()
-            .is_some_and(|q| q.contains("starting_after="))
-    );
-
-    assert!(
-        c.transactions_by_reference("nobody")
-            .await
-            .expect("empty")
-            .is_empty()
-    );
-    let one = c.transaction(&ids[2]).await.expect("get");
-    assert_eq!(one.status, TransactionStatus::Authorized);
-    let missing = c.transaction("T12345678.nope").await.expect_err("404");
-    assert_eq!(missing.outcome, Outcome::Rejected);
-    assert_eq!(missing.status, Some(404));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn void_twice_is_rejected() {
-    let sb = start(SandboxConfig::default()).await;
-    let c = client(&sb);
-    let tx = c
-        .pay(&payload::pay_request(&invoice("v-1")))
-        .await
-        .expect("pay");
-    assert!(matches!(
-        c.void(&tx.id).await.expect("void"),
-        VoidOutcome::Voided(_)
-    ));
-    let err = c.void(&tx.id).await.expect_err("already voided");
-    assert_eq!(err.outcome, Outcome::Rejected);
-    assert!(!err.message.is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn capture_merchant_channel_invoice() {
-    let sb = start(SandboxConfig::default()).await;
-    let c = client(&sb);
-    let mut inv = invoice("cap-1");
-    inv.invoice_channel = Some(InvoiceChannel::Merchant);
-    let tx = c.pay(&payload::pay_request(&inv)).await.expect("pay");
-    let captured = c.capture(&tx.id, 29900).await.expect("capture");
-    assert!(
-        captured
-            .events
-            .iter()
-            .any(|e| e.event == "INITIATE_CAPTURE")
-    );
-    assert!(captured.is_success());
-}
-
-// ----- two-step -----
-
-fn session_body(reference: &str) -> serde_json::Value {
-    let inv = invoice(reference);
-    json!({
-        "url": {"return_url": "https://example.com/", "callback_url": "https://example.com/callback"},
-        "order": payload::order(&inv, false),
-        "configuration": {"kravia": {"type": "payment_type", "invoice_b2b": {
-            "type": "payment_product_type", "enabled": true, "days_until_due": 30,
-            "require_identity_verification": false, "invoice_channel": "kravia"}}}
-    })
-}
-
-fn session_pay_body() -> serde_json::Value {
-    let inv = invoice("unused");
-    json!({"payment_product_type": "kravia.invoice_b2b", "billing_address": inv.billing_address})
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn two_step_transaction_shape() {
-    let sb = start(SandboxConfig::default()).await;
-    let c = client(&sb);
-    let session = c
-        .create_session(&session_body("two-1"))
-        .await
-        .expect("session");
-    let tx = c
-        .pay_session(&session.id, &session_pay_body())
-        .await
-        .expect("pay");
-    assert!(tx.is_success());
-    assert_eq!(tx.merchant_reference.as_deref(), Some("two-1"));
-    assert!(tx.invoice_number().is_some());
-    let s = c.get_session(&session.id).await.expect("get session");
-    assert_eq!(s.transaction_id.as_deref(), Some(tx.id.as_str()));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn two_step_pay_result_shape() {
-    let sb = start_faults(Faults {
-        two_step_pay_result_shape: true,
-        ..Faults::default()
-    })
-    .await;
-    let c = client(&sb);
-    let session = c
-        .create_session(&session_body("two-2"))
-        .await
-        .expect("session");
-    let tx = c
-        .pay_session(&session.id, &session_pay_body())
-        .await
-        .expect("pay");
-    assert!(tx.is_success());
-    assert_eq!(tx.merchant_reference.as_deref(), Some("two-2"));
-    let ledger = sb.ledger();
-    assert_eq!(
-        ledger
-            .requests_to("GET", &format!("/v1/sessions/{}", session.id))
-            .len(),
-        1
-    );
-    assert_eq!(
-        ledger
-            .requests_to("GET", &format!("/v1/transactions/{}", tx.id))
-            .len(),
-        1
-    );
 }
 
 // ----- configuration -----

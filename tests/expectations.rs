@@ -3,70 +3,30 @@
 //! requires, `--emit-payloads` shows both two-step bodies, the profile endpoint, one
 //! canonical body, and journals written before bodies became canonical.
 
-use kravia_batch::sandbox::{BlockingSandbox, SandboxConfig, start_blocking};
+mod common;
+
+use common::import::{import_cmd, live};
+use common::{Sandbox, Test, api};
+use kravia_batch::sandbox::SandboxConfig;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 const SAMPLE: &str = "samples/november-2026-no.csv";
 
-fn sandbox() -> BlockingSandbox {
-    start_blocking(SandboxConfig::default()).expect("sandbox")
+/// `import --quiet --format json --rate 500 SAMPLE --results RESULTS EXTRA...` in `t`.
+fn import_output(t: &Test, results: &Path, extra: &[&str]) -> common::Output {
+    let extra = [&["--rate", "500"], extra].concat();
+    import_cmd(t, Path::new(SAMPLE), results, &extra).run()
 }
 
-fn bin() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("kravia-batch").expect("bin");
-    cmd.env_remove("KRAVIA_BATCH_CONFIG")
-        .env_remove("KRAVIA_BATCH_FLOW")
-        .env_remove("KRAVIA_BATCH_PROFILE_ID")
-        .env_remove("KRAVIA_BATCH_CALLBACK_URL")
-        .env_remove("KRAVIA_BATCH_RETURN_URL");
-    cmd
+/// [`import_output`]'s exit code and JSON summary.
+fn import(t: &Test, results: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = import_output(t, results, extra);
+    (out.code().unwrap_or(-1), out.json())
 }
 
-/// `import FILE` against `sb`, with the test's own folder for everything it keeps.
-fn import(sb: &BlockingSandbox, dir: &Path, results: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = import_output(sb, dir, results, extra);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(&stdout).unwrap_or_else(|_| {
-        panic!(
-            "stdout is not JSON: {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), json)
-}
-
-fn import_output(
-    sb: &BlockingSandbox,
-    dir: &Path,
-    results: &Path,
-    extra: &[&str],
-) -> std::process::Output {
-    live_bin(sb, dir)
-        .args(["import", "--quiet", "--format", "json", "--rate", "500"])
-        .arg(SAMPLE)
-        .arg("--results")
-        .arg(results)
-        .args(extra)
-        .output()
-        .expect("run")
-}
-
-/// The binary with `sb`'s credentials and URLs, and `dir` for everything it keeps.
-fn live_bin(sb: &BlockingSandbox, dir: &Path) -> assert_cmd::Command {
-    let mut cmd = bin();
-    cmd.env("DINTERO_ACCOUNT_ID", "T12345678")
-        .env("DINTERO_CLIENT_ID", "sandbox-client")
-        .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-        .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
-        .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()))
-        .env_remove("DINTERO_CLIENT_SECRET_FILE")
-        .env("KRAVIA_BATCH_DATA_DIR", dir.join("data"))
-        .env("XDG_CONFIG_HOME", dir);
-    cmd
-}
-
+/// The JSON lines of a payloads file.
 fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .expect("payloads")
@@ -75,6 +35,7 @@ fn lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Payload lines by merchant reference.
 fn by_ref(v: Vec<Value>) -> HashMap<String, Value> {
     v.into_iter()
         .map(|l| {
@@ -89,22 +50,7 @@ fn by_ref(v: Vec<Value>) -> HashMap<String, Value> {
 /// Item 1: the sandbox refuses a session without `url`, as the specification does.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sandbox_refuses_a_session_without_url() {
-    let sb = kravia_batch::sandbox::start(SandboxConfig::default(), ([127, 0, 0, 1], 0).into())
-        .await
-        .expect("sandbox");
-    let base = sb.base_url();
-    let c = reqwest::Client::new();
-    let token: Value = c
-        .post(format!("{base}/v1/accounts/T12345678/auth/token"))
-        .basic_auth("sandbox-client", Some("sandbox-secret"))
-        .json(&json!({"grant_type": "client_credentials", "audience": "https://api.dintero.com/v1/accounts/T12345678"}))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_string();
+    let (sb, c, base, token) = api::connect(SandboxConfig::default()).await;
     let invoice = kravia_batch::dintero::payload::documented_example("no-url");
     let mut body = serde_json::to_value(kravia_batch::dintero::payload::session_request(&invoice))
         .expect("body");
@@ -134,11 +80,10 @@ async fn the_sandbox_refuses_a_session_without_url() {
 /// sandbox received are exactly the ones `--emit-payloads --flow two-step` showed.
 #[test]
 fn two_step_sends_url_and_exactly_the_emitted_bodies() {
-    let sb = sandbox();
-    let dir = tempfile::tempdir().expect("tmp");
-    let payloads = dir.path().join("payloads.jsonl");
-    bin()
-        .args(["validate", "--quiet", SAMPLE, "--flow", "two-step"])
+    let sb = Sandbox::start();
+    let (t, results) = live(&sb);
+    let payloads = t.path("payloads.jsonl");
+    t.cmd(["validate", "--quiet", SAMPLE, "--flow", "two-step"])
         .args(["--callback-url", "https://erp.example.no/dintero"])
         .arg("--emit-payloads")
         .arg(&payloads)
@@ -146,10 +91,8 @@ fn two_step_sends_url_and_exactly_the_emitted_bodies() {
         .success();
     let emitted = by_ref(lines(&payloads));
     assert_eq!(emitted.len(), 25);
-    let results = dir.path().join("results.csv");
     let (code, json) = import(
-        &sb,
-        dir.path(),
+        &t,
         &results,
         &[
             "--flow",
@@ -195,12 +138,10 @@ fn two_step_sends_url_and_exactly_the_emitted_bodies() {
 /// with each invoice's own due days and channel.
 #[test]
 fn two_step_through_the_profile_endpoint() {
-    let sb = sandbox();
-    let dir = tempfile::tempdir().expect("tmp");
-    let results = dir.path().join("results.csv");
+    let sb = Sandbox::start();
+    let (t, results) = live(&sb);
     let (code, json) = import(
-        &sb,
-        dir.path(),
+        &t,
         &results,
         &["--flow", "two-step", "--profile-id", "default"],
     );
@@ -225,20 +166,17 @@ fn two_step_through_the_profile_endpoint() {
         assert!(product["invoice_channel"].is_string(), "{}", r.body);
     }
     // An unknown profile is refused by the server, and nothing is invoiced.
-    let sb = sandbox();
-    let dir = tempfile::tempdir().expect("tmp");
-    let results = dir.path().join("results.csv");
+    let sb = Sandbox::start();
+    let (t, results) = live(&sb);
     let (code, json) = import(
-        &sb,
-        dir.path(),
+        &t,
         &results,
         &["--flow", "two-step", "--profile-id", "no-such-profile"],
     );
     assert_eq!(code, 4, "{json:#}");
     assert!(sb.ledger().transactions.is_empty());
     // --profile-id with the one-step flow would do nothing: a usage error.
-    bin()
-        .args(["validate", "--quiet", SAMPLE, "--profile-id", "default"])
+    t.cmd(["validate", "--quiet", SAMPLE, "--profile-id", "default"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--flow two-step"));
@@ -248,17 +186,16 @@ fn two_step_through_the_profile_endpoint() {
 /// the same body (and so have the same content hash).
 #[test]
 fn the_default_channel_gives_one_body() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let t = Test::new();
     let text = std::fs::read_to_string("samples/november-2026-canonical.csv").expect("sample");
     let blank = text.replace(",kravia,", ",,");
     assert_ne!(blank, text, "the sample names the channel somewhere");
-    let (a, b) = (dir.path().join("said.csv"), dir.path().join("blank.csv"));
+    let (a, b) = (t.path("said.csv"), t.path("blank.csv"));
     std::fs::write(&a, &text).expect("write");
     std::fs::write(&b, &blank).expect("write");
     let emit = |input: &PathBuf, out: &str| {
-        let out = dir.path().join(out);
-        bin()
-            .args(["validate", "--quiet"])
+        let out = t.path(out);
+        t.cmd(["validate", "--quiet"])
             .arg(input)
             .arg("--emit-payloads")
             .arg(&out)
@@ -276,10 +213,9 @@ fn the_default_channel_gives_one_body() {
 /// hashes: resuming it is neither refused nor a second invoice.
 #[test]
 fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
-    let sb = sandbox();
-    let dir = tempfile::tempdir().expect("tmp");
-    let results = dir.path().join("results.csv");
-    let (code, json) = import(&sb, dir.path(), &results, &[]);
+    let sb = Sandbox::start();
+    let (t, results) = live(&sb);
+    let (code, json) = import(&t, &results, &[]);
     assert_eq!(code, 0, "{json:#}");
     // Rewrite the journal as 0.1.0 would have left it: legacy hashes, and half of the
     // invoices interrupted while sending.
@@ -303,7 +239,7 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
     )
     .map_err(|_| "prepare")
     .expect("prepare");
-    let journal = dir.path().join("results.csv.journal.sqlite");
+    let journal = t.path("results.csv.journal.sqlite");
     let db = rusqlite::Connection::open(&journal).expect("journal");
     let mut changed = 0;
     for (i, inv) in prepared.validation.invoices.iter().enumerate() {
@@ -321,7 +257,7 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
     drop(db);
     assert!(changed > 0, "the sample has invoices whose body changed");
     let before = sb.ledger().transactions.len();
-    let (code, json) = import(&sb, dir.path(), &results, &[]);
+    let (code, json) = import(&t, &results, &[]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(sb.ledger().transactions.len(), before, "nothing sent twice");
     // A hash that is neither the current nor the legacy one is still refused.
@@ -332,13 +268,9 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
     )
     .expect("update");
     drop(db);
-    let out = import_output(&sb, dir.path(), &results, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("2026-11-0001"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = import_output(&t, &results, &[]);
+    assert_eq!(out.code(), Some(1));
+    assert!(out.stderr().contains("2026-11-0001"), "{}", out.stderr());
 }
 
 /// Issue #17 item 5: the results carry Kravia's invoice date and due date (the
@@ -346,14 +278,15 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
 /// XLSX, equal to the sandbox's own, and `status` keeps them current.
 #[test]
 fn results_carry_the_invoice_date_and_due_date_in_every_format() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut sb = sandbox();
+    let dir = Test::new();
+    let mut sb = Sandbox::start();
     for name in ["r.json", "r.xlsx", "r.csv"] {
-        // A fresh account each time, so that every format is a first import.
-        sb = sandbox();
-        let data = dir.path().join(format!("data-{name}"));
-        let results = dir.path().join(name);
-        let (code, j) = import(&sb, &data, &results, &[]);
+        // A fresh account each time (and a fresh local record), so that every format is a
+        // first import.
+        sb = Sandbox::start();
+        let t = Test::new().sandbox(&sb);
+        let results = dir.path(name);
+        let (code, j) = import(&t, &results, &[]);
         assert_eq!(code, 0, "{name}: {j:#}");
         let rows = kravia_batch::output::results::read_results(&results).expect("read");
         assert_eq!(rows.len(), 25, "{name}");
@@ -380,7 +313,7 @@ fn results_carry_the_invoice_date_and_due_date_in_every_format() {
         }
     }
     // `status` fills dates the file lost (a journal of an older version kept none).
-    let csv = dir.path().join("r.csv");
+    let csv = dir.path("r.csv");
     let text = std::fs::read_to_string(&csv).expect("csv");
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     for line in lines.iter_mut().skip(1) {
@@ -391,16 +324,12 @@ fn results_carry_the_invoice_date_and_due_date_in_every_format() {
         *line = cells.join(";");
     }
     std::fs::write(&csv, lines.join("\n") + "\n").expect("write");
-    let out = live_bin(&sb, dir.path())
-        .args(["status", "--quiet"])
+    let out = Test::new()
+        .sandbox(&sb)
+        .cmd(["status", "--quiet"])
         .arg(&csv)
-        .output()
-        .expect("run");
-    assert!(
-        matches!(out.status.code(), Some(0 | 4)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    assert!(matches!(out.code(), Some(0 | 4)), "{}", out.stderr());
     let rows = kravia_batch::output::results::read_results(&csv).expect("read");
     assert!(
         rows.iter()
@@ -413,20 +342,19 @@ fn results_carry_the_invoice_date_and_due_date_in_every_format() {
 /// created them.
 #[test]
 fn a_rerun_says_already_done() {
-    let sb = sandbox();
-    let dir = tempfile::tempdir().expect("tmp");
-    let results = dir.path().join("r.csv");
-    let (code, _) = import(&sb, dir.path(), &results, &[]);
+    let sb = Sandbox::start();
+    let (t, _) = live(&sb);
+    let results = t.path("r.csv");
+    let (code, _) = import(&t, &results, &[]);
     assert_eq!(code, 0);
-    let out = live_bin(&sb, dir.path())
-        .args(["import", "--quiet", "--rate", "500"])
+    let out = t
+        .cmd(["import", "--quiet", "--rate", "500"])
         .arg(SAMPLE)
         .arg("--results")
         .arg(&results)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
+        .run();
+    assert_eq!(out.code(), Some(0));
+    let text = out.stdout();
     assert!(text.contains("created 0"), "{text}");
     assert!(text.contains("already done 25"), "{text}");
 }

@@ -2,7 +2,9 @@
 //! refused with the bound, never wrapped; lines that round to nothing are refused; and
 //! the control totals of a file never wrap.
 
-use assert_cmd::Command;
+mod common;
+
+use common::Test;
 use serde_json::Value;
 use std::path::Path;
 
@@ -11,22 +13,20 @@ const BOUND: &str = "1 000 000 000 000,00 NOK";
 
 /// Runs `validate FILE --format json` and returns the exit code and the summary.
 fn validate(path: &Path) -> (i32, Value) {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("binary")
-        .arg("validate")
+    let out = Test::new()
+        .cmd(["validate"])
         .arg(path)
         .args(["--format", "json", "--quiet"])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        .run();
+    let stdout = out.stdout();
     let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!(
             "{}: stdout is not JSON ({e}): {stdout}\nstderr: {}",
             path.display(),
-            String::from_utf8_lossy(&out.stderr)
+            out.stderr()
         )
     });
-    (out.status.code().unwrap_or(-1), json)
+    (out.code().unwrap_or(-1), json)
 }
 
 fn data(name: &str) -> std::path::PathBuf {
@@ -50,6 +50,16 @@ fn messages(ps: &[Value]) -> String {
         .map(|p| format!("[{} {}] {}", p["row"], p["column"], p["message"]))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Whether a problem at `row` is in `column` with a message holding every one of `words`.
+fn says_at(json: &Value, row: u64, column: &str, words: &[&str]) -> bool {
+    at_row(json, Some(row)).iter().any(|p| {
+        p["column"] == column
+            && p["message"]
+                .as_str()
+                .is_some_and(|m| words.iter().all(|w| m.contains(w)))
+    })
 }
 
 /// Every amount in the totals, for checking that nothing negative (wrapped) shows.
@@ -89,12 +99,8 @@ fn two_huge_lines_are_refused_not_wrapped() {
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["valid_invoices"], 0, "{json}");
     for row in [2, 3] {
-        let ps = at_row(&json, Some(row));
         assert!(
-            ps.iter().any(|p| p["column"] == "amount"
-                && p["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("too large") && m.contains(BOUND))),
+            says_at(&json, row, "amount", &["too large", BOUND]),
             "row {row}: {}",
             messages(&problems(&json))
         );
@@ -148,12 +154,8 @@ fn a_line_that_rounds_to_zero_is_refused() {
     let (code, json) = validate(&data("zero-after-rounding.csv"));
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["valid_invoices"], 0, "{json}");
-    let ps = at_row(&json, Some(2));
     assert!(
-        ps.iter().any(|p| p["column"] == "unit_price"
-            && p["message"].as_str().is_some_and(|m| m.contains("quantity")
-                && m.contains("unit_price")
-                && m.contains("0,00"))),
+        says_at(&json, 2, "unit_price", &["quantity", "unit_price", "0,00"]),
         "{}",
         messages(&problems(&json))
     );
@@ -163,12 +165,8 @@ fn a_line_that_rounds_to_zero_is_refused() {
 fn a_net_amount_that_rounds_to_zero_is_refused() {
     let (code, json) = validate(&data("zero-net.csv"));
     assert_eq!(code, 1, "{json}");
-    let ps = at_row(&json, Some(2));
     assert!(
-        ps.iter().any(|p| p["column"] == "net_amount"
-            && p["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("net_amount") && m.contains("0,00"))),
+        says_at(&json, 2, "net_amount", &["net_amount", "0,00"]),
         "{}",
         messages(&problems(&json))
     );
@@ -203,12 +201,8 @@ fn computed_line_totals_above_the_bound_are_refused() {
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["valid_invoices"], 0, "{json}");
     let expect = |row: u64, column: &str, words: &[&str]| {
-        let ps = at_row(&json, Some(row));
         assert!(
-            ps.iter().any(|p| p["column"] == column
-                && p["message"].as_str().is_some_and(|m| m.contains(BOUND)
-                    && m.contains("too large")
-                    && words.iter().all(|w| m.contains(w)))),
+            says_at(&json, row, column, &[&[BOUND, "too large"], words].concat()),
             "row {row}: {}",
             messages(&problems(&json))
         );
@@ -231,8 +225,8 @@ fn computed_line_totals_above_the_bound_are_refused() {
 /// total must say so rather than wrap.
 #[test]
 fn the_control_total_of_a_file_never_wraps() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("many-max-invoices.csv");
+    let t = Test::new();
+    let path = t.path("many-max-invoices.csv");
     let mut text = String::from(
         "merchant_reference;customer_type;first_name;last_name;email;phone_number;address_line;postal_code;postal_place;description;amount;vat\n",
     );
@@ -258,29 +252,20 @@ fn the_control_total_of_a_file_never_wraps() {
     assert_eq!(json["invoices"], n, "{}", json["problems"]);
     // --skip-invalid cannot pick the valid invoices out of a file whose whole total is
     // wrong: nothing is sent.
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args([
+    let out = t
+        .cmd([
             "import",
             "--sandbox",
             "--skip-invalid",
             "--quiet",
             "--results",
         ])
-        .arg(dir.path().join("r.csv"))
+        .arg(t.path("r.csv"))
         .arg(&path)
-        .env("KRAVIA_BATCH_DATA_DIR", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env_remove("KRAVIA_BATCH_CONFIG")
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("as a whole"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!dir.path().join("r.csv").exists());
+        .run();
+    assert_eq!(out.code(), Some(1));
+    assert!(out.stderr().contains("as a whole"), "{}", out.stderr());
+    assert!(!t.path("r.csv").exists());
 }
 
 /// Spreadsheet number cells too large to be amounts say so, whether or not the number

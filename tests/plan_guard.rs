@@ -4,29 +4,31 @@
 //! the local record is lost), `--skip-invoiced` sends only what is new; a re-run with
 //! the same journal stays a resume that sends nothing.
 
-use assert_cmd::Command;
-use kravia_batch::sandbox::{BlockingSandbox, SandboxConfig, start_blocking};
+mod common;
+
+use common::{Cmd, SAMPLE, Sandbox, Test};
+use kravia_batch::sandbox::Faults;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const SAMPLE: &str = "samples/november-2026-canonical.csv";
-
 /// A test's sandbox and folder (input copy, results, data folder, config home).
 struct Setup {
-    sb: BlockingSandbox,
-    dir: tempfile::TempDir,
+    sb: Sandbox,
+    t: Test,
 }
 
 impl Setup {
     fn new() -> Setup {
-        Setup {
-            sb: start_blocking(SandboxConfig::default()).expect("sandbox"),
-            dir: tempfile::tempdir().expect("tmp"),
-        }
+        Setup::with(Sandbox::start())
+    }
+
+    fn with(sb: Sandbox) -> Setup {
+        let t = Test::new().sandbox(&sb);
+        Setup { sb, t }
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.t.path(name)
     }
 
     /// Copies the sample month into the test's folder.
@@ -40,47 +42,37 @@ impl Setup {
         self.path("data")
     }
 
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("kravia-batch").expect("bin");
-        cmd.env("DINTERO_ACCOUNT_ID", "T12345678")
-            .env("DINTERO_CLIENT_ID", "sandbox-client")
-            .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-            .env("DINTERO_API_URL", format!("{}/v1", self.sb.base_url()))
-            .env("DINTERO_CHECKOUT_URL", format!("{}/v1", self.sb.base_url()))
-            .env_remove("DINTERO_CLIENT_SECRET_FILE")
-            .env("KRAVIA_BATCH_DATA_DIR", self.data_dir())
-            .env("XDG_CONFIG_HOME", self.dir.path())
-            .env_remove("KRAVIA_BATCH_CONFIG");
-        cmd
+    fn cmd(&self) -> Cmd {
+        self.t.bin()
+    }
+
+    /// `validate --quiet INPUT --plan PLAN`
+    fn validate_plan(&self, input: &Path, plan: &Path) -> Cmd {
+        self.cmd()
+            .args(["validate", "--quiet"])
+            .arg(input)
+            .arg("--plan")
+            .arg(plan)
     }
 
     /// `import --quiet --format json FILE --results RESULTS EXTRA...`
-    fn import(&self, input: &Path, results: &str, extra: &[&str]) -> Run {
-        let out = self
-            .cmd()
+    fn import_cmd(&self, input: &Path, results: &str, extra: &[&str]) -> Cmd {
+        self.cmd()
             .args(["import", "--quiet", "--format", "json", "--rate", "200"])
             .arg(input)
             .arg("--results")
             .arg(self.path(results))
             .args(extra)
-            .output()
-            .expect("run");
-        Run::of(out)
     }
 
-    /// Requests that may create an invoice, so far.
-    fn sends(&self) -> usize {
-        self.sb
-            .ledger()
-            .requests
-            .iter()
-            .filter(|r| r.method == "POST" && r.path.starts_with("/v1/sessions"))
-            .count()
+    /// Runs [`Setup::import_cmd`].
+    fn import(&self, input: &Path, results: &str, extra: &[&str]) -> Run {
+        Run::of(self.import_cmd(input, results, extra).run())
     }
 
     /// The message with this test's paths, dates and transaction ids replaced.
     fn redact(&self, text: &str) -> String {
-        let text = text.replace(&self.dir.path().display().to_string(), "[TMP]");
+        let text = text.replace(&self.t.dir().display().to_string(), "[TMP]");
         let text = redact_dates(&text);
         redact_transactions(&text)
     }
@@ -93,15 +85,11 @@ struct Run {
 }
 
 impl Run {
-    fn of(out: std::process::Output) -> Run {
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        let json = serde_json::from_str(&stdout)
-            .unwrap_or_else(|_| panic!("stdout is not JSON: {stdout}\nstderr: {stderr}"));
+    fn of(out: common::Output) -> Run {
         Run {
-            code: out.status.code().unwrap_or(-1),
-            json,
-            stderr,
+            code: out.code().unwrap_or(-1),
+            json: out.json(),
+            stderr: out.stderr(),
         }
     }
 
@@ -165,15 +153,8 @@ fn an_approved_plan_is_sent() {
     let s = Setup::new();
     let input = s.input("november.csv");
     let plan = s.path("november.plan.json");
-    let out = s
-        .cmd()
-        .args(["validate", "--quiet"])
-        .arg(&input)
-        .arg("--plan")
-        .arg(&plan)
-        .output()
-        .expect("validate");
-    assert_eq!(out.status.code(), Some(0));
+    let out = s.validate_plan(&input, &plan).run();
+    assert_eq!(out.code(), Some(0));
     let p: Value =
         serde_json::from_str(&std::fs::read_to_string(&plan).expect("plan")).expect("plan JSON");
     assert_eq!(p["format"], "kravia-batch-plan");
@@ -189,7 +170,7 @@ fn an_approved_plan_is_sent() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(count(&run.json, "created"), 25);
-    assert_eq!(s.sends(), 25);
+    assert_eq!(s.sb.sends(), 25);
 }
 
 #[test]
@@ -197,13 +178,7 @@ fn import_dry_run_writes_the_same_plan_as_validate() {
     let s = Setup::new();
     let input = s.input("november.csv");
     let (a, b) = (s.path("a.json"), s.path("b.json"));
-    s.cmd()
-        .args(["validate", "--quiet"])
-        .arg(&input)
-        .arg("--plan")
-        .arg(&a)
-        .assert()
-        .success();
+    s.validate_plan(&input, &a).assert().success();
     s.cmd()
         .args(["import", "--dry-run", "--quiet"])
         .arg(&input)
@@ -225,13 +200,7 @@ fn a_changed_amount_is_refused_with_the_old_and_new_amounts() {
     let s = Setup::new();
     let input = s.input("november.csv");
     let plan = s.path("plan.json");
-    s.cmd()
-        .args(["validate", "--quiet"])
-        .arg(&input)
-        .arg("--plan")
-        .arg(&plan)
-        .assert()
-        .success();
+    s.validate_plan(&input, &plan).assert().success();
     // Tuesday: someone raised 2026-11-0002 from 299.00 to 399.00 (VAT 59.80 -> 79.80).
     let text = std::fs::read_to_string(&input).expect("read");
     let edited: Vec<String> = text
@@ -256,10 +225,9 @@ fn a_changed_amount_is_refused_with_the_old_and_new_amounts() {
         .arg(&results)
         .arg("--plan")
         .arg(&plan)
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        .run();
+    let stderr = out.stderr();
+    assert_eq!(out.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("changed: 2026-11-0002 amount NOK 299,00 -> NOK 399,00"),
         "{stderr}"
@@ -279,13 +247,7 @@ fn a_file_saved_again_with_other_line_endings_is_sent_with_a_notice() {
     let s = Setup::new();
     let input = s.input("november.csv");
     let plan = s.path("plan.json");
-    s.cmd()
-        .args(["validate", "--quiet"])
-        .arg(&input)
-        .arg("--plan")
-        .arg(&plan)
-        .assert()
-        .success();
+    s.validate_plan(&input, &plan).assert().success();
     let text = std::fs::read_to_string(&input).expect("read");
     std::fs::write(&input, text.replace('\n', "\r\n")).expect("write");
     let run = s.import(
@@ -309,17 +271,10 @@ fn no_plan_is_written_for_a_file_with_errors() {
     let text = std::fs::read_to_string(&input).expect("read");
     std::fs::write(&input, text.replacen("974 760 673", "974 760 674", 1)).expect("write");
     let plan = s.path("plan.json");
-    let out = s
-        .cmd()
-        .args(["validate", "--quiet"])
-        .arg(&input)
-        .arg("--plan")
-        .arg(&plan)
-        .output()
-        .expect("validate");
-    assert_eq!(out.status.code(), Some(1));
+    let out = s.validate_plan(&input, &plan).run();
+    assert_eq!(out.code(), Some(1));
     assert!(!plan.exists());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("No plan was written"));
+    assert!(out.stderr().contains("No plan was written"));
 }
 
 // ----- the cross-run guard -----
@@ -331,7 +286,7 @@ fn the_same_file_sent_again_is_refused_unless_skip_invoiced() {
     let first = s.import(&input, "a.csv", &[]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert_eq!(count(&first.json, "created"), 25);
-    assert_eq!(s.sends(), 25);
+    assert_eq!(s.sb.sends(), 25);
 
     // The same command again (same journal): a resume, nothing sent, exit 0.
     let before = s.sb.ledger().requests.len();
@@ -349,7 +304,7 @@ fn the_same_file_sent_again_is_refused_unless_skip_invoiced() {
     assert_eq!(second.code, 1, "{}", second.stderr);
     assert!(second.error().contains("2026-11-0001"));
     assert!(second.error().contains("a.csv"));
-    assert_eq!(s.sends(), 25, "something was sent");
+    assert_eq!(s.sb.sends(), 25, "something was sent");
     insta::assert_snapshot!("guard_refusal_local", s.redact(second.error()));
 
     // The machine's state is lost: Dintero still knows.
@@ -357,7 +312,7 @@ fn the_same_file_sent_again_is_refused_unless_skip_invoiced() {
     let third = s.import(&input, "c.csv", &[]);
     assert_eq!(third.code, 1, "{}", third.stderr);
     assert!(third.error().contains("found at Dintero"));
-    assert_eq!(s.sends(), 25, "something was sent");
+    assert_eq!(s.sb.sends(), 25, "something was sent");
     insta::assert_snapshot!("guard_refusal_remote", s.redact(third.error()));
 
     // --skip-invoiced: nothing new, every invoice already_exists, exit 0.
@@ -370,7 +325,7 @@ fn the_same_file_sent_again_is_refused_unless_skip_invoiced() {
         skipped.json
     );
     assert_eq!(count(&skipped.json, "created"), 0);
-    assert_eq!(s.sends(), 25, "something was sent");
+    assert_eq!(s.sb.sends(), 25, "something was sent");
     let ledger = s.sb.ledger();
     for t in &ledger.transactions {
         assert_eq!(
@@ -406,14 +361,14 @@ fn invoices_already_sent_in_another_file_are_named_and_skipped() {
         assert!(month.error().contains(&format!("2026-11-000{n}")));
     }
     assert!(!month.error().contains("2026-11-0006"));
-    assert_eq!(s.sends(), 5);
+    assert_eq!(s.sb.sends(), 5);
 
     // With --skip-invoiced the other twenty are sent, the five are already_exists.
     let month = s.import(&input, "month.results.csv", &["--skip-invoiced"]);
     assert_eq!(month.code, 0, "{}", month.stderr);
     assert_eq!(count(&month.json, "already_exists"), 5);
     assert_eq!(count(&month.json, "created"), 20);
-    assert_eq!(s.sends(), 25);
+    assert_eq!(s.sb.sends(), 25);
 }
 
 #[test]
@@ -421,27 +376,15 @@ fn only_429s_for_a_long_stretch_stop_the_check_with_exit_5_and_nothing_sent() {
     // Every checkout call is refused (429). A 429 means "slower", never "stop": only a
     // long stretch without any other answer ends the run (shortened here), resumable
     // (exit 5), and "no answer" is never taken for "not invoiced".
-    let s = Setup {
-        sb: start_blocking(SandboxConfig {
-            faults: kravia_batch::sandbox::Faults {
-                rate_limit: Some(0),
-                ..Default::default()
-            },
-            ..SandboxConfig::default()
-        })
-        .expect("sandbox"),
-        dir: tempfile::tempdir().expect("tmp"),
-    };
+    let s = Setup::with(Sandbox::with_faults(Faults {
+        rate_limit: Some(0),
+        ..Default::default()
+    }));
     let input = s.input("november.csv");
     let out = s
-        .cmd()
+        .import_cmd(&input, "results.csv", &[])
         .env("KRAVIA_BATCH_STALL_SECONDS", "3")
-        .args(["import", "--quiet", "--format", "json", "--rate", "200"])
-        .arg(&input)
-        .arg("--results")
-        .arg(s.path("results.csv"))
-        .output()
-        .expect("run");
+        .run();
     let run = Run::of(out);
     assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(
@@ -449,7 +392,7 @@ fn only_429s_for_a_long_stretch_stop_the_check_with_exit_5_and_nothing_sent() {
         "{}",
         run.error()
     );
-    assert_eq!(s.sends(), 0, "something was sent");
+    assert_eq!(s.sb.sends(), 0, "something was sent");
 }
 
 #[test]

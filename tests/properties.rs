@@ -1,5 +1,8 @@
 //! Property tests for money parsing and VAT arithmetic.
 
+mod common;
+
+use common::Test;
 use kravia_batch::model::money::{format_minor, format_minor_nordic, parse_number, to_minor_exact};
 use kravia_batch::model::{DecimalConvention, VatRate};
 use proptest::prelude::*;
@@ -67,8 +70,8 @@ proptest! {
     /// file is validated and its payload's order equals the sum of its items.
     #[test]
     fn order_vat_is_the_sum_of_line_vat(lines in prop::collection::vec((1i64..100_000_000, rate()), 1..8)) {
-        let dir = tempfile::tempdir().expect("dir");
-        let csv = dir.path().join("in.csv");
+        let t = Test::new();
+        let csv = t.path("in.csv");
         let mut text = String::from("merchant_reference;customer_type;first_name;last_name;email;phone_number;address_line;postal_code;postal_place;description;amount;vat\n");
         for (i, (gross, rate)) in lines.iter().enumerate() {
             text.push_str(&format!(
@@ -78,11 +81,13 @@ proptest! {
             ));
         }
         std::fs::write(&csv, text).expect("write");
-        let out = dir.path().join("p.jsonl");
-        let status = assert_cmd::Command::cargo_bin("kravia-batch").expect("bin")
-            .args(["validate", "--quiet", "--decimal", "comma", csv.to_str().expect("p"), "--emit-payloads", out.to_str().expect("p")])
-            .output().expect("run");
-        prop_assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stdout));
+        let out = t.path("p.jsonl");
+        let status = t.cmd(["validate", "--quiet", "--decimal", "comma"])
+            .arg(&csv)
+            .arg("--emit-payloads")
+            .arg(&out)
+            .run();
+        prop_assert_eq!(status.code(), Some(0), "{}", status.stdout());
         let body: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&out).expect("read").trim()).expect("json");
         let order = &body["session"]["order"];
         let expect_vat: i64 = lines.iter().map(|(g, r)| r.vat_of_gross(*g)).sum();
@@ -109,12 +114,9 @@ fn line_amount() -> impl Strategy<Value = i64> {
 
 /// Runs `validate --format json` on `text` with the decimal convention forced.
 fn validate_json(text: &str, decimal: &str) -> (Option<i32>, serde_json::Value) {
-    let dir = tempfile::tempdir().expect("dir");
-    let csv = dir.path().join("in.csv");
-    std::fs::write(&csv, text).expect("write");
-    let out = assert_cmd::Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args([
+    let t = Test::new().file("in.csv", text);
+    let out = t
+        .cmd([
             "validate",
             "--quiet",
             "--format",
@@ -122,11 +124,10 @@ fn validate_json(text: &str, decimal: &str) -> (Option<i32>, serde_json::Value) 
             "--decimal",
             decimal,
         ])
-        .arg(&csv)
-        .output()
-        .expect("run");
-    let json = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).expect("json");
-    (out.status.code(), json)
+        .arg(t.path("in.csv"))
+        .run();
+    let json = serde_json::from_str(&out.stdout()).expect("json");
+    (out.code(), json)
 }
 
 const HEADER: &str = "merchant_reference;customer_type;first_name;last_name;email;phone_number;address_line;postal_code;postal_place;description;quantity;unit_price;amount;vat\n";

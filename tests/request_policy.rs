@@ -3,50 +3,36 @@
 //! 429 storm from a server with a small bucket, and completes; the duplicate check lists
 //! the window instead of looking each invoice up.
 
-use assert_cmd::Command;
-use kravia_batch::sandbox::{BlockingSandbox, Faults, SandboxConfig, start_blocking};
+mod common;
+
+use common::{SAMPLE, Sandbox, Test};
+use kravia_batch::sandbox::Faults;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const SAMPLE: &str = "samples/november-2026-canonical.csv";
-
+/// A test's sandbox and folder.
 struct Env {
-    sb: BlockingSandbox,
-    dir: tempfile::TempDir,
+    sb: Sandbox,
+    t: Test,
 }
 
 impl Env {
     fn new() -> Env {
-        Env {
-            sb: start_blocking(SandboxConfig::default()).expect("sandbox"),
-            dir: tempfile::tempdir().expect("tmp"),
-        }
+        let sb = Sandbox::start();
+        let t = Test::new().sandbox(&sb);
+        Env { sb, t }
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.t.path(name)
     }
 
+    /// Runs `ARGS --quiet --format json`; returns the exit code, the JSON (null when
+    /// stdout is not JSON) and stderr.
     fn run(&self, args: &[&str]) -> (i32, Value, String) {
-        let out = Command::cargo_bin("kravia-batch")
-            .expect("bin")
-            .env("DINTERO_ACCOUNT_ID", "T12345678")
-            .env("DINTERO_CLIENT_ID", "sandbox-client")
-            .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-            .env("DINTERO_API_URL", format!("{}/v1", self.sb.base_url()))
-            .env("DINTERO_CHECKOUT_URL", format!("{}/v1", self.sb.base_url()))
-            .env_remove("DINTERO_CLIENT_SECRET_FILE")
-            .env("KRAVIA_BATCH_DATA_DIR", self.path("data"))
-            .env("XDG_CONFIG_HOME", self.dir.path())
-            .env_remove("KRAVIA_BATCH_CONFIG")
-            .args(args)
-            .args(["--quiet", "--format", "json"])
-            .output()
-            .expect("run");
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-        (out.status.code().unwrap_or(-1), json, stderr)
+        let out = self.t.cmd(args).args(["--quiet", "--format", "json"]).run();
+        let json = serde_json::from_slice(out.stdout_bytes()).unwrap_or(Value::Null);
+        (out.code().unwrap_or(-1), json, out.stderr())
     }
 
     fn import(&self, results: &str, extra: &[&str]) -> (i32, Value, String) {
@@ -61,15 +47,6 @@ impl Env {
         ];
         args.extend_from_slice(extra);
         self.run(&args)
-    }
-
-    fn pay_requests(&self) -> usize {
-        self.sb
-            .ledger()
-            .requests
-            .iter()
-            .filter(|r| r.method == "POST" && r.path.starts_with("/v1/sessions"))
-            .count()
     }
 
     fn count(&self, method: &str, path_part: &str, status: u16) -> usize {
@@ -136,13 +113,13 @@ fn the_listing_finds_a_file_sent_before_without_a_local_record() {
     assert_eq!(code, 0, "{json:#}\n{err}");
     // The local record is lost; the same file with a new journal.
     std::fs::remove_dir_all(env.path("data")).expect("rm data");
-    let sent = env.pay_requests();
+    let sent = env.sb.sends();
     env.sb.set_faults(hostile());
     let (code, json, err) = env.import("second.csv", &["--rate", "50"]);
     assert_eq!(code, 1, "{json:#}\n{err}");
     let msg = format!("{json}{err}");
     assert!(msg.contains("found at Dintero"), "{msg}");
-    assert_eq!(env.pay_requests(), sent, "nothing sent");
+    assert_eq!(env.sb.sends(), sent, "nothing sent");
     // One listing request (plus its retries after 401/429), not 25 look-ups.
     let lookups = env
         .sb
@@ -190,12 +167,8 @@ fn status_void_capture_and_download_survive_401s_and_a_429_storm() {
 
 #[test]
 fn the_sandbox_command_takes_a_burst_and_fault_flags() {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args(["sandbox", "--help"])
-        .output()
-        .expect("run");
-    let help = String::from_utf8_lossy(&out.stdout);
+    let out = common::run(["sandbox", "--help"]);
+    let help = out.stdout();
     for flag in [
         "--burst",
         "--spurious-401",

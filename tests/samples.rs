@@ -1,17 +1,18 @@
 //! The bundled samples: clean, and with the control totals of `samples/EXPECTED.md`.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Test, run};
 use serde_json::{Value, json};
 
+/// `validate --format json --quiet ARGS...`: the exit code and the JSON summary.
 fn validate(args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("binary")
-        .args(["validate", "--format", "json", "--quiet"])
+    let out = Test::new()
+        .cmd(["validate", "--format", "json", "--quiet"])
         .args(args)
-        .output()
-        .expect("run");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json summary");
-    (out.status.code().unwrap_or(-1), v)
+        .run();
+    let v: Value = serde_json::from_slice(out.stdout_bytes()).expect("json summary");
+    (out.code().unwrap_or(-1), v)
 }
 
 const MONTH: [&str; 3] = [
@@ -108,50 +109,29 @@ fn the_mapping_example_maps_the_custom_headers() {
 
 #[test]
 fn import_dry_run_is_validate() {
-    let a = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args(["validate", "samples/november-2026-no.csv"])
-        .output()
-        .expect("run");
-    let b = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args(["import", "samples/november-2026-no.csv", "--dry-run"])
-        .env_remove("DINTERO_CLIENT_SECRET")
-        .output()
-        .expect("run");
-    assert_eq!(a.status.code(), Some(0));
-    assert_eq!(a.stdout, b.stdout);
-    assert_eq!(b.status.code(), Some(0));
+    let a = run(["validate", "samples/november-2026-no.csv"]);
+    let b = run(["import", "samples/november-2026-no.csv", "--dry-run"]);
+    assert_eq!(a.code(), Some(0));
+    assert_eq!(a.stdout_bytes(), b.stdout_bytes());
+    assert_eq!(b.code(), Some(0));
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args(["validate"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args([
-            "validate",
-            "samples/november-2026-no.csv",
-            "--delimiter",
-            "x",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(["validate"]);
+    assert_eq!(out.code(), Some(2));
+    let out = run([
+        "validate",
+        "samples/november-2026-no.csv",
+        "--delimiter",
+        "x",
+    ]);
+    assert_eq!(out.code(), Some(2));
 }
 
 #[test]
 fn missing_file_is_an_io_error() {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args(["validate", "no/such/file.csv"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.csv"));
+    let out = run(["validate", "no/such/file.csv"]);
+    assert_eq!(out.code(), Some(3));
+    assert!(out.stderr().contains("no/such/file.csv"));
 }

@@ -1,14 +1,12 @@
 //! Snapshot tests for what people read: the human summary and the error report.
 
-use assert_cmd::Command;
+mod common;
 
+use common::{Test, run};
+
+/// The binary's stdout for `args`, which must be UTF-8.
 fn stdout(args: &[&str]) -> String {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args(args)
-        .output()
-        .expect("run");
-    String::from_utf8(out.stdout).expect("utf-8")
+    String::from_utf8(run(args).stdout_bytes().to_vec()).expect("utf-8")
 }
 
 #[test]
@@ -31,22 +29,18 @@ fn summary_with_errors() {
 
 #[test]
 fn missing_column_message() {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args([
-            "validate",
-            "tests/data/10-missing-email-column.csv",
-            "--quiet",
-        ])
-        .output()
-        .expect("run");
-    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+    let out = run([
+        "validate",
+        "tests/data/10-missing-email-column.csv",
+        "--quiet",
+    ]);
+    insta::assert_snapshot!(out.stderr());
 }
 
 #[test]
 fn error_report_csv() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let report = dir.path().join("report.csv");
+    let t = Test::new();
+    let report = t.path("report.csv");
     let mut all = String::new();
     for file in [
         "tests/data/17-bad-no-orgnr.csv",
@@ -54,17 +48,9 @@ fn error_report_csv() {
         "tests/data/08-mixed-encodings.csv",
         "tests/data/48-long-merchant-reference.csv",
     ] {
-        Command::cargo_bin("kravia-batch")
-            .expect("bin")
-            .args([
-                "validate",
-                file,
-                "--quiet",
-                "--report",
-                report.to_str().expect("path"),
-            ])
-            .output()
-            .expect("run");
+        t.cmd(["validate", file, "--quiet", "--report"])
+            .arg(&report)
+            .run();
         all.push_str(&format!("# {file}\n"));
         all.push_str(
             &std::fs::read_to_string(&report)
@@ -96,19 +82,17 @@ fn ignored_column_is_listed() {
         json["ignored_columns"],
         serde_json::json!([{"column": "Intern merknad", "column_letter": "AC"}])
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let report = dir.path().join("report.csv");
-    Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args([
-            "validate",
-            "tests/data/expect/ignored-column.csv",
-            "--quiet",
-        ])
-        .arg("--report")
-        .arg(&report)
-        .assert()
-        .success();
+    let t = Test::new();
+    let report = t.path("report.csv");
+    t.cmd([
+        "validate",
+        "tests/data/expect/ignored-column.csv",
+        "--quiet",
+    ])
+    .arg("--report")
+    .arg(&report)
+    .assert()
+    .success();
     insta::assert_snapshot!(
         "ignored_column_report",
         std::fs::read_to_string(&report).expect("report")
@@ -118,11 +102,9 @@ fn ignored_column_is_listed() {
 /// Item 9: a CSV's problems carry the Excel letter of their column in the report.
 #[test]
 fn csv_report_has_column_letters() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let report = dir.path().join("report.csv");
-    Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args(["validate", "tests/data/20-bad-email.csv", "--quiet"])
+    let t = Test::new();
+    let report = t.path("report.csv");
+    t.cmd(["validate", "tests/data/20-bad-email.csv", "--quiet"])
         .arg("--report")
         .arg(&report)
         .assert()
@@ -141,16 +123,12 @@ fn csv_report_has_column_letters() {
 /// own names (no "Kunde e-post" for customer_type, no "Firma" for first_name).
 #[test]
 fn no_misleading_suggestions() {
-    let out = Command::cargo_bin("kravia-batch")
-        .expect("bin")
-        .args([
-            "validate",
-            "tests/data/expect/misleading-suggestions.csv",
-            "--quiet",
-        ])
-        .output()
-        .expect("run");
-    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+    let out = run([
+        "validate",
+        "tests/data/expect/misleading-suggestions.csv",
+        "--quiet",
+    ]);
+    insta::assert_snapshot!(out.stderr());
 }
 
 /// Item 10: every help text says where to start, gives an example and the exit codes.
@@ -163,14 +141,8 @@ fn help_texts() {
         ("help_status", vec!["status", "--help"]),
         ("help_config_check", vec!["config", "check", "--help"]),
     ] {
-        let out = Command::cargo_bin("kravia-batch")
-            .expect("bin")
-            .args(&args)
-            .env_remove("KRAVIA_BATCH_CONFIG")
-            .env("COLUMNS", "100")
-            .output()
-            .expect("run");
-        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let out = Test::new().cmd(&args).env("COLUMNS", "100").run();
+        let text = String::from_utf8(out.stdout_bytes().to_vec()).expect("utf-8");
         assert!(text.contains("Exit codes: 0"), "{name}");
         assert!(text.contains("Example"), "{name}");
         // One style: every option on its line and its sentence on the next, never
