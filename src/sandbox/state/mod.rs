@@ -1,5 +1,5 @@
 //! The emulator's state as plain data: accounts, issued tokens, sessions,
-//! transactions and the ledger of requests. No HTTP types here: http.rs
+//! transactions and the ledger of requests. No HTTP types here: http/
 //! calls these methods under a `std::sync::Mutex` that is never held across
 //! an `.await`.
 //!

@@ -1,7 +1,7 @@
 //! The capture body, `{"amount": <int>}` (`POST /v1/transactions/{id}/capture`).
 //!
 //! One positive integer; whether it equals the invoice amount is a rule of the
-//! transaction (state.rs), not of the body.
+//! transaction (state/lifecycle.rs), not of the body.
 
 use serde_json::Value;
 

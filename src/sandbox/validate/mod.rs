@@ -3,7 +3,7 @@
 //!
 //! Works on `serde_json::Value` so that any malformed body becomes a 400
 //! listing every problem, never a panic, and turns valid bodies into small
-//! typed requests for state.rs.
+//! typed requests for the state (state/).
 //!
 //! Split by the part of the request a file checks, so that a rule is found where
 //! the field is: `fields` (the primitive checks and the error collector),

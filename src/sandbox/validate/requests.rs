@@ -1,4 +1,4 @@
-//! What a valid body turns into: small typed requests for state.rs.
+//! What a valid body turns into: small typed requests for the state (state/).
 //!
 //! Kept apart from the checks so that the state code can name these types without
 //! depending on how a body is validated; raw JSON parts (`items`, `billing_address`,

@@ -3,7 +3,7 @@
 //!
 //! One validator serves both, because the profile endpoint is the same body with a
 //! required `profile_id` and an optional `configuration` (the profile's applies
-//! where the body says nothing; http.rs merges them). `configuration.kravia` must
+//! where the body says nothing; http/sessions.rs merges them). `configuration.kravia` must
 //! enable at least one product, with its own due days and channel.
 
 use serde_json::{Map, Value};

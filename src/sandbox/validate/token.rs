@@ -2,7 +2,7 @@
 //!
 //! Checked like Dintero does, so that a client sending the wrong grant or audience
 //! fails in a rehearsal rather than on the first live run; the credentials
-//! themselves (HTTP Basic) are state.rs's business.
+//! themselves (HTTP Basic) are the state's business (state/auth.rs).
 
 use serde_json::Value;
 
