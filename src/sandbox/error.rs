@@ -1,7 +1,7 @@
 //! Typed errors of the sandbox.
 //!
 //! Two audiences, two types: [`ApiError`] is what the emulated Dintero API
-//! answers to a client (http.rs renders it as Dintero's `Error` body), and
+//! answers to a client (http/respond.rs renders it as Dintero's `Error` body), and
 //! [`SandboxError`] is what the Rust API returns to the code that starts and
 //! drives the sandbox. Keeping them apart lets the state and validation code
 //! speak in API terms without knowing anything about HTTP.
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use thiserror::Error;
 
-/// The class of an API error; http.rs maps each to one HTTP status code.
+/// The class of an API error; http/respond.rs maps each to one HTTP status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiErrorKind {
     /// 400: invalid request or refused operation.

@@ -1,7 +1,7 @@
 //! The emulator's domain data: transactions, their events, sessions and the
 //! Kravia enums, plus their rendering as Dintero JSON.
 //!
-//! Plain data, no HTTP: state.rs creates and mutates these records, http.rs
+//! Plain data, no HTTP: state/ creates and mutates these records, http/
 //! only serialises what `to_json` returns. The JSON shapes follow the
 //! Response example of Dintero's Kravia page (a superset of its fields).
 
