@@ -1,0 +1,199 @@
+//! Invoice PDFs (`capture --download-invoices`): safe file names, the bearer token sent
+//! only to the configured Dintero hosts, and atomic saves that never overwrite a
+//! different file. Apart from void and capture because it changes nothing at Dintero.
+
+use super::fetch::{Paced, for_each};
+use super::prepare::Prepared;
+use super::results_file::ResultsFile;
+use crate::dintero::config::Endpoints;
+use crate::output::actions::DownloadOutcome;
+use crate::output::progress::{SharedProgress, Units};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// A file name for an invoice PDF: `<invoice number>.pdf`, else `<reference>.pdf`, with
+/// every character but ASCII letters, digits, `-`, `_` and `.` replaced by `_`, no leading
+/// dot, at most 100 characters, and Windows' reserved device names avoided.
+pub fn pdf_file_name(invoice_number: Option<&str>, reference: &str) -> String {
+    let base = invoice_number
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(reference.trim());
+    let mut name: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    let trimmed = name
+        .trim_start_matches('.')
+        .trim_end_matches('.')
+        .to_string();
+    name = trimmed;
+    if name.is_empty() {
+        name = "invoice".into();
+    }
+    let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        name.insert(0, '_');
+    }
+    name.push_str(".pdf");
+    name
+}
+
+/// Whether the bearer token may be sent to `url`: only to the origin (scheme, host and
+/// port) of the configured api or checkout base URL. Loopback is allowed only when it is
+/// one of those (a sandbox), never any local port.
+pub fn url_allowed(url: &str, endpoints: &Endpoints) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let origin = u.origin();
+    [&endpoints.api, &endpoints.checkout]
+        .into_iter()
+        .filter_map(|b| reqwest::Url::parse(b).ok())
+        .any(|b| b.origin() == origin)
+}
+
+/// What saving one PDF did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Saved {
+    Written,
+    Unchanged,
+}
+
+/// Saves `bytes` as `dir/name` atomically (temporary file, fsync, rename without
+/// replacing). An identical file is left as it is; a different one is never overwritten.
+pub fn save_pdf(dir: &Path, name: &str, bytes: &[u8]) -> Result<Saved, String> {
+    let path = dir.join(name);
+    match std::fs::read(&path) {
+        Ok(existing) if existing == bytes => return Ok(Saved::Unchanged),
+        Ok(_) => {
+            return Err(format!(
+                "{} exists with other content; not overwritten (move it away to download again)",
+                path.display()
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    }
+    let io = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut tmp = crate::output::temp_file_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
+    Ok(Saved::Written)
+}
+
+/// Downloads the PDF of every item that is a live invoice (AUTHORIZED, CAPTURED,
+/// PARTIALLY_CAPTURED) into `dir`, paced and retried (GETs), with the token sent only to
+/// the configured Dintero hosts.
+pub async fn download_invoices(
+    paced: &Paced,
+    endpoints: &Endpoints,
+    prepared: &mut Prepared,
+    file: &ResultsFile,
+    dir: &Path,
+    quiet: bool,
+) {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        for item in &mut prepared.items {
+            item.download = Some(DownloadOutcome::Failed(format!(
+                "cannot create {}: {e}",
+                dir.display()
+            )));
+        }
+        return;
+    }
+    let mut used: HashMap<String, usize> = HashMap::new();
+    let mut jobs = Vec::new();
+    for (k, item) in prepared.items.iter_mut().enumerate() {
+        let tx = prepared.transactions[k].as_ref();
+        let row = file.rows.get(item.row);
+        let skip = |r: &str| Some(DownloadOutcome::Skipped(r.to_string()));
+        let Some(tx) = tx else {
+            item.download = if item.transaction_id.is_none() {
+                skip("no invoice")
+            } else {
+                skip("could not be checked")
+            };
+            continue;
+        };
+        if !tx.is_success() {
+            item.download = Some(DownloadOutcome::Skipped(format!(
+                "{}: not a live invoice, not downloaded",
+                tx.status.as_str()
+            )));
+            continue;
+        }
+        let url = tx
+            .invoice_url()
+            .map(str::to_string)
+            .or_else(|| row.and_then(|r| r.invoice_url.clone()));
+        let Some(url) = url else {
+            item.download = skip("no invoice URL");
+            continue;
+        };
+        if !url_allowed(&url, endpoints) {
+            item.download = Some(DownloadOutcome::Failed(format!(
+                "refused: {url} is not on the configured Dintero hosts ({} or {}); the access token is sent nowhere else",
+                endpoints.api, endpoints.checkout
+            )));
+            continue;
+        }
+        let mut name = pdf_file_name(item.invoice_number.as_deref(), &item.reference);
+        let n = used.entry(name.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            name = format!("{}-{}.pdf", name.trim_end_matches(".pdf"), n);
+        }
+        jobs.push((k, url, name));
+    }
+    let ticker = SharedProgress::new(
+        "downloading",
+        Units::Items("invoices"),
+        jobs.len() as u64,
+        quiet,
+    );
+    let (p, t, d) = (paced.clone(), ticker.clone(), dir.to_path_buf());
+    let results = for_each(jobs, paced.concurrency, move |(k, url, name)| {
+        let (p, t, d) = (p.clone(), t.clone(), d.clone());
+        async move {
+            let r = match p.safe(|| p.client.download(&url)).await {
+                Err(e) => DownloadOutcome::Failed(e.to_string()),
+                Ok(bytes) if !bytes.starts_with(b"%PDF-") => DownloadOutcome::Failed(format!(
+                    "{url} did not answer with a PDF ({} bytes); nothing saved",
+                    bytes.len()
+                )),
+                Ok(bytes) => {
+                    let path = d.join(&name);
+                    match tokio::task::spawn_blocking(move || save_pdf(&d, &name, &bytes)).await {
+                        Ok(Ok(Saved::Written)) => DownloadOutcome::Written(path),
+                        Ok(Ok(Saved::Unchanged)) => DownloadOutcome::Unchanged(path),
+                        Ok(Err(e)) => DownloadOutcome::Failed(e),
+                        Err(e) => DownloadOutcome::Failed(e.to_string()),
+                    }
+                }
+            };
+            t.tick();
+            (k, r)
+        }
+    })
+    .await;
+    ticker.finish();
+    for (k, r) in results.into_iter().flatten() {
+        if let Some(item) = prepared.items.get_mut(k) {
+            item.download = Some(r);
+        }
+    }
+}
