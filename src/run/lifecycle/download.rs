@@ -6,11 +6,13 @@ use super::fetch::{Paced, for_each};
 use super::prepare::Prepared;
 use super::results_file::ResultsFile;
 use crate::dintero::config::Endpoints;
-use crate::output::actions::DownloadOutcome;
+use crate::dintero::types::Transaction;
+use crate::output::actions::{ActionItem, DownloadOutcome};
 use crate::output::progress::{SharedProgress, Units};
+use crate::output::results::ResultRow;
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A file name for an invoice PDF: `<invoice number>.pdf`, else `<reference>.pdf`, with
 /// every character but ASCII letters, digits, `-`, `_` and `.` replaced by `_`, no leading
@@ -115,50 +117,7 @@ pub async fn download_invoices(
         }
         return;
     }
-    let mut used: HashMap<String, usize> = HashMap::new();
-    let mut jobs = Vec::new();
-    for (k, item) in prepared.items.iter_mut().enumerate() {
-        let tx = prepared.transactions[k].as_ref();
-        let row = file.rows.get(item.row);
-        let skip = |r: &str| Some(DownloadOutcome::Skipped(r.to_string()));
-        let Some(tx) = tx else {
-            item.download = if item.transaction_id.is_none() {
-                skip("no invoice")
-            } else {
-                skip("could not be checked")
-            };
-            continue;
-        };
-        if !tx.is_success() {
-            item.download = Some(DownloadOutcome::Skipped(format!(
-                "{}: not a live invoice, not downloaded",
-                tx.status.as_str()
-            )));
-            continue;
-        }
-        let url = tx
-            .invoice_url()
-            .map(str::to_string)
-            .or_else(|| row.and_then(|r| r.invoice_url.clone()));
-        let Some(url) = url else {
-            item.download = skip("no invoice URL");
-            continue;
-        };
-        if !url_allowed(&url, endpoints) {
-            item.download = Some(DownloadOutcome::Failed(format!(
-                "refused: {url} is not on the configured Dintero hosts ({} or {}); the access token is sent nowhere else",
-                endpoints.api, endpoints.checkout
-            )));
-            continue;
-        }
-        let mut name = pdf_file_name(item.invoice_number.as_deref(), &item.reference);
-        let n = used.entry(name.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            name = format!("{}-{}.pdf", name.trim_end_matches(".pdf"), n);
-        }
-        jobs.push((k, url, name));
-    }
+    let jobs = downloads(prepared, file, endpoints);
     let ticker = SharedProgress::new(
         "downloading",
         Units::Items("invoices"),
@@ -169,22 +128,7 @@ pub async fn download_invoices(
     let results = for_each(jobs, paced.concurrency, move |(k, url, name)| {
         let (p, t, d) = (p.clone(), t.clone(), d.clone());
         async move {
-            let r = match p.safe(|| p.client.download(&url)).await {
-                Err(e) => DownloadOutcome::Failed(e.to_string()),
-                Ok(bytes) if !bytes.starts_with(b"%PDF-") => DownloadOutcome::Failed(format!(
-                    "{url} did not answer with a PDF ({} bytes); nothing saved",
-                    bytes.len()
-                )),
-                Ok(bytes) => {
-                    let path = d.join(&name);
-                    match tokio::task::spawn_blocking(move || save_pdf(&d, &name, &bytes)).await {
-                        Ok(Ok(Saved::Written)) => DownloadOutcome::Written(path),
-                        Ok(Ok(Saved::Unchanged)) => DownloadOutcome::Unchanged(path),
-                        Ok(Err(e)) => DownloadOutcome::Failed(e),
-                        Err(e) => DownloadOutcome::Failed(e.to_string()),
-                    }
-                }
-            };
+            let r = download_one(&p, &url, d, name).await;
             t.tick();
             (k, r)
         }
@@ -194,6 +138,94 @@ pub async fn download_invoices(
     for (k, r) in results.into_iter().flatten() {
         if let Some(item) = prepared.items.get_mut(k) {
             item.download = Some(r);
+        }
+    }
+}
+
+/// What to download: (item index, URL, file name) for every item that has a PDF the
+/// token may fetch; every other item says why not in its `download`. File names are
+/// made unique in item order (`INV-1.pdf`, `INV-1-2.pdf`).
+fn downloads(
+    prepared: &mut Prepared,
+    file: &ResultsFile,
+    endpoints: &Endpoints,
+) -> Vec<(usize, String, String)> {
+    let mut used: HashMap<String, usize> = HashMap::new();
+    let mut jobs = Vec::new();
+    for (k, item) in prepared.items.iter_mut().enumerate() {
+        let tx = prepared.transactions[k].as_ref();
+        let row = file.rows.get(item.row);
+        let url = match invoice_url(item, tx, row, endpoints) {
+            Ok(url) => url,
+            Err(why) => {
+                item.download = Some(why);
+                continue;
+            }
+        };
+        let mut name = pdf_file_name(item.invoice_number.as_deref(), &item.reference);
+        let n = used.entry(name.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            name = format!("{}-{}.pdf", name.trim_end_matches(".pdf"), n);
+        }
+        jobs.push((k, url, name));
+    }
+    jobs
+}
+
+/// The URL of an item's PDF, or why it is not downloaded.
+fn invoice_url(
+    item: &ActionItem,
+    tx: Option<&Transaction>,
+    row: Option<&ResultRow>,
+    endpoints: &Endpoints,
+) -> Result<String, DownloadOutcome> {
+    let skip = |r: &str| DownloadOutcome::Skipped(r.to_string());
+    let Some(tx) = tx else {
+        return Err(if item.transaction_id.is_none() {
+            skip("no invoice")
+        } else {
+            skip("could not be checked")
+        });
+    };
+    if !tx.is_success() {
+        return Err(DownloadOutcome::Skipped(format!(
+            "{}: not a live invoice, not downloaded",
+            tx.status.as_str()
+        )));
+    }
+    let url = tx
+        .invoice_url()
+        .map(str::to_string)
+        .or_else(|| row.and_then(|r| r.invoice_url.clone()));
+    let Some(url) = url else {
+        return Err(skip("no invoice URL"));
+    };
+    if !url_allowed(&url, endpoints) {
+        return Err(DownloadOutcome::Failed(format!(
+            "refused: {url} is not on the configured Dintero hosts ({} or {}); the access token is sent nowhere else",
+            endpoints.api, endpoints.checkout
+        )));
+    }
+    Ok(url)
+}
+
+/// Fetches one PDF (paced, retried) and saves it as `dir/name`.
+async fn download_one(paced: &Paced, url: &str, dir: PathBuf, name: String) -> DownloadOutcome {
+    match paced.safe(|| paced.client.download(url)).await {
+        Err(e) => DownloadOutcome::Failed(e.to_string()),
+        Ok(bytes) if !bytes.starts_with(b"%PDF-") => DownloadOutcome::Failed(format!(
+            "{url} did not answer with a PDF ({} bytes); nothing saved",
+            bytes.len()
+        )),
+        Ok(bytes) => {
+            let path = dir.join(&name);
+            match tokio::task::spawn_blocking(move || save_pdf(&dir, &name, &bytes)).await {
+                Ok(Ok(Saved::Written)) => DownloadOutcome::Written(path),
+                Ok(Ok(Saved::Unchanged)) => DownloadOutcome::Unchanged(path),
+                Ok(Err(e)) => DownloadOutcome::Failed(e),
+                Err(e) => DownloadOutcome::Failed(e.to_string()),
+            }
         }
     }
 }

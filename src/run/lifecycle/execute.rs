@@ -161,6 +161,14 @@ async fn after_error(
     }
 }
 
+/// One planned void or capture: the item's index in [`Prepared::items`] and what to send.
+struct Job {
+    k: usize,
+    reference: String,
+    id: String,
+    amount: Option<i64>,
+}
+
 /// Sends the planned voids or captures (journaled: intent before, outcome after).
 pub async fn execute(
     action: Action,
@@ -169,16 +177,7 @@ pub async fn execute(
     prepared: &mut Prepared,
     quiet: bool,
 ) -> Result<(), LifecycleError> {
-    let jobs: Vec<(usize, String, String, Option<i64>)> = prepared
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| i.outcome == ActionOutcome::Planned)
-        .filter_map(|(k, i)| {
-            let id = i.transaction_id.clone()?;
-            Some((k, i.reference.clone(), id, prepared.amounts[k]))
-        })
-        .collect();
+    let jobs = planned(prepared);
     let ticker = SharedProgress::new(
         match action {
             Action::Void => "cancelling",
@@ -189,46 +188,81 @@ pub async fn execute(
         quiet,
     );
     let (p, l, t) = (paced.clone(), log.clone(), ticker.clone());
-    let results = for_each(
-        jobs,
-        paced.concurrency,
-        move |(k, reference, id, amount)| {
-            let (p, l, t) = (p.clone(), l.clone(), t.clone());
-            async move {
-                let r = async {
-                    let (r2, id2) = (reference.clone(), id.clone());
-                    let record = blocking(&l, move |l| l.intent(action, &r2, &id2, amount)).await?;
-                    let ended = match (action, amount) {
-                        (Action::Void, _) => void_one(&p, id.trim()).await,
-                        (Action::Capture, Some(a)) => capture_one(&p, id.trim(), a).await,
-                        (Action::Capture, None) => {
-                            Ended::NotSent("no amount to capture (internal error)".into())
-                        }
-                    };
-                    let (state, status, detail) = (
-                        ended.state(),
-                        ended.transaction().map(|t| t.status.as_str().to_string()),
-                        ended.detail(),
-                    );
-                    blocking(&l, move |l| {
-                        l.outcome(record, state, status.as_deref(), detail.as_deref())
-                    })
-                    .await?;
-                    Ok::<Ended, LifecycleError>(ended)
-                }
-                .await;
-                t.tick();
-                (k, r)
-            }
-        },
-    )
+    let results = for_each(jobs, paced.concurrency, move |job| {
+        let (p, l, t) = (p.clone(), l.clone(), t.clone());
+        async move {
+            let k = job.k;
+            let r = journaled(action, &p, &l, job).await;
+            t.tick();
+            (k, r)
+        }
+    })
     .await;
     ticker.finish();
+    record_results(action, prepared, results)
+}
+
+/// The planned items that have a transaction to act on.
+fn planned(prepared: &Prepared) -> Vec<Job> {
+    prepared
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.outcome == ActionOutcome::Planned)
+        .filter_map(|(k, i)| {
+            let id = i.transaction_id.clone()?;
+            Some(Job {
+                k,
+                reference: i.reference.clone(),
+                id,
+                amount: prepared.amounts[k],
+            })
+        })
+        .collect()
+}
+
+/// Sends one void or capture between its intent and its outcome in the `actions` table:
+/// the intent is on disk before the request leaves.
+async fn journaled(
+    action: Action,
+    paced: &Paced,
+    log: &Arc<ActionLog>,
+    job: Job,
+) -> Result<Ended, LifecycleError> {
+    let Job {
+        reference,
+        id,
+        amount,
+        ..
+    } = job;
+    let (r2, id2) = (reference.clone(), id.clone());
+    let record = blocking(log, move |l| l.intent(action, &r2, &id2, amount)).await?;
+    let ended = match (action, amount) {
+        (Action::Void, _) => void_one(paced, id.trim()).await,
+        (Action::Capture, Some(a)) => capture_one(paced, id.trim(), a).await,
+        (Action::Capture, None) => Ended::NotSent("no amount to capture (internal error)".into()),
+    };
+    let (state, status, detail) = (
+        ended.state(),
+        ended.transaction().map(|t| t.status.as_str().to_string()),
+        ended.detail(),
+    );
+    blocking(log, move |l| {
+        l.outcome(record, state, status.as_deref(), detail.as_deref())
+    })
+    .await?;
+    Ok(ended)
+}
+
+/// Puts each result on its item (and the latest transaction beside it); the first
+/// journal error is the command's error, after every item says how it ended.
+fn record_results(
+    action: Action,
+    prepared: &mut Prepared,
+    results: Vec<Option<(usize, Result<Ended, LifecycleError>)>>,
+) -> Result<(), LifecycleError> {
     let mut first_error = None;
-    for r in results {
-        let Some((k, r)) = r else {
-            continue;
-        };
+    for (k, r) in results.into_iter().flatten() {
         match r {
             Ok(ended) => {
                 let (outcome, tx) = ended.outcome(action);

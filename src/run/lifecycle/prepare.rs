@@ -2,7 +2,7 @@
 //! the rules of [`super::plan`], before anything is confirmed or sent. What the person
 //! is asked to confirm is exactly what [`super::execute`] will send.
 
-use super::actions_log::{Action, ActionLog, ActionState, blocking};
+use super::actions_log::{Action, ActionLog, ActionRecord, ActionState, blocking};
 use super::error::LifecycleError;
 use super::fetch::{Fetch, Paced, fetch_rows};
 use super::observe::{observe, paid_amount};
@@ -112,17 +112,16 @@ pub async fn prepare(
     quiet: bool,
 ) -> Result<Prepared, LifecycleError> {
     let fetched = fetch_rows(paced, &file.rows, selected, quiet).await;
+    let judge = Judge {
+        mode,
+        log,
+        explicit,
+        now,
+    };
     let mut prepared = Prepared {
         items: Vec::new(),
         transactions: Vec::new(),
         amounts: Vec::new(),
-    };
-    let not_for_us = |reason: String| {
-        if explicit {
-            ActionOutcome::Refused(reason)
-        } else {
-            ActionOutcome::Skipped(reason)
-        }
     };
     for (&i, f) in selected.iter().zip(fetched) {
         let Some(row) = file.rows.get(i) else {
@@ -133,89 +132,130 @@ pub async fn prepare(
             _ => None,
         };
         let mut item = item_for(i, row, tx.as_ref());
-        let mut amount = None;
-        item.outcome = match (&f, mode) {
-            (Fetch::NoInvoice, _) => not_for_us(no_transaction(row)),
-            (Fetch::Failed(e), _) => {
-                ActionOutcome::Incomplete(format!("could not be checked: {e}"))
-            }
-            (Fetch::Fetched(_), Mode::DownloadOnly) => {
-                ActionOutcome::Skipped("download only".into())
-            }
-            (Fetch::Fetched(t), Mode::Void) => {
-                let history = match log {
-                    Some(log) => {
-                        let id = t.id.clone();
-                        blocking(log, move |l| l.history(Action::Void, &id)).await?
-                    }
-                    None => Vec::new(),
-                };
-                match plan_void(t, &history, now) {
-                    VoidPlan::Send => ActionOutcome::Planned,
-                    VoidPlan::AlreadyVoided { by_us: Some(r) } => {
-                        if r.state != ActionState::Done
-                            && let Some(log) = log
-                        {
-                            let id = r.id;
-                            blocking(log, move |l| {
-                                l.outcome(
-                                    id,
-                                    ActionState::Done,
-                                    Some("AUTHORIZATION_VOIDED"),
-                                    Some("confirmed by a later look-up"),
-                                )
-                            })
-                            .await?;
-                        }
-                        ActionOutcome::AlreadyDone(format!(
-                            "AUTHORIZATION_VOIDED: cancelled by an earlier run (void sent {})",
-                            r.started_at
-                        ))
-                    }
-                    VoidPlan::AlreadyVoided { by_us: None } => not_for_us(
-                        "already cancelled (AUTHORIZATION_VOIDED), not by kravia-batch".into(),
-                    ),
-                    VoidPlan::Pending { accepted_at } => ActionOutcome::Pending(format!(
-                        "Dintero accepted the void at {accepted_at} (202) and has not applied it yet; run the same command again later"
-                    )),
-                    VoidPlan::Refuse(reason) => not_for_us(reason),
-                }
-            }
-            (Fetch::Fetched(t), Mode::Capture) => {
-                let history = match log {
-                    Some(log) => {
-                        let id = t.id.clone();
-                        blocking(log, move |l| l.history(Action::Capture, &id)).await?
-                    }
-                    None => Vec::new(),
-                };
-                match plan_capture(t, &history) {
-                    CapturePlan::Send { amount: a } => {
-                        amount = Some(a);
-                        ActionOutcome::Planned
-                    }
-                    CapturePlan::AlreadyStarted { by_us: true } => ActionOutcome::AlreadyDone(
-                        "collection started by an earlier run (INITIATE_CAPTURE)".into(),
-                    ),
-                    CapturePlan::AlreadyStarted { by_us: false } if explicit => {
-                        ActionOutcome::AlreadyDone(
-                            "collection already started (INITIATE_CAPTURE)".into(),
-                        )
-                    }
-                    CapturePlan::AlreadyStarted { by_us: false } => {
-                        ActionOutcome::Skipped("collection already started".into())
-                    }
-                    CapturePlan::AlreadyPaid if explicit => {
-                        ActionOutcome::AlreadyDone(format!("already paid ({})", t.status.as_str()))
-                    }
-                    CapturePlan::AlreadyPaid => ActionOutcome::Skipped("already paid".into()),
-                    CapturePlan::Refuse(reason) => not_for_us(reason),
-                }
-            }
-        };
+        let (outcome, amount) = judge.row(row, &f).await?;
+        item.outcome = outcome;
         prepared.items.push(item);
         prepared.transactions.push(tx);
         prepared.amounts.push(amount);
     }
     Ok(prepared)
+}
+
+/// What [`prepare`] decides with: the same for every row.
+struct Judge<'a> {
+    mode: Mode,
+    log: Option<&'a Arc<ActionLog>>,
+    explicit: bool,
+    now: DateTime<Utc>,
+}
+
+impl Judge<'_> {
+    /// The outcome planned for one row, and the amount to capture when a capture is.
+    async fn row(
+        &self,
+        row: &ResultRow,
+        f: &Fetch,
+    ) -> Result<(ActionOutcome, Option<i64>), LifecycleError> {
+        Ok(match (f, self.mode) {
+            (Fetch::NoInvoice, _) => (self.not_for_us(no_transaction(row)), None),
+            (Fetch::Failed(e), _) => (
+                ActionOutcome::Incomplete(format!("could not be checked: {e}")),
+                None,
+            ),
+            (Fetch::Fetched(_), Mode::DownloadOnly) => {
+                (ActionOutcome::Skipped("download only".into()), None)
+            }
+            (Fetch::Fetched(t), Mode::Void) => (self.void(t).await?, None),
+            (Fetch::Fetched(t), Mode::Capture) => self.capture(t).await?,
+        })
+    }
+
+    /// An invoice the command cannot act on: refused when named, else left alone.
+    fn not_for_us(&self, reason: String) -> ActionOutcome {
+        if self.explicit {
+            ActionOutcome::Refused(reason)
+        } else {
+            ActionOutcome::Skipped(reason)
+        }
+    }
+
+    /// Our own record of `action` on `t` (none without a journal).
+    async fn history(
+        &self,
+        action: Action,
+        t: &Transaction,
+    ) -> Result<Vec<ActionRecord>, LifecycleError> {
+        match self.log {
+            Some(log) => {
+                let id = t.id.clone();
+                blocking(log, move |l| l.history(action, &id)).await
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn void(&self, t: &Transaction) -> Result<ActionOutcome, LifecycleError> {
+        let history = self.history(Action::Void, t).await?;
+        Ok(match plan_void(t, &history, self.now) {
+            VoidPlan::Send => ActionOutcome::Planned,
+            VoidPlan::AlreadyVoided { by_us: Some(r) } => {
+                if r.state != ActionState::Done
+                    && let Some(log) = self.log
+                {
+                    // Our void shows now: its record says so from here on.
+                    let id = r.id;
+                    blocking(log, move |l| {
+                        l.outcome(
+                            id,
+                            ActionState::Done,
+                            Some("AUTHORIZATION_VOIDED"),
+                            Some("confirmed by a later look-up"),
+                        )
+                    })
+                    .await?;
+                }
+                ActionOutcome::AlreadyDone(format!(
+                    "AUTHORIZATION_VOIDED: cancelled by an earlier run (void sent {})",
+                    r.started_at
+                ))
+            }
+            VoidPlan::AlreadyVoided { by_us: None } => self
+                .not_for_us("already cancelled (AUTHORIZATION_VOIDED), not by kravia-batch".into()),
+            VoidPlan::Pending { accepted_at } => ActionOutcome::Pending(format!(
+                "Dintero accepted the void at {accepted_at} (202) and has not applied it yet; run the same command again later"
+            )),
+            VoidPlan::Refuse(reason) => self.not_for_us(reason),
+        })
+    }
+
+    async fn capture(
+        &self,
+        t: &Transaction,
+    ) -> Result<(ActionOutcome, Option<i64>), LifecycleError> {
+        let history = self.history(Action::Capture, t).await?;
+        let explicit = self.explicit;
+        Ok(match plan_capture(t, &history) {
+            CapturePlan::Send { amount } => (ActionOutcome::Planned, Some(amount)),
+            CapturePlan::AlreadyStarted { by_us: true } => (
+                ActionOutcome::AlreadyDone(
+                    "collection started by an earlier run (INITIATE_CAPTURE)".into(),
+                ),
+                None,
+            ),
+            CapturePlan::AlreadyStarted { by_us: false } if explicit => (
+                ActionOutcome::AlreadyDone("collection already started (INITIATE_CAPTURE)".into()),
+                None,
+            ),
+            CapturePlan::AlreadyStarted { by_us: false } => (
+                ActionOutcome::Skipped("collection already started".into()),
+                None,
+            ),
+            CapturePlan::AlreadyPaid if explicit => (
+                ActionOutcome::AlreadyDone(format!("already paid ({})", t.status.as_str())),
+                None,
+            ),
+            CapturePlan::AlreadyPaid => (ActionOutcome::Skipped("already paid".into()), None),
+            CapturePlan::Refuse(reason) => (self.not_for_us(reason), None),
+        })
+    }
 }
