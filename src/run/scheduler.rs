@@ -416,36 +416,13 @@ impl Scheduler {
         loop {
             let id = match session.clone() {
                 Some(id) => id,
-                None => {
-                    // Creating a session invoices nothing: no intent is journaled, and a
-                    // session whose answer was lost is simply replaced by a new one.
-                    let request = session_request_with(invoice, &self.settings.session);
-                    let created = self
-                        .policy
-                        .send(Kind::Once, || async {
-                            match &self.settings.session.profile_id {
-                                Some(_) => {
-                                    self.policy.client.create_profile_session(&request).await
-                                }
-                                None => self.policy.client.create_session(&request).await,
-                            }
-                        })
-                        .await;
-                    let created = match created {
-                        Ok(c) => c,
-                        Err(e) => return Ok(Err(e)),
-                    };
-                    let recorded = Recorded {
-                        status: Status::SessionCreated,
-                        session_id: Some(created.id.clone()),
-                        ..Recorded::default()
-                    };
-                    self.journal
-                        .outcome(reference, recorded, "session created")
-                        .await?;
-                    *session = Some(created.id.clone());
-                    created.id
-                }
+                None => match self.new_session(invoice).await? {
+                    Ok(id) => {
+                        *session = Some(id.clone());
+                        id
+                    }
+                    Err(e) => return Ok(Err(e)),
+                },
             };
             self.journal
                 .intent(reference, &format!("POST /v1/sessions/{id}/pay"))
@@ -466,6 +443,35 @@ impl Scheduler {
                 other => return Ok(other),
             }
         }
+    }
+
+    /// Creates a session for `invoice` and journals its id (`session_created`) before
+    /// anything pays it. Creating a session invoices nothing: no intent is journaled, and
+    /// a session whose answer was lost is simply replaced by a new one.
+    async fn new_session(&self, invoice: &Invoice) -> Result<Result<String, Ended>, RunError> {
+        let request = session_request_with(invoice, &self.settings.session);
+        let created = self
+            .policy
+            .send(Kind::Once, || async {
+                match &self.settings.session.profile_id {
+                    Some(_) => self.policy.client.create_profile_session(&request).await,
+                    None => self.policy.client.create_session(&request).await,
+                }
+            })
+            .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let recorded = Recorded {
+            status: Status::SessionCreated,
+            session_id: Some(created.id.clone()),
+            ..Recorded::default()
+        };
+        self.journal
+            .outcome(&invoice.merchant_reference, recorded, "session created")
+            .await?;
+        Ok(Ok(created.id))
     }
 
     /// Records an invoice whose outcome stays unknown: the answer was unclear and the
