@@ -14,6 +14,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// An open journal file. Reads, metadata and registration go through its own
 /// connection; records of the live import go through a [`JournalWriter`].
+///
+/// [`JournalWriter`]: crate::run::journal::JournalWriter
 pub struct Journal {
     pub(super) path: PathBuf,
     conn: Mutex<Connection>,

@@ -86,6 +86,8 @@ impl std::fmt::Display for Status {
 /// An invoice's recorded state. As an argument of
 /// [`JournalWriter::outcome`], `None` fields keep their stored value and
 /// `attempts` is ignored.
+///
+/// [`JournalWriter::outcome`]: crate::run::journal::JournalWriter::outcome
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Recorded {
     /// Where the invoice stands.
