@@ -13,8 +13,6 @@
 //! - `scheduler`: the workers of the import, over `policy` and `journal`.
 //! - `lifecycle`: `status`, `void`, `capture` and invoice PDFs, over `policy` and the
 //!   journal's file (its own `actions` table).
-//!
-//! [`Flow`] lives here rather than in `scheduler` because the configuration names it too.
 
 pub mod journal;
 pub mod lifecycle;
