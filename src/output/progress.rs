@@ -2,10 +2,14 @@
 //! quiet. Jobs shorter than a second finish before anything is shown.
 //!
 //! One implementation serves the reader (progress in bytes, or rows for spreadsheets)
-//! and the live run (invoices, with a failure count as the message).
+//! and the live run (invoices, with a failure count as the message). Work spread over
+//! concurrent workers (sending, checking, cancelling, downloading) counts through one
+//! [`SharedProgress`], so that no command keeps its own counter beside a `Progress`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What is being counted.
@@ -131,4 +135,109 @@ fn new_bar(what: &str, units: Units, total: u64) -> ProgressBar {
     }
     b.set_message(what.to_string());
     b
+}
+
+/// A [`Progress`] counted by concurrent workers: every finished item is one tick, and
+/// ticks may be tallied under a name (`failed`, `unknown`) that the note then shows
+/// (`failed 2, unknown 1`). Cheap to clone; clones share the counts.
+#[derive(Clone)]
+pub struct SharedProgress {
+    progress: Arc<Mutex<Progress>>,
+    done: Arc<AtomicU64>,
+    tallies: Arc<[(&'static str, AtomicU64)]>,
+    total: u64,
+}
+
+impl SharedProgress {
+    /// `total` items of `units` to do (0: unknown).
+    pub fn new(what: &'static str, units: Units, total: u64, quiet: bool) -> SharedProgress {
+        SharedProgress {
+            progress: Arc::new(Mutex::new(Progress::new(what, units, quiet))),
+            done: Arc::new(AtomicU64::new(0)),
+            tallies: Arc::new([]),
+            total,
+        }
+    }
+
+    /// The names ticks may be tallied under, in the order the note shows them. Call it
+    /// before cloning: clones made earlier keep the tallies they had.
+    pub fn with_tallies(mut self, names: &[&'static str]) -> SharedProgress {
+        self.tallies = names.iter().map(|n| (*n, AtomicU64::new(0))).collect();
+        self
+    }
+
+    /// One more item done.
+    pub fn tick(&self) {
+        self.tick_as(None);
+    }
+
+    /// One more item done, counted under `tally` too (a name not given to
+    /// [`with_tallies`](SharedProgress::with_tallies) counts nowhere else).
+    pub fn tick_as(&self, tally: Option<&str>) {
+        let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some((_, count)) = self.tallies.iter().find(|(name, _)| Some(*name) == tally) {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+        let counts: Vec<(&str, u64)> = self
+            .tallies
+            .iter()
+            .map(|(name, count)| (*name, count.load(Ordering::SeqCst)))
+            .collect();
+        let note = tally_note(&counts);
+        self.lock().update(n, self.total, note.as_deref());
+    }
+
+    /// Clears the bar (the caller prints its summary next).
+    pub fn finish(&self) {
+        self.lock().finish();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
+        // Progress is only drawing state: a panic while drawing leaves nothing half-done.
+        self.progress.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The note of the tallies that are not zero (`failed 2, unknown 1`), if any.
+fn tally_note(counts: &[(&str, u64)]) -> Option<String> {
+    let note = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{w} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (!note.is_empty()).then_some(note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_note_names_the_tallies_that_are_not_zero() {
+        assert_eq!(tally_note(&[]), None);
+        assert_eq!(tally_note(&[("failed", 0), ("unknown", 0)]), None);
+        assert_eq!(
+            tally_note(&[("failed", 2), ("unknown", 0)]).as_deref(),
+            Some("failed 2")
+        );
+        assert_eq!(
+            tally_note(&[("failed", 2), ("unknown", 1)]).as_deref(),
+            Some("failed 2, unknown 1")
+        );
+    }
+
+    #[test]
+    fn clones_share_the_counts() {
+        let p = SharedProgress::new("sending", Units::Items("invoices"), 3, true)
+            .with_tallies(&["failed", "unknown"]);
+        let q = p.clone();
+        p.tick();
+        q.tick_as(Some("failed"));
+        p.tick_as(Some("other"));
+        assert_eq!(p.done.load(Ordering::SeqCst), 3);
+        assert_eq!(q.tallies[0].1.load(Ordering::SeqCst), 1);
+        assert_eq!(q.tallies[1].1.load(Ordering::SeqCst), 0);
+        p.finish();
+    }
 }

@@ -118,61 +118,11 @@ impl Registry {
             path: path.to_owned(),
             source,
         };
-        let mut conn = Connection::open(path).map_err(at)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(at)?;
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .map_err(at)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(RegistryError::Unusable(format!(
-                "{}: SQLite could not switch to WAL mode (journal_mode is {mode})",
-                path.display()
-            )));
-        }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(at)?;
+        let mut conn = connect(path)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(at)?;
-        let tables: i64 = tx
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(at)?;
-        if tables == 0 {
-            tx.execute_batch(SCHEMA).map_err(at)?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('created_at', ?2)",
-                params![SCHEMA_VERSION, now()],
-            )
-            .map_err(at)?;
-        } else {
-            let version: Option<String> = tx
-                .query_row(
-                    "SELECT value FROM meta WHERE key = 'schema_version'",
-                    [],
-                    |row| row.get(0),
-                )
-                .optional()
-                .unwrap_or(None);
-            match version.as_deref() {
-                Some(SCHEMA_VERSION) => {}
-                Some(other) => {
-                    return Err(RegistryError::Unusable(format!(
-                        "{} has schema_version {other}; this version of kravia-batch reads {SCHEMA_VERSION}",
-                        path.display()
-                    )));
-                }
-                None => {
-                    return Err(RegistryError::Unusable(format!(
-                        "{} is an SQLite database but not kravia-batch's record of invoiced references",
-                        path.display()
-                    )));
-                }
-            }
-        }
+        create_or_check(&tx, path)?;
         tx.commit().map_err(at)?;
         Ok(Registry {
             path: path.to_owned(),
@@ -274,6 +224,73 @@ impl Registry {
         }
         tx.commit().map_err(at)?;
         Ok(new)
+    }
+}
+
+/// Opens a connection with the record's pragmas: WAL, `synchronous=FULL`, busy timeout.
+fn connect(path: &Path) -> Result<Connection, RegistryError> {
+    let at = |source| RegistryError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(at)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(at)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(at)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(RegistryError::Unusable(format!(
+            "{}: SQLite could not switch to WAL mode (journal_mode is {mode})",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(at)?;
+    Ok(conn)
+}
+
+/// Inside the opening transaction: creates the tables of a new record (an empty
+/// database), or checks the schema version of an existing one. Tables without a version
+/// are something else, and another version is refused.
+fn create_or_check(tx: &rusqlite::Transaction<'_>, path: &Path) -> Result<(), RegistryError> {
+    let at = |source| RegistryError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let tables: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(at)?;
+    if tables == 0 {
+        tx.execute_batch(SCHEMA).map_err(at)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('created_at', ?2)",
+            params![SCHEMA_VERSION, now()],
+        )
+        .map_err(at)?;
+        return Ok(());
+    }
+    let version: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()
+        .unwrap_or(None);
+    match version.as_deref() {
+        Some(SCHEMA_VERSION) => Ok(()),
+        Some(other) => Err(RegistryError::Unusable(format!(
+            "{} has schema_version {other}; this version of kravia-batch reads {SCHEMA_VERSION}",
+            path.display()
+        ))),
+        None => Err(RegistryError::Unusable(format!(
+            "{} is an SQLite database but not kravia-batch's record of invoiced references",
+            path.display()
+        ))),
     }
 }
 

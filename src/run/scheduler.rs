@@ -14,7 +14,7 @@ use super::journal::{JournalError, JournalWriter, Recorded, Status};
 use super::policy::{Ended, Kind, Policy};
 use crate::dintero::error::{ApiError, Outcome};
 use crate::dintero::payload::{
-    SessionSettings, pay_request_with, session_pay_request, session_request_with,
+    PayRequest, SessionSettings, pay_request_with, session_pay_request, session_request_with,
 };
 use crate::dintero::types::Transaction;
 use crate::model::Invoice;
@@ -191,6 +191,8 @@ impl Scheduler {
         self.send(job).await
     }
 
+    /// Sends an invoice no run has settled, until it is created, refused, or safe to leave
+    /// for the next run. An unclear answer is looked up before anything is resent.
     async fn send(&self, job: &Job) -> Result<Done, RunError> {
         let invoice = &job.invoice;
         let reference = invoice.merchant_reference.as_str();
@@ -205,48 +207,8 @@ impl Scheduler {
             Flow::OneStep => None,
         };
         loop {
-            let result = match self.settings.flow {
-                Flow::OneStep => {
-                    // The intent is journaled before the request can leave; the policy
-                    // resends only what was provably not processed (429, 401, refused
-                    // connection), so one intent covers those sends.
-                    self.journal
-                        .intent(reference, "POST /v1/sessions/pay")
-                        .await?;
-                    self.policy
-                        .send(Kind::Once, || self.policy.client.pay(&body))
-                        .await
-                }
-                Flow::TwoStep => self.two_step(invoice, &mut session).await?,
-            };
-            let e = match result {
-                Ok(t) if t.is_success() => {
-                    self.record(reference, Status::Created, Some(&t), None, "created")
-                        .await?;
-                    return Ok(Done::Final(Status::Created));
-                }
-                Ok(t) => {
-                    // A 200 with status FAILED: Kravia refused the invoice. Never retried
-                    // automatically (DO_NOT_RETRY or not: the reason needs a person).
-                    let reason = t
-                        .failure_message()
-                        .unwrap_or("the transaction FAILED without a reason")
-                        .to_string();
-                    let reason = if t.do_not_retry() {
-                        format!("{reason} (DO_NOT_RETRY)")
-                    } else {
-                        reason
-                    };
-                    self.record(
-                        reference,
-                        Status::Failed,
-                        Some(&t),
-                        Some(reason),
-                        "transaction FAILED",
-                    )
-                    .await?;
-                    return Ok(Done::Final(Status::Failed));
-                }
+            let e = match self.attempt(invoice, &body, &mut session).await? {
+                Ok(t) => return self.answered(reference, &t).await,
                 Err(Ended::Stopped) => {
                     // Interrupted before the request left: nothing was sent.
                     return self
@@ -262,98 +224,170 @@ impl Scheduler {
             };
             match e.outcome {
                 Outcome::RateLimited { .. } | Outcome::NotSent => {
-                    // The policy's attempts are used up, and nothing was processed.
-                    self.journal
-                        .event(reference, "not_sent", &e.to_string())
-                        .await?;
-                    let msg = format!("not sent: {e}; run the same command again");
-                    return self.pending(reference, &msg, "gave up for this run").await;
+                    return self.not_sent(reference, &e).await;
                 }
                 Outcome::Unauthorized => return Err(RunError::Unauthorized(e.message.clone())),
-                Outcome::Rejected => {
-                    // Under the strict toggle a 400 may mean "already created": look first.
-                    return match self.lookup(reference).await? {
-                        Lookup::Found(t) => {
-                            self.record(
-                                reference,
-                                Status::AlreadyExists,
-                                Some(&t),
-                                None,
-                                "refused as a duplicate; found by look-up",
-                            )
-                            .await?;
-                            Ok(Done::Final(Status::AlreadyExists))
-                        }
-                        Lookup::Absent => {
-                            self.record(
-                                reference,
-                                Status::Failed,
-                                None,
-                                Some(e.message.clone()),
-                                "rejected",
-                            )
-                            .await?;
-                            Ok(Done::Final(Status::Failed))
-                        }
-                        Lookup::Stopped => Ok(Done::Skipped),
-                        Lookup::Failed(le) => {
-                            self.unknown_after(reference, &e, &le, "rejected, look-up failed")
-                                .await
-                        }
-                    };
-                }
+                Outcome::Rejected => return self.rejected(reference, &e).await,
                 Outcome::Unknown | Outcome::Decode => {
-                    // The invoice may exist: never resend before looking.
-                    self.journal
-                        .event(reference, "outcome_unknown", &e.to_string())
-                        .await?;
-                    match self.lookup(reference).await? {
-                        Lookup::Found(t) => {
-                            self.record(
-                                reference,
-                                Status::Created,
-                                Some(&t),
-                                None,
-                                "created (found by look-up after an unclear answer)",
-                            )
-                            .await?;
-                            return Ok(Done::Final(Status::Created));
-                        }
-                        Lookup::Absent => {
-                            resends += 1;
-                            match self.policy.again(resends).await {
-                                Ok(true) => continue,
-                                Ok(false) => {
-                                    // Every unclear answer was followed by a look-up that
-                                    // found nothing: it stays pending for the next run.
-                                    let msg = format!(
-                                        "not created after {resends} unclear answers: {e}; run the same command again"
-                                    );
-                                    return self
-                                        .pending(reference, &msg, "gave up for this run")
-                                        .await;
-                                }
-                                Err(_) => {
-                                    return self
-                                        .pending(
-                                            reference,
-                                            "not created (looked up); the run was interrupted",
-                                            "interrupted",
-                                        )
-                                        .await;
-                                }
-                            }
-                        }
-                        Lookup::Stopped => return Ok(Done::Skipped),
-                        Lookup::Failed(le) => {
-                            return self
-                                .unknown_after(reference, &e, &le, "outcome unknown")
-                                .await;
-                        }
+                    match self.unclear(reference, &e, &mut resends).await? {
+                        Next::Resend => continue,
+                        Next::Done(done) => return Ok(done),
                     }
                 }
             }
         }
+    }
+
+    /// One attempt in the run's flow. One-step: the intent is journaled before the
+    /// request can leave; the policy resends only what was provably not processed (429,
+    /// 401, refused connection), so one intent covers those sends.
+    async fn attempt(
+        &self,
+        invoice: &Invoice,
+        body: &PayRequest<'_>,
+        session: &mut Option<String>,
+    ) -> Result<Result<Transaction, Ended>, RunError> {
+        match self.settings.flow {
+            Flow::OneStep => {
+                self.journal
+                    .intent(&invoice.merchant_reference, "POST /v1/sessions/pay")
+                    .await?;
+                Ok(self
+                    .policy
+                    .send(Kind::Once, || self.policy.client.pay(body))
+                    .await)
+            }
+            Flow::TwoStep => self.two_step(invoice, session).await,
+        }
+    }
+
+    /// Dintero answered with a transaction: created, or (a 200 with status FAILED)
+    /// refused by Kravia. A refusal is never retried automatically (DO_NOT_RETRY or not:
+    /// the reason needs a person).
+    async fn answered(&self, reference: &str, t: &Transaction) -> Result<Done, RunError> {
+        if t.is_success() {
+            self.record(reference, Status::Created, Some(t), None, "created")
+                .await?;
+            return Ok(Done::Final(Status::Created));
+        }
+        let reason = t
+            .failure_message()
+            .unwrap_or("the transaction FAILED without a reason")
+            .to_string();
+        let reason = if t.do_not_retry() {
+            format!("{reason} (DO_NOT_RETRY)")
+        } else {
+            reason
+        };
+        self.record(
+            reference,
+            Status::Failed,
+            Some(t),
+            Some(reason),
+            "transaction FAILED",
+        )
+        .await?;
+        Ok(Done::Final(Status::Failed))
+    }
+
+    /// The policy's attempts are used up, and nothing was processed: pending for the
+    /// next run.
+    async fn not_sent(&self, reference: &str, e: &ApiError) -> Result<Done, RunError> {
+        self.journal
+            .event(reference, "not_sent", &e.to_string())
+            .await?;
+        let msg = format!("not sent: {e}; run the same command again");
+        self.pending(reference, &msg, "gave up for this run").await
+    }
+
+    /// A refusal (4xx). Under the strict reference toggle a 400 may mean "already
+    /// created": look first.
+    async fn rejected(&self, reference: &str, e: &ApiError) -> Result<Done, RunError> {
+        match self.lookup(reference).await? {
+            Lookup::Found(t) => {
+                self.record(
+                    reference,
+                    Status::AlreadyExists,
+                    Some(&t),
+                    None,
+                    "refused as a duplicate; found by look-up",
+                )
+                .await?;
+                Ok(Done::Final(Status::AlreadyExists))
+            }
+            Lookup::Absent => {
+                self.record(
+                    reference,
+                    Status::Failed,
+                    None,
+                    Some(e.message.clone()),
+                    "rejected",
+                )
+                .await?;
+                Ok(Done::Final(Status::Failed))
+            }
+            Lookup::Stopped => Ok(Done::Skipped),
+            Lookup::Failed(le) => {
+                self.unknown_after(reference, e, &le, "rejected, look-up failed")
+                    .await
+            }
+        }
+    }
+
+    /// An answer that leaves open whether the invoice was created (timeout, reset, 5xx,
+    /// an unreadable body): it may exist, so it is looked up, and resent only when the
+    /// look-up finds nothing and the policy allows another send.
+    async fn unclear(
+        &self,
+        reference: &str,
+        e: &ApiError,
+        resends: &mut u32,
+    ) -> Result<Next, RunError> {
+        self.journal
+            .event(reference, "outcome_unknown", &e.to_string())
+            .await?;
+        let done = match self.lookup(reference).await? {
+            Lookup::Found(t) => {
+                self.record(
+                    reference,
+                    Status::Created,
+                    Some(&t),
+                    None,
+                    "created (found by look-up after an unclear answer)",
+                )
+                .await?;
+                Done::Final(Status::Created)
+            }
+            Lookup::Absent => {
+                *resends += 1;
+                match self.policy.again(*resends).await {
+                    Ok(true) => return Ok(Next::Resend),
+                    Ok(false) => {
+                        // Every unclear answer was followed by a look-up that found
+                        // nothing: it stays pending for the next run.
+                        let msg = format!(
+                            "not created after {resends} unclear answers: {e}; run the same command again"
+                        );
+                        self.pending(reference, &msg, "gave up for this run")
+                            .await?
+                    }
+                    Err(_) => {
+                        self.pending(
+                            reference,
+                            "not created (looked up); the run was interrupted",
+                            "interrupted",
+                        )
+                        .await?
+                    }
+                }
+            }
+            Lookup::Stopped => Done::Skipped,
+            Lookup::Failed(le) => {
+                self.unknown_after(reference, e, &le, "outcome unknown")
+                    .await?
+            }
+        };
+        Ok(Next::Done(done))
     }
 
     /// Records an invoice that was not created in this run and is safe to send again.
@@ -382,36 +416,13 @@ impl Scheduler {
         loop {
             let id = match session.clone() {
                 Some(id) => id,
-                None => {
-                    // Creating a session invoices nothing: no intent is journaled, and a
-                    // session whose answer was lost is simply replaced by a new one.
-                    let request = session_request_with(invoice, &self.settings.session);
-                    let created = self
-                        .policy
-                        .send(Kind::Once, || async {
-                            match &self.settings.session.profile_id {
-                                Some(_) => {
-                                    self.policy.client.create_profile_session(&request).await
-                                }
-                                None => self.policy.client.create_session(&request).await,
-                            }
-                        })
-                        .await;
-                    let created = match created {
-                        Ok(c) => c,
-                        Err(e) => return Ok(Err(e)),
-                    };
-                    let recorded = Recorded {
-                        status: Status::SessionCreated,
-                        session_id: Some(created.id.clone()),
-                        ..Recorded::default()
-                    };
-                    self.journal
-                        .outcome(reference, recorded, "session created")
-                        .await?;
-                    *session = Some(created.id.clone());
-                    created.id
-                }
+                None => match self.new_session(invoice).await? {
+                    Ok(id) => {
+                        *session = Some(id.clone());
+                        id
+                    }
+                    Err(e) => return Ok(Err(e)),
+                },
             };
             self.journal
                 .intent(reference, &format!("POST /v1/sessions/{id}/pay"))
@@ -432,6 +443,35 @@ impl Scheduler {
                 other => return Ok(other),
             }
         }
+    }
+
+    /// Creates a session for `invoice` and journals its id (`session_created`) before
+    /// anything pays it. Creating a session invoices nothing: no intent is journaled, and
+    /// a session whose answer was lost is simply replaced by a new one.
+    async fn new_session(&self, invoice: &Invoice) -> Result<Result<String, Ended>, RunError> {
+        let request = session_request_with(invoice, &self.settings.session);
+        let created = self
+            .policy
+            .send(Kind::Once, || async {
+                match &self.settings.session.profile_id {
+                    Some(_) => self.policy.client.create_profile_session(&request).await,
+                    None => self.policy.client.create_session(&request).await,
+                }
+            })
+            .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let recorded = Recorded {
+            status: Status::SessionCreated,
+            session_id: Some(created.id.clone()),
+            ..Recorded::default()
+        };
+        self.journal
+            .outcome(&invoice.merchant_reference, recorded, "session created")
+            .await?;
+        Ok(Ok(created.id))
     }
 
     /// Records an invoice whose outcome stays unknown: the answer was unclear and the
@@ -508,6 +548,13 @@ impl Scheduler {
         self.journal.outcome(reference, recorded, detail).await?;
         Ok(())
     }
+}
+
+/// What follows an unclear answer.
+enum Next {
+    /// Looked up, not created: send again.
+    Resend,
+    Done(Done),
 }
 
 enum Lookup {
