@@ -12,7 +12,7 @@ pub fn write_report(
     names: &ColumnNames,
     delimiter: u8,
 ) -> std::io::Result<()> {
-    super::atomic_write(path, |w| {
+    super::atomic::atomic_write(path, |w| {
         w.write_all(b"\xEF\xBB\xBF")?;
         let mut csv = csv::WriterBuilder::new()
             .delimiter(delimiter)
