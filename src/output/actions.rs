@@ -1,11 +1,15 @@
 //! What `kravia-batch void` and `kravia-batch capture` show: the plan to confirm before
 //! anything is sent, and the outcome of each invoice afterwards.
+//!
+//! The run's result is plain facts ([`ActionCounts`], and the [`Overall`] they come to);
+//! the text and [`ActionReport::exit`] are derived from them, so exit codes can be
+//! decided in one place without reading this module's wording.
 
 use crate::exit::Exit;
 use crate::model::money::{format_minor, format_minor_nordic};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Digits after the decimal point of every amount shown.
 const EXPONENT: u32 = 2;
@@ -197,6 +201,59 @@ fn clip(s: &str, n: usize) -> String {
     out
 }
 
+/// How many selected invoices of a `void` or `capture` run ended in each outcome, and
+/// what became of their PDFs: plain facts, so that whoever derives the exit code (or
+/// words the outcome) needs nothing else.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActionCounts {
+    pub planned: usize,
+    pub done: usize,
+    pub already_done: usize,
+    pub pending: usize,
+    pub skipped: usize,
+    pub refused: usize,
+    pub incomplete: usize,
+    pub not_confirmed: usize,
+    pub downloads: DownloadCounts,
+}
+
+/// What became of the invoice PDFs, counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DownloadCounts {
+    pub written: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub failed: usize,
+}
+
+/// What a `void` or `capture` run came to as a whole, the first that applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overall {
+    /// The user did not confirm: nothing was sent.
+    NotConfirmed,
+    /// Something is incomplete or still pending at Dintero: run the same command again.
+    Incomplete,
+    /// Something was refused, or a PDF could not be downloaded.
+    SomeFailed,
+    /// Everything asked for is done (or was already).
+    Done,
+}
+
+impl ActionCounts {
+    /// The first of [`Overall`]'s cases that the counts show.
+    pub fn overall(&self) -> Overall {
+        if self.not_confirmed > 0 {
+            Overall::NotConfirmed
+        } else if self.incomplete > 0 || self.pending > 0 {
+            Overall::Incomplete
+        } else if self.refused > 0 || self.downloads.failed > 0 {
+            Overall::SomeFailed
+        } else {
+            Overall::Done
+        }
+    }
+}
+
 /// The outcome of `void` or `capture`.
 #[derive(Clone, Debug)]
 pub struct ActionReport {
@@ -224,18 +281,40 @@ impl ActionReport {
             .count()
     }
 
+    /// How many invoices ended in each outcome, and what happened to their PDFs.
+    pub fn counts(&self) -> ActionCounts {
+        ActionCounts {
+            planned: self.count("planned"),
+            done: self.count("done"),
+            already_done: self.count("already_done"),
+            pending: self.count("pending"),
+            skipped: self.count("skipped"),
+            refused: self.count("refused"),
+            incomplete: self.count("incomplete"),
+            not_confirmed: self.count("not_confirmed"),
+            downloads: DownloadCounts {
+                written: self.downloads("written"),
+                unchanged: self.downloads("unchanged"),
+                skipped: self.downloads("skipped"),
+                failed: self.downloads("failed"),
+            },
+        }
+    }
+
+    /// What the run came to, as a whole (see [`ActionCounts::overall`]).
+    pub fn overall(&self) -> Overall {
+        self.counts().overall()
+    }
+
     /// 2 when the user did not confirm (nothing was sent, like a refused command line);
     /// 5 when anything is incomplete or pending (run again); 4 when something was refused
     /// or failed; 0 otherwise.
     pub fn exit(&self) -> Exit {
-        if self.count("not_confirmed") > 0 {
-            Exit::Usage
-        } else if self.count("incomplete") > 0 || self.count("pending") > 0 {
-            Exit::Incomplete
-        } else if self.count("refused") > 0 || self.downloads("failed") > 0 {
-            Exit::SomeFailed
-        } else {
-            Exit::Ok
+        match self.overall() {
+            Overall::NotConfirmed => Exit::Usage,
+            Overall::Incomplete => Exit::Incomplete,
+            Overall::SomeFailed => Exit::SomeFailed,
+            Overall::Done => Exit::Ok,
         }
     }
 
@@ -257,6 +336,34 @@ impl ActionReport {
             self.results_file.display(),
             self.account
         );
+        self.groups_text(&mut s);
+        if let Some(dir) = &self.download_dir {
+            self.downloads_text(&mut s, dir);
+        }
+        if self.rate_limited > 0 {
+            s.push_str(&format!(
+                "Dintero asked to slow down {} times (429); the run paced itself.\n",
+                self.rate_limited
+            ));
+        }
+        s.push_str(&format!("\nResults: {}\n", self.results_file.display()));
+        if !self.download_only {
+            s.push_str(&format!("Journal: {}\n", self.journal.display()));
+        }
+        s.push_str(match self.overall() {
+            Overall::Done => "Result: done.\n",
+            Overall::Incomplete => {
+                "Result: incomplete. Run the same command again: it looks at each invoice first and never sends twice blindly.\n"
+            }
+            Overall::NotConfirmed => "Result: not confirmed; nothing was sent.\n",
+            Overall::SomeFailed => "Result: some invoices were refused or failed; see above.\n",
+        });
+        s
+    }
+
+    /// The invoices grouped by outcome, each group under its label (invoices left
+    /// alone only counted, by reason).
+    fn groups_text(&self, s: &mut String) {
         let groups: [(&str, &str); 7] = [
             ("done", self.command.done_label()),
             ("already_done", self.command.already_label()),
@@ -288,68 +395,59 @@ impl ActionReport {
                 continue;
             }
             for i in items {
-                s.push_str(&Self::line(i));
-                if let Some(r) = i.outcome.reason() {
-                    s.push_str(&format!("\n      {r}"));
-                }
-                if self.command == Command::Void
-                    && i.outcome == ActionOutcome::Done
-                    && let Some(p) = i.paid.filter(|p| *p > 0)
-                {
-                    s.push_str(&format!(
-                        "\n      partly paid: {} paid stays paid, the unpaid {} was cancelled",
-                        format_minor_nordic(p, EXPONENT),
-                        format_minor_nordic(i.amount - p, EXPONENT)
-                    ));
-                }
-                s.push('\n');
+                self.item_text(s, i);
             }
         }
-        if let Some(dir) = &self.download_dir {
-            if !s.ends_with("\n\n") {
-                s.push('\n');
-            }
-            s.push_str(&format!(
-                "Invoice PDFs in {}: {} written, {} unchanged, {} skipped, {} failed\n",
-                dir.display(),
-                self.downloads("written"),
-                self.downloads("unchanged"),
-                self.downloads("skipped"),
-                self.downloads("failed"),
-            ));
-            let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
-            for i in &self.items {
-                match &i.download {
-                    Some(DownloadOutcome::Failed(e)) => {
-                        s.push_str(&format!("  {}  failed: {e}\n", i.reference));
-                    }
-                    Some(DownloadOutcome::Skipped(r)) => *skipped.entry(r).or_default() += 1,
-                    _ => {}
-                }
-            }
-            for (r, n) in skipped {
-                s.push_str(&format!("  {n} skipped: {r}\n"));
-            }
+    }
+
+    /// One invoice of a group, with its reason, and what a void left of a partly paid
+    /// invoice.
+    fn item_text(&self, s: &mut String, i: &ActionItem) {
+        s.push_str(&Self::line(i));
+        if let Some(r) = i.outcome.reason() {
+            s.push_str(&format!("\n      {r}"));
         }
-        if self.rate_limited > 0 {
+        if self.command == Command::Void
+            && i.outcome == ActionOutcome::Done
+            && let Some(p) = i.paid.filter(|p| *p > 0)
+        {
             s.push_str(&format!(
-                "Dintero asked to slow down {} times (429); the run paced itself.\n",
-                self.rate_limited
+                "\n      partly paid: {} paid stays paid, the unpaid {} was cancelled",
+                format_minor_nordic(p, EXPONENT),
+                format_minor_nordic(i.amount - p, EXPONENT)
             ));
         }
-        s.push_str(&format!("\nResults: {}\n", self.results_file.display()));
-        if !self.download_only {
-            s.push_str(&format!("Journal: {}\n", self.journal.display()));
+        s.push('\n');
+    }
+
+    /// What became of the invoice PDFs (`--download-invoices`): counts, each failure,
+    /// and the skipped ones by reason.
+    fn downloads_text(&self, s: &mut String, dir: &Path) {
+        if !s.ends_with("\n\n") {
+            s.push('\n');
         }
-        s.push_str(match self.exit() {
-            Exit::Ok => "Result: done.\n",
-            Exit::Incomplete => {
-                "Result: incomplete. Run the same command again: it looks at each invoice first and never sends twice blindly.\n"
+        let d = self.counts().downloads;
+        s.push_str(&format!(
+            "Invoice PDFs in {}: {} written, {} unchanged, {} skipped, {} failed\n",
+            dir.display(),
+            d.written,
+            d.unchanged,
+            d.skipped,
+            d.failed,
+        ));
+        let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
+        for i in &self.items {
+            match &i.download {
+                Some(DownloadOutcome::Failed(e)) => {
+                    s.push_str(&format!("  {}  failed: {e}\n", i.reference));
+                }
+                Some(DownloadOutcome::Skipped(r)) => *skipped.entry(r).or_default() += 1,
+                _ => {}
             }
-            Exit::Usage => "Result: not confirmed; nothing was sent.\n",
-            _ => "Result: some invoices were refused or failed; see above.\n",
-        });
-        s
+        }
+        for (r, n) in skipped {
+            s.push_str(&format!("  {n} skipped: {r}\n"));
+        }
     }
 
     /// `--format json` (without `exit_code`, which the caller adds).
