@@ -7,7 +7,7 @@
 //! the same place, so that its rows are the rows the report names. When both read the
 //! preamble with [`Preamble::of`], they cannot drift apart.
 
-use super::{Enc, SourceInfo};
+use super::encoding::Enc;
 use std::io::Read;
 
 /// The UTF-8 byte order mark.
@@ -59,10 +59,14 @@ pub struct Dialect {
 }
 
 impl Dialect {
-    /// The dialect of the file `info` describes: delimiter and encoding as the reader
-    /// reported them, the preamble and line ends read again from `file`, which must be at
-    /// the file's start (it is left after the bytes looked at).
-    pub fn read(info: &SourceInfo, file: &mut impl Read) -> std::io::Result<Dialect> {
+    /// A file's dialect: `delimiter` and `encoding` as the reader reported them in its
+    /// `SourceInfo` (the encoding by name), the preamble and line ends read again from
+    /// `file`, which must be at the file's start (it is left after the bytes looked at).
+    pub fn read(
+        file: &mut impl Read,
+        delimiter: Option<u8>,
+        encoding: Option<&str>,
+    ) -> std::io::Result<Dialect> {
         let mut prefix = Vec::new();
         file.take(SNIFF_BYTES as u64).read_to_end(&mut prefix)?;
         let preamble = Preamble::of(&prefix);
@@ -72,14 +76,14 @@ impl Dialect {
             _ => b"\n",
         };
         // The reader reports the encoding by name (`ASCII (UTF-8)` when undecided).
-        let encoding = if info.encoding.as_deref() == Some(Enc::Windows1252.name()) {
+        let encoding = if encoding == Some(Enc::Windows1252.name()) {
             Enc::Windows1252
         } else {
             Enc::Utf8
         };
         Ok(Dialect {
             preamble,
-            delimiter: info.delimiter.unwrap_or(b','),
+            delimiter: delimiter.unwrap_or(b','),
             encoding,
             line_end,
         })

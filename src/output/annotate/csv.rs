@@ -78,7 +78,8 @@ pub(super) fn write(
     };
     // The dialect as the reader found it, and the file again from its first record.
     let mut input = File::open(path).map_err(read_err)?;
-    let dialect = Dialect::read(info, &mut input).map_err(read_err)?;
+    let dialect =
+        Dialect::read(&mut input, info.delimiter, info.encoding.as_deref()).map_err(read_err)?;
     let start = dialect.preamble.len as u64;
     input.seek(SeekFrom::Start(start)).map_err(read_err)?;
     let mut reader = csv::ReaderBuilder::new()
