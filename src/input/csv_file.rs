@@ -6,6 +6,7 @@
 //! rows are validated where they were read (see [`super::split`]); its buffers are
 //! recycled between the two threads, so the steady state allocates nothing per row.
 
+use super::dialect::{Preamble, SNIFF_BYTES};
 use super::encoding::{Enc, EncodingState, FIELD_END};
 use super::limits::{MAX_HEADER_COLUMNS, MAX_ROW_BYTES, bytes, count, refused};
 use super::split::{RawChunk, Record, Splitter, field_bounds, seek_body};
@@ -19,8 +20,6 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-/// How much of the file is looked at to detect the dialect.
-const SNIFF_BYTES: usize = 64 * 1024;
 /// Delimiters tried, in order of preference on a tie.
 const CANDIDATES: [u8; 4] = [b';', b',', b'\t', b'|'];
 
@@ -116,31 +115,16 @@ pub fn open(
             why: "it contains NUL bytes".into(),
         });
     }
-    let mut start = 0usize;
+    // The BOM and Excel's `sep=;` line (see `dialect`) are not rows; a BOM says UTF-8
+    // and the line names the delimiter, unless the user forced them.
+    let preamble = Preamble::of(&prefix);
+    let start = preamble.len;
     let mut state = match opts.encoding {
         Some(e) => EncodingState::Fixed(e),
+        None if preamble.bom => EncodingState::Fixed(Enc::Utf8),
         None => EncodingState::Undecided,
     };
-    if prefix.starts_with(b"\xEF\xBB\xBF") {
-        start = 3;
-        if opts.encoding.is_none() {
-            state = EncodingState::Fixed(Enc::Utf8);
-        }
-    }
-    let mut delimiter = opts.delimiter;
-    // Excel's `sep=;` first line names the delimiter and is not a row.
-    let rest = &prefix[start..];
-    if rest.len() >= 5 && rest[..4].eq_ignore_ascii_case(b"sep=") {
-        let line_end = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(rest.len(), |p| p + 1);
-        if delimiter.is_none() {
-            delimiter = Some(rest[4]);
-        }
-        start += line_end;
-    }
-    let delimiter = match delimiter {
+    let delimiter = match opts.delimiter.or(preamble.sep) {
         Some(d) => d,
         None => {
             sniff_delimiter(&prefix[start..], truncated).ok_or_else(|| InputError::NoDelimiter {

@@ -7,6 +7,7 @@
 //! delimiter, sheet) and the rows they could not read.
 
 mod csv_file;
+pub mod dialect;
 pub mod digest;
 mod encoding;
 pub mod excel;

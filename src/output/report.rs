@@ -1,6 +1,13 @@
-//! The error report: every problem as a CSV row an accountant can sort and filter.
+//! The error report (`--report FILE`): every problem as a CSV row an accountant can sort
+//! and filter.
+//!
+//! The summary shows the first problems only; a month's export can have thousands, and
+//! the accountant works through them in Excel. Hence UTF-8 with a BOM (Excel's cue for
+//! the encoding), the input's delimiter (`;` for a spreadsheet), and no cell that Excel
+//! would run as a formula.
 
 use super::formula::neutralize;
+use crate::input::dialect::BOM;
 use crate::problem::{ColumnNames, Problem};
 use std::path::Path;
 
@@ -12,8 +19,8 @@ pub fn write_report(
     names: &ColumnNames,
     delimiter: u8,
 ) -> std::io::Result<()> {
-    super::atomic_write(path, |w| {
-        w.write_all(b"\xEF\xBB\xBF")?;
+    super::atomic::atomic_write(path, |w| {
+        w.write_all(BOM)?;
         let mut csv = csv::WriterBuilder::new()
             .delimiter(delimiter)
             .from_writer(w);

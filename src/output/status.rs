@@ -6,6 +6,10 @@
 //! its successful CAPTURE events' amounts; when an event does not state its amount, that
 //! invoice's paid part is unknown, left out of the paid column and counted in a note —
 //! never guessed.
+//!
+//! The outcome is plain facts ([`StatusCounts`], from [`StatusReport::counts`]); the
+//! text and [`StatusReport::exit`] are derived from them, so exit codes can be decided
+//! in one place without reading this module's wording.
 
 use crate::exit::Exit;
 use crate::model::money::{format_minor, format_minor_nordic};
@@ -199,99 +203,44 @@ impl StatusReport {
         m
     }
 
+    /// How the selected invoices were checked: the facts the exit code and the text
+    /// are derived from.
+    pub fn counts(&self) -> StatusCounts {
+        StatusCounts {
+            selected: self.invoices.len(),
+            checked: self.count(|c| *c == Checked::Now),
+            not_checked: self.count(|c| matches!(c, Checked::Failed(_))),
+            without_transaction: self.count(|c| *c == Checked::NoInvoice),
+        }
+    }
+
     /// 0 when every selected invoice was checked, 5 when some could not be.
     pub fn exit(&self) -> Exit {
-        if self.count(|c| matches!(c, Checked::Failed(_))) > 0 {
-            Exit::Incomplete
-        } else {
+        if self.counts().complete() {
             Exit::Ok
+        } else {
+            Exit::Incomplete
         }
     }
 
     /// The human summary.
     pub fn text(&self) -> String {
+        let counts = self.counts();
         let mut s = String::new();
-        let checked = self.count(|c| *c == Checked::Now);
-        let failed = self.count(|c| matches!(c, Checked::Failed(_)));
-        let none = self.count(|c| *c == Checked::NoInvoice);
         s.push_str(&format!(
             "{}\n  checked at Dintero account {}\n\n",
             self.results_file.display(),
             self.account
         ));
         s.push_str(&format!(
-            "Invoices  {} selected: {checked} checked now, {failed} could not be checked, {none} without a transaction\n\n",
-            self.invoices.len()
+            "Invoices  {} selected: {} checked now, {} could not be checked, {} without a transaction\n\n",
+            counts.selected, counts.checked, counts.not_checked, counts.without_transaction
         ));
         let totals = self.totals();
         if !totals.is_empty() {
-            s.push_str("Per currency\n");
-            s.push_str(&format!(
-                "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
-                "currency", "state", "invoices", "amount", "paid", "outstanding"
-            ));
-            let mut unknown = 0;
-            for (cur, by_cat) in &totals {
-                for (cat, t) in by_cat {
-                    let paid = if t.paid_unknown > 0 {
-                        format!("{} +?", format_minor_nordic(t.paid, EXPONENT))
-                    } else {
-                        format_minor_nordic(t.paid, EXPONENT)
-                    };
-                    unknown += t.paid_unknown;
-                    let outstanding = t
-                        .outstanding(*cat)
-                        .map_or_else(|| "-".to_string(), |o| format_minor_nordic(o, EXPONENT));
-                    s.push_str(&format!(
-                        "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
-                        cur,
-                        cat.label(),
-                        t.invoices,
-                        format_minor_nordic(t.amount, EXPONENT),
-                        paid,
-                        outstanding
-                    ));
-                }
-                let owed: Vec<i64> = by_cat
-                    .iter()
-                    .filter_map(|(c, t)| t.outstanding(*c))
-                    .collect();
-                let all_known = by_cat.iter().all(|(c, t)| t.outstanding(*c).is_some());
-                if by_cat.len() > 1 {
-                    let total: i64 = by_cat.values().map(|t| t.amount).sum();
-                    let paid: i64 = by_cat.values().map(|t| t.paid).sum();
-                    let owed_text = if all_known {
-                        format_minor_nordic(owed.iter().sum(), EXPONENT)
-                    } else {
-                        format!("{} +?", format_minor_nordic(owed.iter().sum(), EXPONENT))
-                    };
-                    s.push_str(&format!(
-                        "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
-                        cur,
-                        "all",
-                        by_cat.values().map(|t| t.invoices).sum::<u64>(),
-                        format_minor_nordic(total, EXPONENT),
-                        format_minor_nordic(paid, EXPONENT),
-                        owed_text
-                    ));
-                }
-                s.push('\n');
-            }
-            let others = self.other_statuses();
-            if !others.is_empty() {
-                let list: Vec<String> = others.iter().map(|(k, n)| format!("{k} {n}")).collect();
-                s.push_str(&format!("  other: {}\n", list.join(", ")));
-            }
-            if unknown > 0 {
-                s.push_str(&format!(
-                    "  +? {unknown} invoice(s) do not say how much was paid; their paid part is not included\n"
-                ));
-            }
-            if !others.is_empty() || unknown > 0 {
-                s.push('\n');
-            }
+            self.totals_text(&mut s, &totals);
         }
-        if failed > 0 {
+        if counts.not_checked > 0 {
             s.push_str("Could not be checked (the results file keeps their earlier status)\n");
             for i in &self.invoices {
                 if let Checked::Failed(e) = &i.checked {
@@ -310,17 +259,48 @@ impl StatusReport {
             "Results: {} (transaction_status, status_checked_at, status_changed_at)\n",
             self.results_file.display()
         ));
-        match self.exit() {
-            Exit::Ok => s.push_str("Result: every selected invoice was checked.\n"),
-            _ => s.push_str(&format!(
-                "Result: {failed} invoice(s) could not be checked. Run the same command again.\n"
-            )),
+        if counts.complete() {
+            s.push_str("Result: every selected invoice was checked.\n");
+        } else {
+            s.push_str(&format!(
+                "Result: {} invoice(s) could not be checked. Run the same command again.\n",
+                counts.not_checked
+            ));
         }
         s
     }
 
+    /// The "Per currency" table, with the statuses counted as `other` and the
+    /// invoices whose paid part is unknown noted under it.
+    fn totals_text(&self, s: &mut String, totals: &BTreeMap<String, BTreeMap<Category, Tally>>) {
+        s.push_str("Per currency\n");
+        s.push_str(&format!(
+            "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
+            "currency", "state", "invoices", "amount", "paid", "outstanding"
+        ));
+        let mut unknown = 0;
+        for (cur, by_cat) in totals {
+            unknown += currency_text(s, cur, by_cat);
+            s.push('\n');
+        }
+        let others = self.other_statuses();
+        if !others.is_empty() {
+            let list: Vec<String> = others.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            s.push_str(&format!("  other: {}\n", list.join(", ")));
+        }
+        if unknown > 0 {
+            s.push_str(&format!(
+                "  +? {unknown} invoice(s) do not say how much was paid; their paid part is not included\n"
+            ));
+        }
+        if !others.is_empty() || unknown > 0 {
+            s.push('\n');
+        }
+    }
+
     /// `--format json` (without `exit_code`, which the caller adds).
     pub fn json(&self) -> Value {
+        let counts = self.counts();
         let totals: serde_json::Map<String, Value> = self
             .totals()
             .iter()
@@ -368,15 +348,86 @@ impl StatusReport {
             "results_file": self.results_file.display().to_string(),
             "account": self.account,
             "counts": {
-                "selected": self.invoices.len(),
-                "checked": self.count(|c| *c == Checked::Now),
-                "not_checked": self.count(|c| matches!(c, Checked::Failed(_))),
-                "without_transaction": self.count(|c| *c == Checked::NoInvoice),
+                "selected": counts.selected,
+                "checked": counts.checked,
+                "not_checked": counts.not_checked,
+                "without_transaction": counts.without_transaction,
             },
             "totals": totals,
             "invoices": invoices,
             "rate_limited": self.rate_limited,
         })
+    }
+}
+
+/// One currency's rows of the "Per currency" table (a row per category, and an `all`
+/// row when there are several); returns how many invoices' paid part is unknown.
+fn currency_text(s: &mut String, cur: &str, by_cat: &BTreeMap<Category, Tally>) -> u64 {
+    let mut unknown = 0;
+    for (cat, t) in by_cat {
+        let paid = if t.paid_unknown > 0 {
+            format!("{} +?", format_minor_nordic(t.paid, EXPONENT))
+        } else {
+            format_minor_nordic(t.paid, EXPONENT)
+        };
+        unknown += t.paid_unknown;
+        let outstanding = t
+            .outstanding(*cat)
+            .map_or_else(|| "-".to_string(), |o| format_minor_nordic(o, EXPONENT));
+        s.push_str(&format!(
+            "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
+            cur,
+            cat.label(),
+            t.invoices,
+            format_minor_nordic(t.amount, EXPONENT),
+            paid,
+            outstanding
+        ));
+    }
+    let owed: Vec<i64> = by_cat
+        .iter()
+        .filter_map(|(c, t)| t.outstanding(*c))
+        .collect();
+    let all_known = by_cat.iter().all(|(c, t)| t.outstanding(*c).is_some());
+    if by_cat.len() > 1 {
+        let total: i64 = by_cat.values().map(|t| t.amount).sum();
+        let paid: i64 = by_cat.values().map(|t| t.paid).sum();
+        let owed_text = if all_known {
+            format_minor_nordic(owed.iter().sum(), EXPONENT)
+        } else {
+            format!("{} +?", format_minor_nordic(owed.iter().sum(), EXPONENT))
+        };
+        s.push_str(&format!(
+            "  {:<9} {:<12} {:>8} {:>16} {:>16} {:>16}\n",
+            cur,
+            "all",
+            by_cat.values().map(|t| t.invoices).sum::<u64>(),
+            format_minor_nordic(total, EXPONENT),
+            format_minor_nordic(paid, EXPONENT),
+            owed_text
+        ));
+    }
+    unknown
+}
+
+/// How the selected invoices of a `status` run were checked, counted: plain facts,
+/// so that whoever derives the exit code (or words the outcome) needs nothing else.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// The invoices selected in the results file.
+    pub selected: usize,
+    /// Fetched from Dintero in this run.
+    pub checked: usize,
+    /// Could not be fetched: the file keeps their earlier status (run again).
+    pub not_checked: usize,
+    /// Without a transaction (the import did not create an invoice).
+    pub without_transaction: usize,
+}
+
+impl StatusCounts {
+    /// Whether every selected invoice that has a transaction was checked now.
+    pub fn complete(&self) -> bool {
+        self.not_checked == 0
     }
 }
 

@@ -1,4 +1,8 @@
 //! The dry-run summary: control totals for people (text) and for scripts (JSON).
+//!
+//! The accountant compares these totals with the ledger before anything is sent, so the
+//! text is a fixed layout of blocks (counts, totals per currency, per invoice type, per
+//! VAT rate, the largest invoice, the first problems), one function each.
 
 use crate::input::SourceInfo;
 use crate::model::ProductType;
@@ -24,6 +28,21 @@ pub fn render_text(
     let _ = writeln!(s, "{}", info.path.display());
     let _ = writeln!(s, "  read as {}", describe_input(info, v));
     let _ = writeln!(s);
+    counts_text(&mut s, v, names);
+    if !v.totals.by_currency.is_empty() {
+        totals_text(&mut s, v);
+        type_totals_text(&mut s, v);
+        rates_text(&mut s, v);
+        largest_text(&mut s, v);
+    }
+    if !v.problems.is_empty() {
+        problems_text(&mut s, v, names, report);
+    }
+    s
+}
+
+/// Invoices, lines, ignored columns and problems, counted.
+fn counts_text(s: &mut String, v: &Validation, names: &ColumnNames) {
     let valid = v.totals.invoices();
     let types: Vec<String> = ProductType::ALL
         .iter()
@@ -58,103 +77,118 @@ pub fn render_text(
         plural(v.errors() as u64, "error"),
         plural(v.warnings() as u64, "warning")
     );
-    if !v.totals.by_currency.is_empty() {
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Totals of the valid invoices");
+}
+
+/// The control totals per currency, and the currencies too large to total.
+fn totals_text(s: &mut String, v: &Validation) {
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Totals of the valid invoices");
+    let _ = writeln!(
+        s,
+        "  {:<8} {:>9} {:>18} {:>16} {:>18}",
+        "currency", "invoices", "incl. VAT", "VAT", "excl. VAT"
+    );
+    for (cur, t) in &v.totals.by_currency {
         let _ = writeln!(
             s,
             "  {:<8} {:>9} {:>18} {:>16} {:>18}",
-            "currency", "invoices", "incl. VAT", "VAT", "excl. VAT"
+            cur.code(),
+            t.invoices,
+            format_minor_nordic(t.amount, cur.exponent()),
+            format_minor_nordic(t.vat_amount, cur.exponent()),
+            format_minor_nordic(t.net_amount(), cur.exponent())
         );
-        for (cur, t) in &v.totals.by_currency {
-            let _ = writeln!(
-                s,
-                "  {:<8} {:>9} {:>18} {:>16} {:>18}",
-                cur.code(),
-                t.invoices,
-                format_minor_nordic(t.amount, cur.exponent()),
-                format_minor_nordic(t.vat_amount, cur.exponent()),
-                format_minor_nordic(t.net_amount(), cur.exponent())
-            );
+    }
+    for cur in &v.totals.too_large {
+        let _ = writeln!(s, "  {:<8} too large to total: see the errors", cur.code());
+    }
+}
+
+/// Totals per invoice type and currency (currencies too large to total left out).
+fn type_totals_text(s: &mut String, v: &Validation) {
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Per invoice type");
+    let _ = writeln!(
+        s,
+        "  {:<12} {:<8} {:>9} {:>18}",
+        "type", "currency", "invoices", "incl. VAT"
+    );
+    for ((product, cur), t) in &v.totals.by_type_amount {
+        if v.totals.too_large.contains(cur) {
+            continue;
         }
-        for cur in &v.totals.too_large {
-            let _ = writeln!(s, "  {:<8} too large to total: see the errors", cur.code());
-        }
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Per invoice type");
         let _ = writeln!(
             s,
             "  {:<12} {:<8} {:>9} {:>18}",
-            "type", "currency", "invoices", "incl. VAT"
+            product.label(),
+            cur.code(),
+            t.invoices,
+            format_minor_nordic(t.amount, cur.exponent())
         );
-        for ((product, cur), t) in &v.totals.by_type_amount {
-            if v.totals.too_large.contains(cur) {
-                continue;
-            }
-            let _ = writeln!(
-                s,
-                "  {:<12} {:<8} {:>9} {:>18}",
-                product.label(),
-                cur.code(),
-                t.invoices,
-                format_minor_nordic(t.amount, cur.exponent())
-            );
-        }
-        let _ = writeln!(s);
-        let _ = writeln!(s, "VAT per rate");
+    }
+}
+
+/// Base and VAT per currency and VAT rate.
+fn rates_text(s: &mut String, v: &Validation) {
+    let _ = writeln!(s);
+    let _ = writeln!(s, "VAT per rate");
+    let _ = writeln!(
+        s,
+        "  {:<8} {:>7} {:>9} {:>18} {:>16}",
+        "currency", "rate", "lines", "base", "VAT"
+    );
+    for ((cur, rate), r) in &v.totals.by_rate {
         let _ = writeln!(
             s,
             "  {:<8} {:>7} {:>9} {:>18} {:>16}",
-            "currency", "rate", "lines", "base", "VAT"
+            cur.code(),
+            format!("{rate} %"),
+            r.lines,
+            format_minor_nordic(r.base, cur.exponent()),
+            format_minor_nordic(r.vat_amount, cur.exponent())
         );
-        for ((cur, rate), r) in &v.totals.by_rate {
+    }
+}
+
+/// The largest invoice of each currency.
+fn largest_text(s: &mut String, v: &Validation) {
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Largest invoice");
+    for (cur, t) in &v.totals.by_currency {
+        if let Some(l) = &t.largest {
             let _ = writeln!(
                 s,
-                "  {:<8} {:>7} {:>9} {:>18} {:>16}",
+                "  {:<8} {} {} ({})",
                 cur.code(),
-                format!("{rate} %"),
-                r.lines,
-                format_minor_nordic(r.base, cur.exponent()),
-                format_minor_nordic(r.vat_amount, cur.exponent())
+                format_minor_nordic(l.amount, cur.exponent()),
+                l.merchant_reference,
+                l.customer
             );
         }
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Largest invoice");
-        for (cur, t) in &v.totals.by_currency {
-            if let Some(l) = &t.largest {
+    }
+}
+
+/// The first [`SHOWN_PROBLEMS`] problems, and where the rest are.
+fn problems_text(s: &mut String, v: &Validation, names: &ColumnNames, report: Option<&str>) {
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Problems");
+    for p in v.problems.iter().take(SHOWN_PROBLEMS) {
+        let _ = writeln!(s, "  {}: {}", p.severity, names.line(p));
+    }
+    if v.problems.len() > SHOWN_PROBLEMS {
+        let more = v.problems.len() - SHOWN_PROBLEMS;
+        match report {
+            Some(r) => {
+                let _ = writeln!(s, "  ... and {more} more: all are in {r}");
+            }
+            None => {
                 let _ = writeln!(
                     s,
-                    "  {:<8} {} {} ({})",
-                    cur.code(),
-                    format_minor_nordic(l.amount, cur.exponent()),
-                    l.merchant_reference,
-                    l.customer
+                    "  ... and {more} more: write them all with --report FILE"
                 );
             }
         }
     }
-    if !v.problems.is_empty() {
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Problems");
-        for p in v.problems.iter().take(SHOWN_PROBLEMS) {
-            let _ = writeln!(s, "  {}: {}", p.severity, names.line(p));
-        }
-        if v.problems.len() > SHOWN_PROBLEMS {
-            let more = v.problems.len() - SHOWN_PROBLEMS;
-            match report {
-                Some(r) => {
-                    let _ = writeln!(s, "  ... and {more} more: all are in {r}");
-                }
-                None => {
-                    let _ = writeln!(
-                        s,
-                        "  ... and {more} more: write them all with --report FILE"
-                    );
-                }
-            }
-        }
-    }
-    s
 }
 
 /// `1 error`, `2 errors`.
@@ -200,39 +234,7 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
             )
         })
         .collect();
-    let totals: Vec<Value> = v
-        .totals
-        .by_currency
-        .iter()
-        .map(|(cur, t)| {
-            json!({
-                "currency": cur.code(),
-                "invoices": t.invoices,
-                "lines": t.lines,
-                "amount": t.amount,
-                "vat_amount": t.vat_amount,
-                "net_amount": t.net_amount(),
-                "largest": t.largest,
-            })
-        })
-        .collect();
-    let type_totals: Vec<Value> = v
-        .totals
-        .by_type_amount
-        .iter()
-        .filter(|((_, cur), _)| !v.totals.too_large.contains(cur))
-        .map(|((product, cur), t)| {
-            json!({"payment_product_type": product.api_name(), "currency": cur.code(), "invoices": t.invoices, "amount": t.amount})
-        })
-        .collect();
-    let rates: Vec<Value> = v
-        .totals
-        .by_rate
-        .iter()
-        .map(|((cur, rate), r)| {
-            json!({"currency": cur.code(), "rate": rate, "lines": r.lines, "base": r.base, "vat_amount": r.vat_amount})
-        })
-        .collect();
+    let (totals, type_totals, rates) = totals_json(v);
     let problems: Vec<Value> = v
         .problems
         .iter()
@@ -269,6 +271,45 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
         "problems": problems,
         "problems_truncated": v.problems.len() > JSON_PROBLEMS,
     })
+}
+
+/// The control totals as JSON: per currency, per invoice type and currency (currencies
+/// too large to total left out), and per currency and VAT rate.
+fn totals_json(v: &Validation) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
+    let totals: Vec<Value> = v
+        .totals
+        .by_currency
+        .iter()
+        .map(|(cur, t)| {
+            json!({
+                "currency": cur.code(),
+                "invoices": t.invoices,
+                "lines": t.lines,
+                "amount": t.amount,
+                "vat_amount": t.vat_amount,
+                "net_amount": t.net_amount(),
+                "largest": t.largest,
+            })
+        })
+        .collect();
+    let type_totals: Vec<Value> = v
+        .totals
+        .by_type_amount
+        .iter()
+        .filter(|((_, cur), _)| !v.totals.too_large.contains(cur))
+        .map(|((product, cur), t)| {
+            json!({"payment_product_type": product.api_name(), "currency": cur.code(), "invoices": t.invoices, "amount": t.amount})
+        })
+        .collect();
+    let rates: Vec<Value> = v
+        .totals
+        .by_rate
+        .iter()
+        .map(|((cur, rate), r)| {
+            json!({"currency": cur.code(), "rate": rate, "lines": r.lines, "base": r.base, "vat_amount": r.vat_amount})
+        })
+        .collect();
+    (totals, type_totals, rates)
 }
 
 pub fn problem_json(p: &Problem, names: &ColumnNames) -> Value {
