@@ -120,6 +120,9 @@ pub enum Command {
     /// Serve a local Dintero emulator on loopback, for rehearsals.
     #[command(after_help = SANDBOX_HELP)]
     Sandbox(SandboxArgs),
+    /// The steps of scripts/month-end.sh and .ps1, in plain words (docs/commands.md).
+    #[command(subcommand, hide = true)]
+    MonthEnd(super::month_end::Step),
 }
 
 #[derive(Subcommand, Debug)]

@@ -8,6 +8,7 @@ pub mod config_check;
 pub mod connect;
 pub mod guard;
 pub mod import;
+pub mod month_end;
 pub mod plan;
 pub mod status;
 pub mod validate;
@@ -101,7 +102,7 @@ pub fn main() -> Exit {
         Command::Void(a) => a.format == FormatArg::Json,
         Command::Capture(a) => a.format == FormatArg::Json,
         Command::Config(ConfigCommand::Check(a)) => a.format == FormatArg::Json,
-        Command::Sandbox(_) => false,
+        Command::Sandbox(_) | Command::MonthEnd(_) => false,
     };
     // A panic is a bug, never a user's fault; it still ends with an exit code of ours
     // (0-5, as the wrappers expect) and words, not with Rust's 101.
@@ -157,6 +158,10 @@ fn run_command(cli: &Cli) -> Result<Exit, Failure> {
     if let Command::Sandbox(a) = &cli.command {
         return serve_sandbox(a);
     }
+    if let Command::MonthEnd(step) = &cli.command {
+        // Its steps run validate and import, which read the settings themselves.
+        return month_end::run(step, cli.config.as_deref());
+    }
     let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
         .map_err(|e| Failure::new(Exit::Config, e.into()))?;
     match &cli.command {
@@ -174,5 +179,6 @@ fn run_command(cli: &Cli) -> Result<Exit, Failure> {
         Command::Capture(a) => capture::run(a, &loaded),
         Command::Config(ConfigCommand::Check(a)) => config_check::run(a, &loaded),
         Command::Sandbox(a) => serve_sandbox(a),
+        Command::MonthEnd(step) => month_end::run(step, cli.config.as_deref()),
     }
 }
