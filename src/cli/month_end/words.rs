@@ -223,6 +223,13 @@ pub fn check_text(j: &Value) -> String {
     if !totals.is_empty() {
         totals_text(&mut s, j, totals, errors > 0);
     }
+    problems_text(&mut s, j, errors, warnings);
+    s
+}
+
+/// The errors, then the warnings, each under its heading: the first [`SHOWN_PROBLEMS`]
+/// with the binary's problem line, then how many more the error report has.
+fn problems_text(s: &mut String, j: &Value, errors: u64, warnings: u64) {
     let sections = [
         (
             Severity::Error,
@@ -258,7 +265,6 @@ pub fn check_text(j: &Value) -> String {
             );
         }
     }
-    s
 }
 
 /// The control totals table; with no errors, VAT per rate and the largest invoice too
