@@ -1,12 +1,17 @@
 //! The accountants' wrapper `scripts/month-end.sh`, end to end: the real script runs the
 //! built binary against a sandbox over loopback HTTP, with the answer to its question on
-//! stdin, in a folder whose name has spaces. The PowerShell script's structural check:
-//! `month_end_ps1.rs`.
+//! stdin, in a folder whose name has spaces. Every word it shows comes from
+//! `kravia-batch month-end check|question|send`, and so do those of
+//! `scripts/month-end.ps1` (no PowerShell on this machine): `steps` runs those steps the
+//! way the PowerShell script does, and `structure` checks that both scripts are thin
+//! (no formatting or JSON of their own), make the same calls and say the same few words.
 
-mod common;
+#[path = "month_end/steps.rs"]
+mod steps;
+#[path = "month_end/structure.rs"]
+mod structure;
 
-use common::{Cmd, Sandbox, Test, crate_root};
-use kravia_batch::sandbox::{FaultRule, Faults};
+use kravia_batch::sandbox::{BlockingSandbox, FaultRule, Faults, SandboxConfig, start_blocking};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,59 +21,20 @@ use std::time::{Duration, Instant};
 const SAMPLE: &str = "samples/november-2026-canonical.csv";
 const SAMPLE_INVOICES: usize = 25;
 
-/// `scripts/month-end.sh`.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
 fn sh_path() -> PathBuf {
-    crate_root().join("scripts").join("month-end.sh")
+    root().join("scripts").join("month-end.sh")
 }
 
-/// A month-end folder (with a space in its name) holding a copy of `source`, in a test
-/// whose commands run in the folder above it (the home), with the built binary as
-/// `KRAVIA_BATCH` and no file opened for the user.
-struct Month {
-    t: Test,
-    folder: PathBuf,
-    file: PathBuf,
+fn ps1_path() -> PathBuf {
+    root().join("scripts").join("month-end.ps1")
 }
 
-impl Month {
-    fn new(source: &str, name: &str) -> Month {
-        let t = Test::new()
-            .in_folder()
-            .env("KRAVIA_BATCH", assert_cmd::cargo::cargo_bin("kravia-batch"))
-            .env("KRAVIA_NO_OPEN", "1");
-        let folder = t.path("month end");
-        std::fs::create_dir_all(&folder).expect("folder");
-        let file = folder.join(name);
-        std::fs::copy(crate_root().join(source), &file).expect("copy");
-        Month { t, folder, file }
-    }
-
-    /// The test's home folder, where the script runs.
-    fn home(&self) -> &Path {
-        self.t.dir()
-    }
-
-    /// A file next to the export, by name.
-    fn beside(&self, name: &str) -> PathBuf {
-        self.folder.join(name)
-    }
-
-    /// The script on this month's file, pointed at `sb`.
-    fn script(&self, sb: &Sandbox, args: &[&str]) -> Cmd {
-        self.script_on(sb, &self.file, args)
-    }
-
-    /// The script on another file, with this month's settings and data folder.
-    fn script_on(&self, sb: &Sandbox, file: &Path, args: &[&str]) -> Cmd {
-        self.t.command(sh_path()).arg(file).args(args).sandbox(sb)
-    }
-}
-
-/// Runs a command with `answer` on stdin; returns the exit code and stdout + stderr.
-fn run(cmd: Cmd, answer: &str) -> (i32, String) {
-    // A script that stops before asking may not read it all: a broken pipe is fine.
-    let out = cmd.stdin(answer).run();
-    (out.code().unwrap_or(-1), out.stdout() + &out.stderr())
+fn kravia_batch() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("kravia-batch")
 }
 
 /// The script runs under bash; without it these tests have nothing to run.
@@ -82,6 +48,111 @@ fn bash_missing() -> bool {
         eprintln!("skipped: bash is not installed, so scripts/month-end.sh cannot run here");
     }
     !ok
+}
+
+fn sandbox(faults: Faults) -> BlockingSandbox {
+    start_blocking(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
+}
+
+/// A month-end folder (with a space in its name) holding a copy of `source`.
+struct Month {
+    _tmp: tempfile::TempDir,
+    home: PathBuf,
+    folder: PathBuf,
+    file: PathBuf,
+}
+
+impl Month {
+    fn new(source: &str, name: &str) -> Month {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let home = tmp.path().to_path_buf();
+        let folder = home.join("month end");
+        std::fs::create_dir_all(&folder).expect("folder");
+        let file = folder.join(name);
+        std::fs::copy(root().join(source), &file).expect("copy");
+        Month {
+            _tmp: tmp,
+            home,
+            folder,
+            file,
+        }
+    }
+
+    /// A file next to the export, by name.
+    fn beside(&self, name: &str) -> PathBuf {
+        self.folder.join(name)
+    }
+
+    /// The script on this month's file, pointed at `sb`.
+    fn script(&self, sb: &BlockingSandbox, args: &[&str]) -> Command {
+        self.script_on(sb, &self.file, args)
+    }
+
+    /// The script on another file, with this month's settings and data folder.
+    fn script_on(&self, sb: &BlockingSandbox, file: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(sh_path());
+        cmd.arg(file).args(args);
+        self.settings(cmd, sb)
+    }
+
+    /// A step of `kravia-batch month-end` on this month's file, as the scripts run it.
+    fn step(&self, sb: &BlockingSandbox, step: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(kravia_batch());
+        cmd.args(["month-end", step]).arg(&self.file).args(args);
+        self.settings(cmd, sb)
+    }
+
+    /// This month's settings and data folder, pointed at `sb`.
+    fn settings(&self, mut cmd: Command, sb: &BlockingSandbox) -> Command {
+        cmd.current_dir(&self.home)
+            .env("KRAVIA_BATCH", kravia_batch())
+            .env("KRAVIA_NO_OPEN", "1")
+            .env("KRAVIA_BATCH_DATA_DIR", self.home.join("data"))
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("DINTERO_ACCOUNT_ID", "T12345678")
+            .env("DINTERO_CLIENT_ID", "sandbox-client")
+            .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
+            .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
+            .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()));
+        for name in [
+            "DINTERO_CLIENT_SECRET_FILE",
+            "KRAVIA_IMPORT_ARGS",
+            "KRAVIA_BATCH_CONFIG",
+            "KRAVIA_BATCH_RESULTS_DIR",
+            "KRAVIA_BATCH_RESULTS_FORMAT",
+            "KRAVIA_BATCH_MAPPING",
+        ] {
+            cmd.env_remove(name);
+        }
+        cmd
+    }
+}
+
+/// Runs a command with `answer` on stdin; returns the exit code and stdout + stderr.
+fn run(mut cmd: Command, answer: &str) -> (i32, String) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the script");
+    // A script that stops before asking may not read it all: a broken pipe is fine.
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answer.as_bytes());
+    let out = child.wait_with_output().expect("wait");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
 }
 
 /// Whether a line of `out` holds these parts, in this order.
@@ -99,7 +170,7 @@ fn has_line(out: &str, parts: &[&str]) -> bool {
 }
 
 /// Successful transactions per reference.
-fn created(sb: &Sandbox) -> BTreeMap<String, usize> {
+fn created(sb: &BlockingSandbox) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for t in sb
         .ledger()
@@ -112,11 +183,11 @@ fn created(sb: &Sandbox) -> BTreeMap<String, usize> {
     m
 }
 
-fn pay_requests(sb: &Sandbox) -> usize {
+fn pay_requests(sb: &BlockingSandbox) -> usize {
     sb.ledger().requests_to("POST", "/v1/sessions/pay").len()
 }
 
-fn assert_all_created_once(sb: &Sandbox) {
+fn assert_all_created_once(sb: &BlockingSandbox) {
     let c = created(sb);
     assert_eq!(c.len(), SAMPLE_INVOICES, "invoices at the sandbox: {c:?}");
     assert!(c.values().all(|n| *n == 1), "some invoice twice: {c:?}");
@@ -137,7 +208,7 @@ fn a_clean_file_is_sent_after_yes_and_a_second_run_sends_nothing() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::start();
+    let sb = sandbox(Faults::default());
     let month = Month::new(SAMPLE, "november 2026.csv");
     // Extra options for the sending step, as arguments.
     let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
@@ -186,7 +257,7 @@ fn answering_no_sends_nothing() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::start();
+    let sb = sandbox(Faults::default());
     let month = Month::new(SAMPLE, "november.csv");
     for answer in ["no\n", "perhaps\nnei\n", ""] {
         let (code, out) = run(month.script(&sb, &[]), answer);
@@ -206,14 +277,15 @@ fn a_file_with_errors_stops_before_asking_with_the_error_report() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::start();
+    let sb = sandbox(Faults::default());
     let month = Month::new("tests/data/20-bad-email.csv", "bad email.csv");
     let (code, out) = run(month.script(&sb, &[]), "yes\n");
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("(yes/no)"), "it asked:\n{out}");
     for shown in [
         "1 invoice has errors (1 error in all); 5 invoices are correct.",
-        "Row 3, column K (email), invoice 2026-11-0102: 'kari.nordmann.example.no' is not a valid e-mail address",
+        // The binary's own problem line (`ColumnNames::line`), with the column's letter.
+        "row 3, column 'email' (K): 'kari.nordmann.example.no' is not a valid e-mail address",
         "NOTHING WAS SENT: the file has errors.",
         "Run this again.",
     ] {
@@ -243,11 +315,10 @@ fn wrong_credentials_stop_with_a_setup_message_and_nothing_sent() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::start();
+    let sb = sandbox(Faults::default());
     let month = Month::new(SAMPLE, "november.csv");
-    let cmd = month
-        .script(&sb, &[])
-        .env("DINTERO_CLIENT_SECRET", "not-the-secret");
+    let mut cmd = month.script(&sb, &[]);
+    cmd.env("DINTERO_CLIENT_SECRET", "not-the-secret");
     let (code, out) = run(cmd, "yes\n");
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("STOPPED: a problem with the setup"), "{out}");
@@ -262,11 +333,10 @@ fn a_file_changed_after_the_question_is_refused() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::start();
+    let sb = sandbox(Faults::default());
     let month = Month::new(SAMPLE, "november.csv");
     let mut child = month
         .script(&sb, &[])
-        .into_std()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -323,7 +393,7 @@ fn refused_invoices_end_partly_done_and_are_not_resent() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::with_faults(Faults {
+    let sb = sandbox(Faults {
         fail_status: FaultRule::References(vec!["2026-11-0003".into()]),
         ..Faults::default()
     });
@@ -358,13 +428,13 @@ fn the_same_invoices_in_another_file_are_refused_as_already_invoiced() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::start();
+    let sb = sandbox(Faults::default());
     let month = Month::new(SAMPLE, "november.csv");
     let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
     assert_eq!(code, 0, "{out}");
     // Last month's file picked again from another folder: a new journal, but this
     // machine's record of invoiced references (KRAVIA_BATCH_DATA_DIR) knows them.
-    let again = month.home().join("other folder");
+    let again = month.home.join("other folder");
     std::fs::create_dir_all(&again).expect("folder");
     std::fs::copy(&month.file, again.join("november copy.csv")).expect("copy");
     let cmd = month.script_on(&sb, &again.join("november copy.csv"), &["--rate", "200"]);
@@ -385,7 +455,7 @@ fn a_rehearsal_keeps_apart_from_the_real_run() {
     if bash_missing() {
         return;
     }
-    let sb = Sandbox::start();
+    let sb = sandbox(Faults::default());
     let month = Month::new(SAMPLE, "november.csv");
     // --sandbox: kravia-batch's in-process emulator, not the sandbox of this test.
     let (code, out) = run(month.script(&sb, &["--sandbox", "--rate", "200"]), "yes\n");
@@ -416,18 +486,16 @@ fn an_interrupted_run_says_run_again_and_the_re_run_resumes() {
         return;
     }
     use std::os::unix::process::CommandExt;
-    let sb = Sandbox::with_faults(Faults {
+    let sb = sandbox(Faults {
         latency: Duration::from_millis(50),
         ..Faults::default()
     });
     let month = Month::new(SAMPLE, "november.csv");
     // Extra options for the sending step, from the environment; the script in a process
     // group of its own, which gets the Ctrl-C (SIGINT) as a terminal would send it.
-    let mut cmd = month
-        .script(&sb, &[])
-        .env("KRAVIA_IMPORT_ARGS", "--rate 8 --concurrency 2")
-        .into_std();
-    cmd.process_group(0)
+    let mut cmd = month.script(&sb, &[]);
+    cmd.env("KRAVIA_IMPORT_ARGS", "--rate 8 --concurrency 2")
+        .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -474,4 +542,54 @@ fn an_interrupted_run_says_run_again_and_the_re_run_resumes() {
         "no resume message:\n{out}"
     );
     assert_all_created_once(&sb);
+}
+
+#[test]
+fn a_missing_file_is_named_and_nothing_is_written() {
+    if bash_missing() {
+        return;
+    }
+    let sb = sandbox(Faults::default());
+    let month = Month::new(SAMPLE, "november.csv");
+    let missing = month.beside("novembre.csv");
+    let (code, out) = run(month.script_on(&sb, &missing, &[]), "yes\n");
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains(&format!(
+            "The file '{}' was not found. Check the name and the folder, and try again.",
+            missing.display()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("(yes/no)"), "it asked:\n{out}");
+    assert!(!month.beside("novembre.errors.csv").exists());
+    assert!(sb.ledger().requests.is_empty(), "the sandbox was contacted");
+}
+
+#[test]
+fn the_script_needs_nothing_but_bash_and_kravia_batch() {
+    if bash_missing() {
+        return;
+    }
+    // A PATH with bash and `tr` (which reads the answer) only: no python3, no jq.
+    let tools = tempfile::tempdir().expect("tmp");
+    for tool in ["bash", "tr"] {
+        let found = Command::new("bash")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .expect("bash");
+        let path = String::from_utf8_lossy(&found.stdout).trim().to_string();
+        assert!(found.status.success() && !path.is_empty(), "no {tool}");
+        std::os::unix::fs::symlink(path, tools.path().join(tool)).expect("link");
+    }
+    let sb = sandbox(Faults::default());
+    let month = Month::new(SAMPLE, "november.csv");
+    let mut cmd = month.script(&sb, &["--sandbox", "--rate", "200"]);
+    cmd.env("PATH", tools.path());
+    let (code, out) = run(cmd, "Yes\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("REHEARSAL DONE: the simulated Kravia accepted every invoice"),
+        "{out}"
+    );
 }

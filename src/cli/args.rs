@@ -128,6 +128,9 @@ pub enum Command {
     /// Print the man page (roff) of kravia-batch or of one of its commands on stdout.
     #[command(hide = true)]
     Man(super::release::ManArgs),
+    /// The steps of scripts/month-end.sh and .ps1, in plain words (docs/commands.md).
+    #[command(subcommand, hide = true)]
+    MonthEnd(super::month_end::Step),
 }
 
 #[derive(Subcommand, Debug)]

@@ -9,6 +9,7 @@ pub mod config_check;
 pub mod connect;
 pub mod import;
 pub mod logging;
+pub mod month_end;
 pub mod release;
 pub mod run_summary;
 pub mod status;
@@ -105,7 +106,7 @@ pub fn main() -> Exit {
         Command::Void(a) => a.format == FormatArg::Json,
         Command::Capture(a) => a.format == FormatArg::Json,
         Command::Config(ConfigCommand::Check(a)) => a.format == FormatArg::Json,
-        Command::Sandbox(_) => false,
+        Command::Sandbox(_) | Command::MonthEnd(_) => false,
         Command::Completions(_) | Command::Man(_) => false,
     };
     // A panic is a bug, never a user's fault; it still ends with an exit code of ours
@@ -170,6 +171,10 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
     if let Command::Man(a) = &cli.command {
         return Ok(release::man(a));
     }
+    if let Command::MonthEnd(step) = &cli.command {
+        // Its steps run validate and import, which read the settings themselves.
+        return month_end::run(step, cli.config.as_deref());
+    }
     let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
         .map_err(Error::setup)?;
     match &cli.command {
@@ -203,5 +208,6 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
         Command::Sandbox(a) => serve_sandbox(a),
         Command::Completions(a) => Ok(release::completions(a)),
         Command::Man(a) => Ok(release::man(a)),
+        Command::MonthEnd(step) => month_end::run(step, cli.config.as_deref()),
     }
 }
