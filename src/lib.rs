@@ -7,6 +7,13 @@
 //! journal of a live import; [`sandbox`] is a local Dintero emulator for rehearsals
 //! and tests.
 
+// The library's lints (the shared ones are in Cargo.toml's [lints]): nothing a user's
+// file or the network can break may unwrap; stdout and stderr are written only by the
+// renderers (`output::stdout`'s macros, notices, progress, the error line), each of
+// which allows it where it does; a function over 80 lines says why.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod cli;
 pub mod config;
 pub mod dintero;

@@ -87,6 +87,10 @@ fn results_path_of(args: &ImportArgs, settings: &ResultsSettings) -> PathBuf {
 }
 
 /// A production run needs `--live` and a confirmation of what will be sent.
+#[allow(
+    clippy::print_stderr,
+    reason = "the confirmation question is asked on stderr, stdout carries the summary"
+)]
 fn confirm_production(account: &str, invoices: &[Arc<Invoice>], live: &LiveArgs) -> Result<()> {
     if !live.conn.live {
         return Err(Error::usage(format!(

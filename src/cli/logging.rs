@@ -48,6 +48,10 @@ impl Drop for Guard {
 }
 
 /// Installs the stderr subscriber if `-v` or `RUST_LOG` asks for one; `None` otherwise.
+#[allow(
+    clippy::print_stderr,
+    reason = "a bad RUST_LOG is said before any logger exists"
+)]
 pub fn init(v: Verbosity) -> Option<Guard> {
     let env = std::env::var("RUST_LOG").ok();
     let (filter, warning) = filter(v.verbose, env.as_deref());

@@ -86,6 +86,10 @@ fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit> {
 }
 
 /// Runs the command line and returns the exit status.
+#[allow(
+    clippy::print_stderr,
+    reason = "the error line is the renderer's own output"
+)]
 pub fn main() -> Exit {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -169,7 +173,7 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
         return Ok(release::completions(a));
     }
     if let Command::Man(a) = &cli.command {
-        return Ok(release::man(a));
+        return release::man(a);
     }
     if let Command::MonthEnd(step) = &cli.command {
         // Its steps run validate and import, which read the settings themselves.
@@ -207,7 +211,7 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
         Command::Config(ConfigCommand::Check(a)) => config_check::run(a, &loaded),
         Command::Sandbox(a) => serve_sandbox(a),
         Command::Completions(a) => Ok(release::completions(a)),
-        Command::Man(a) => Ok(release::man(a)),
+        Command::Man(a) => release::man(a),
         Command::MonthEnd(step) => month_end::run(step, cli.config.as_deref()),
     }
 }

@@ -90,7 +90,7 @@ pub fn completions(a: &CompletionsArgs) -> Exit {
 
 /// Prints a man page (roff) on stdout: kravia-batch(1), or with a command path
 /// (`config check`) the page of that command, kravia-batch-config-check(1).
-pub fn man(a: &ManArgs) -> Exit {
+pub fn man(a: &ManArgs) -> crate::error::Result<Exit> {
     // `help` is not a page (clap_mangen's own generate_to leaves it out too).
     let mut cmd = documented_command().disable_help_subcommand(true);
     cmd.build();
@@ -103,15 +103,16 @@ pub fn man(a: &ManArgs) -> Exit {
             } else {
                 format!("pages: {}", known.join(", "))
             };
-            eprintln!("error: no man page for `{parent} {name}`; {known}");
-            return Exit::Usage;
+            return Err(crate::error::Error::usage(format!(
+                "no man page for `{parent} {name}`; {known}"
+            )));
         };
         cmd = sub.clone();
     }
     let mut page = Vec::new();
-    render_page(&cmd, &mut page).expect("writing to memory cannot fail");
+    render_page(&cmd, &mut page).map_err(crate::error::Error::setup)?;
     crate::out!("{}", String::from_utf8_lossy(&page));
-    Exit::Ok
+    Ok(Exit::Ok)
 }
 
 /// clap_mangen's page, except the text after the options (the examples and exit codes

@@ -143,6 +143,10 @@ pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<E
 
 /// Shows the plan on stderr and asks for `yes` on a terminal; `--yes` skips the question.
 /// Without a terminal and without `--yes`: refused (exit 2), nothing sent.
+#[allow(
+    clippy::print_stderr,
+    reason = "the confirmation question is asked on stderr, stdout carries the report"
+)]
 pub(super) fn confirm(plan: &str, yes: bool, quiet: bool) -> Result<bool> {
     if yes {
         if !quiet {

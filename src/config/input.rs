@@ -1,6 +1,12 @@
 //! Input defaults (currency, country, due days, channel, mapping) and where results go.
 
-use super::*;
+use super::{
+    ConfigFile, ConfigFileError, ENV_DATA_DIR, Source, Sourced, default_data_dir, parse_num, pick,
+    pick_opt,
+};
+use crate::config::ResultsFormat;
+use crate::model::{Country, Currency, InvoiceChannel};
+use std::path::PathBuf;
 
 /// Input defaults, resolved (`None`: the built-in default or the mapping file's applies).
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -9,7 +9,6 @@
 //! default location of [`default_path`]). A missing default file is not an error; a
 //! missing file that was named explicitly is.
 
-use crate::model::{Country, Currency, InvoiceChannel};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};

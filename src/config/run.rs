@@ -1,6 +1,7 @@
 //! Pacing and endpoint settings: how fast, how wide, and where a command sends.
 
-use super::*;
+use super::{ConfigFile, ConfigFileError, Sourced, parse_num, pick};
+use crate::config::Flow;
 
 /// The pacing settings of a run, resolved.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,7 @@
 //! Session settings: the `url` block every session carries (callback and return URLs)
 //! and the two-step profile, checked here so that a wrong URL stops before sending.
 
-use super::*;
+use super::{ConfigFile, ConfigFileError, Source, Sourced, pick, pick_opt};
 
 /// The session settings, resolved: the `url` object and the checkout profile.
 #[derive(Clone, Debug, PartialEq)]

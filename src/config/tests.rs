@@ -1,5 +1,6 @@
 //! Unit tests of the settings resolution.
 use super::*;
+use crate::model::{Currency, InvoiceChannel};
 use std::collections::HashMap;
 
 fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

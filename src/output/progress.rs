@@ -61,6 +61,10 @@ impl Progress {
     }
 
     /// `done` of `total` (0: unknown), with an optional note such as `failed 2`.
+    #[allow(
+        clippy::print_stderr,
+        reason = "progress lines are this renderer's own output, on stderr"
+    )]
     pub fn update(&mut self, done: u64, total: u64, note: Option<&str>) {
         if self.started.elapsed() < QUIET_START {
             return;
@@ -185,6 +189,11 @@ impl SharedProgress {
             .collect();
         let note = tally_note(&counts);
         self.lock().update(n, self.total, note.as_deref());
+    }
+
+    /// Items done so far.
+    pub fn done(&self) -> u64 {
+        self.done.load(Ordering::SeqCst)
     }
 
     /// Clears the bar (the caller prints its summary next).

@@ -18,6 +18,7 @@ impl Notices {
     }
 
     /// Shows `text` on stderr now and keeps it for the JSON output.
+    #[allow(clippy::print_stderr, reason = "the one place notices are shown")]
     pub fn say(&self, text: impl Into<String>) {
         let text = text.into();
         eprintln!("{text}");

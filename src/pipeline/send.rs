@@ -11,11 +11,11 @@ use super::notice::Notices;
 use super::settings::ImportSettings;
 use super::setup::Opened;
 use crate::model::Invoice;
-use crate::output::progress::{Progress, Units};
+use crate::output::progress::{SharedProgress, Units};
 use crate::run::journal::{Row, Status};
 use crate::run::scheduler::{Done, Job, RunError, RunSettings, Scheduler};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What the send stage did.
 pub struct Sent {
@@ -42,7 +42,9 @@ pub async fn send(
 ) -> crate::error::Result<Sent> {
     let interrupted = stop_on_ctrl_c(connection, notices);
     let total = jobs.len() as u64;
-    let progress = RunProgress::new(total, s.quiet);
+    // The note counts the invoices failed or unknown (the summary's words).
+    let progress = SharedProgress::new("sending", Units::Items("invoices"), total, s.quiet)
+        .with_tallies(&["failed", "unknown"]);
     let policy = connection.policy.clone();
     let concurrency = connection.settings.concurrency.value as usize;
     let writer = opened.journal.writer()?;
@@ -61,7 +63,13 @@ pub async fn send(
     }
     let on_done = {
         let progress = progress.clone();
-        move |_: &Invoice, d: Done| progress.done(d)
+        move |_: &Invoice, d: Done| {
+            progress.tick_as(match d {
+                Done::Final(Status::Failed) => Some("failed"),
+                Done::Final(Status::Unknown) => Some("unknown"),
+                _ => None,
+            })
+        }
     };
     let ended = Arc::new(scheduler).run(jobs, concurrency, on_done).await;
     progress.finish();
@@ -98,62 +106,4 @@ fn stop_on_ctrl_c(connection: &Connection, notices: &Notices) -> Arc<AtomicBool>
         );
     });
     interrupted
-}
-
-/// Progress of the live run: invoices done, and how many failed or are unknown (the
-/// summary's words).
-#[derive(Clone)]
-struct RunProgress {
-    progress: Arc<std::sync::Mutex<Progress>>,
-    done: Arc<AtomicU64>,
-    failed: Arc<AtomicU64>,
-    unknown: Arc<AtomicU64>,
-    total: u64,
-}
-
-impl RunProgress {
-    fn new(total: u64, quiet: bool) -> RunProgress {
-        RunProgress {
-            progress: Arc::new(std::sync::Mutex::new(Progress::new(
-                "sending",
-                Units::Items("invoices"),
-                quiet,
-            ))),
-            done: Arc::new(AtomicU64::new(0)),
-            failed: Arc::new(AtomicU64::new(0)),
-            unknown: Arc::new(AtomicU64::new(0)),
-            total,
-        }
-    }
-
-    fn done(&self, d: Done) {
-        let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        match d {
-            Done::Final(Status::Failed) => {
-                self.failed.fetch_add(1, Ordering::SeqCst);
-            }
-            Done::Final(Status::Unknown) => {
-                self.unknown.fetch_add(1, Ordering::SeqCst);
-            }
-            _ => {}
-        }
-        let failed = self.failed.load(Ordering::SeqCst);
-        let unknown = self.unknown.load(Ordering::SeqCst);
-        let note = [("failed", failed), ("unknown", unknown)]
-            .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(w, n)| format!("{w} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let note = (!note.is_empty()).then_some(note);
-        self.lock().update(n, self.total, note.as_deref());
-    }
-
-    fn finish(&self) {
-        self.lock().finish();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
-        self.progress.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }

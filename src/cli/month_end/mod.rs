@@ -231,6 +231,10 @@ fn question(a: &StepArgs) -> Result<Exit> {
 }
 
 /// Step 3. Exit code: import's (a kravia-batch stopped by a signal counts as 5).
+#[allow(
+    clippy::print_stderr,
+    reason = "the month-end steps talk to the person running the script; stderr is theirs"
+)]
 fn send(a: &StepArgs, config: Option<&Path>) -> Result<Exit> {
     let f = Files::of(a)?;
     let before = std::fs::read(&f.state).ok();

@@ -7,7 +7,7 @@ use crate::dintero::client::TransactionFilter;
 use crate::dintero::error::{ApiError, Outcome};
 use crate::dintero::types::Transaction;
 use crate::error::{Error, Result};
-use crate::output::progress::{Progress, Units};
+use crate::output::progress::{SharedProgress, Units};
 use crate::pipeline::connection::Connection;
 use crate::run::policy::{Ended, Kind};
 use std::collections::{HashMap, VecDeque};
@@ -97,11 +97,7 @@ async fn list_window(
     let span = (now - start) / i32::try_from(slices).unwrap_or(1);
     let pages = Arc::new(AtomicU64::new(0));
     let over = Arc::new(AtomicBool::new(false));
-    let progress = Arc::new(Mutex::new(Progress::new(
-        "checking at Dintero",
-        Units::Items("pages"),
-        quiet,
-    )));
+    let progress = SharedProgress::new("checking at Dintero", Units::Items("pages"), 0, quiet);
     let mut set = tokio::task::JoinSet::new();
     for i in 0..slices {
         let from = start + span * i32::try_from(i).unwrap_or(0);
@@ -133,7 +129,7 @@ async fn list_window(
             }
         }
     }
-    lock(&progress).finish();
+    progress.finish();
     if let Some(e) = failure {
         return Err(check_failure("any invoice of the file", e));
     }
@@ -166,7 +162,7 @@ struct Slice {
     pages: Arc<AtomicU64>,
     /// Raised when the pages read reach the budget (or a slice failed): all stop.
     over: Arc<AtomicBool>,
-    progress: Arc<Mutex<Progress>>,
+    progress: SharedProgress,
     budget: u64,
 }
 
@@ -188,7 +184,7 @@ impl Slice {
                 })
                 .await?;
             let n = self.pages.fetch_add(1, Ordering::SeqCst) + 1;
-            lock(&self.progress).update(n, 0, None);
+            self.progress.tick();
             if n >= self.budget {
                 self.over.store(true, Ordering::SeqCst);
             }
@@ -235,22 +231,17 @@ async fn lookup_each(
     let queue = Arc::new(Mutex::new(refs.into_iter().collect::<VecDeque<_>>()));
     let found = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicU64::new(0));
-    let progress = Arc::new(Mutex::new(Progress::new(
+    let progress = SharedProgress::new(
         "checking at Dintero",
         Units::Items("invoices"),
+        total,
         quiet,
-    )));
+    );
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let policy = connection.policy.clone();
-        let (queue, found, stop, done, progress) = (
-            queue.clone(),
-            found.clone(),
-            stop.clone(),
-            done.clone(),
-            progress.clone(),
-        );
+        let (queue, found, stop, progress) =
+            (queue.clone(), found.clone(), stop.clone(), progress.clone());
         set.spawn(async move {
             loop {
                 if stop.load(Ordering::SeqCst) {
@@ -276,8 +267,7 @@ async fn lookup_each(
                         return Err((reference, e));
                     }
                 }
-                let n = done.fetch_add(1, Ordering::SeqCst) + 1;
-                lock(&progress).update(n, total, None);
+                progress.tick();
             }
         });
     }
@@ -294,10 +284,10 @@ async fn lookup_each(
         stop.store(true, Ordering::SeqCst);
         failure.get_or_insert(e);
     }
-    lock(&progress).finish();
+    progress.finish();
     if let Some((reference, e)) = failure {
         return Err(check_failure(&reference, e));
     }
     let found = std::mem::take(&mut *lock(&found));
-    Ok((found, done.load(Ordering::SeqCst)))
+    Ok((found, progress.done()))
 }
