@@ -5,154 +5,96 @@
 //! `scripts/month-end.ps1` (no PowerShell on this machine): `steps` runs those steps the
 //! way the PowerShell script does, and `structure` checks that both scripts are thin
 //! (no formatting or JSON of their own), make the same calls and say the same few words.
+//! Each test's folder, environment and sandbox come from `tests/common` ([`Month`]).
 
+mod common;
 #[path = "month_end/steps.rs"]
 mod steps;
 #[path = "month_end/structure.rs"]
 mod structure;
 
-use kravia_batch::sandbox::{BlockingSandbox, FaultRule, Faults, SandboxConfig, start_blocking};
+use common::{Cmd, Output, SAMPLE, Sandbox, Test, crate_root};
+use kravia_batch::sandbox::{FaultRule, Faults};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const SAMPLE: &str = "samples/november-2026-canonical.csv";
 const SAMPLE_INVOICES: usize = 25;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+/// The bash script, from the crate root.
+const SH: &str = "scripts/month-end.sh";
+/// The PowerShell script, from the crate root.
+const PS1: &str = "scripts/month-end.ps1";
 
-fn sh_path() -> PathBuf {
-    root().join("scripts").join("month-end.sh")
-}
+/// The month-end folder: its name has a space, as the folders accountants make do.
+const FOLDER: &str = "month end";
 
-fn ps1_path() -> PathBuf {
-    root().join("scripts").join("month-end.ps1")
-}
-
-fn kravia_batch() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("kravia-batch")
+/// Where `tool` is on this machine's `PATH`, as bash finds it (`None` without bash).
+fn which(tool: &str) -> Option<PathBuf> {
+    let found = Command::new("bash")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .ok()?;
+    let path = String::from_utf8_lossy(&found.stdout).trim().to_string();
+    (found.status.success() && !path.is_empty()).then(|| path.into())
 }
 
 /// The script runs under bash; without it these tests have nothing to run.
 fn bash_missing() -> bool {
-    let ok = Command::new("bash")
-        .args(["-c", "true"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
+    let missing = which("bash").is_none();
+    if missing {
         eprintln!("skipped: bash is not installed, so scripts/month-end.sh cannot run here");
     }
-    !ok
+    missing
 }
 
-fn sandbox(faults: Faults) -> BlockingSandbox {
-    start_blocking(SandboxConfig {
-        faults,
-        ..SandboxConfig::default()
-    })
-    .expect("sandbox")
-}
-
-/// A month-end folder (with a space in its name) holding a copy of `source`.
+/// A test pointed at a sandbox whose month-end folder ([`FOLDER`]) holds a copy of an
+/// export; its commands run in the folder above, the test's home.
 struct Month {
-    _tmp: tempfile::TempDir,
-    home: PathBuf,
-    folder: PathBuf,
+    t: Test,
     file: PathBuf,
 }
 
 impl Month {
-    fn new(source: &str, name: &str) -> Month {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let home = tmp.path().to_path_buf();
-        let folder = home.join("month end");
-        std::fs::create_dir_all(&folder).expect("folder");
-        let file = folder.join(name);
-        std::fs::copy(root().join(source), &file).expect("copy");
-        Month {
-            _tmp: tmp,
-            home,
-            folder,
-            file,
-        }
+    /// The month of `source` (from the crate root), copied as `name`, pointed at `sb`.
+    fn new(sb: &Sandbox, source: &str, name: &str) -> Month {
+        let t = Test::new()
+            .in_folder()
+            .folder(FOLDER)
+            .copy(source, &format!("{FOLDER}/{name}"))
+            .sandbox(sb);
+        let file = t.path(FOLDER).join(name);
+        Month { t, file }
     }
 
     /// A file next to the export, by name.
     fn beside(&self, name: &str) -> PathBuf {
-        self.folder.join(name)
+        self.t.path(FOLDER).join(name)
     }
 
-    /// The script on this month's file, pointed at `sb`.
-    fn script(&self, sb: &BlockingSandbox, args: &[&str]) -> Command {
-        self.script_on(sb, &self.file, args)
+    /// The script on this month's file.
+    fn script(&self, args: &[&str]) -> Cmd {
+        self.script_on(&self.file, args)
     }
 
     /// The script on another file, with this month's settings and data folder.
-    fn script_on(&self, sb: &BlockingSandbox, file: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(sh_path());
-        cmd.arg(file).args(args);
-        self.settings(cmd, sb)
+    fn script_on(&self, file: &Path, args: &[&str]) -> Cmd {
+        self.t.script(SH).arg(file).args(args)
     }
 
     /// A step of `kravia-batch month-end` on this month's file, as the scripts run it.
-    fn step(&self, sb: &BlockingSandbox, step: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new(kravia_batch());
-        cmd.args(["month-end", step]).arg(&self.file).args(args);
-        self.settings(cmd, sb)
-    }
-
-    /// This month's settings and data folder, pointed at `sb`.
-    fn settings(&self, mut cmd: Command, sb: &BlockingSandbox) -> Command {
-        cmd.current_dir(&self.home)
-            .env("KRAVIA_BATCH", kravia_batch())
-            .env("KRAVIA_NO_OPEN", "1")
-            .env("KRAVIA_BATCH_DATA_DIR", self.home.join("data"))
-            .env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("DINTERO_ACCOUNT_ID", "T12345678")
-            .env("DINTERO_CLIENT_ID", "sandbox-client")
-            .env("DINTERO_CLIENT_SECRET", "sandbox-secret")
-            .env("DINTERO_API_URL", format!("{}/v1", sb.base_url()))
-            .env("DINTERO_CHECKOUT_URL", format!("{}/v1", sb.base_url()));
-        for name in [
-            "DINTERO_CLIENT_SECRET_FILE",
-            "KRAVIA_IMPORT_ARGS",
-            "KRAVIA_BATCH_CONFIG",
-            "KRAVIA_BATCH_RESULTS_DIR",
-            "KRAVIA_BATCH_RESULTS_FORMAT",
-            "KRAVIA_BATCH_MAPPING",
-        ] {
-            cmd.env_remove(name);
-        }
-        cmd
+    fn step(&self, step: &str, args: &[&str]) -> Cmd {
+        self.t.cmd(["month-end", step]).arg(&self.file).args(args)
     }
 }
 
 /// Runs a command with `answer` on stdin; returns the exit code and stdout + stderr.
-fn run(mut cmd: Command, answer: &str) -> (i32, String) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the script");
+fn run(cmd: Cmd, answer: &str) -> (i32, String) {
     // A script that stops before asking may not read it all: a broken pipe is fine.
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(answer.as_bytes());
-    let out = child.wait_with_output().expect("wait");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let out = cmd.stdin(answer).run();
+    (out.code().unwrap_or(-1), out.stdout() + &out.stderr())
 }
 
 /// Whether a line of `out` holds these parts, in this order.
@@ -170,7 +112,7 @@ fn has_line(out: &str, parts: &[&str]) -> bool {
 }
 
 /// Successful transactions per reference.
-fn created(sb: &BlockingSandbox) -> BTreeMap<String, usize> {
+fn created(sb: &Sandbox) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for t in sb
         .ledger()
@@ -183,11 +125,11 @@ fn created(sb: &BlockingSandbox) -> BTreeMap<String, usize> {
     m
 }
 
-fn pay_requests(sb: &BlockingSandbox) -> usize {
+fn pay_requests(sb: &Sandbox) -> usize {
     sb.ledger().requests_to("POST", "/v1/sessions/pay").len()
 }
 
-fn assert_all_created_once(sb: &BlockingSandbox) {
+fn assert_all_created_once(sb: &Sandbox) {
     let c = created(sb);
     assert_eq!(c.len(), SAMPLE_INVOICES, "invoices at the sandbox: {c:?}");
     assert!(c.values().all(|n| *n == 1), "some invoice twice: {c:?}");
@@ -196,7 +138,7 @@ fn assert_all_created_once(sb: &BlockingSandbox) {
 #[test]
 fn the_script_is_executable() {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(sh_path())
+    let mode = std::fs::metadata(crate_root().join(SH))
         .expect("scripts/month-end.sh")
         .permissions()
         .mode();
@@ -208,10 +150,10 @@ fn a_clean_file_is_sent_after_yes_and_a_second_run_sends_nothing() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november 2026.csv");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november 2026.csv");
     // Extra options for the sending step, as arguments.
-    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    let (code, out) = run(month.script(&["--rate", "200"]), "yes\n");
     assert_eq!(code, 0, "{out}");
     for shown in [
         "The file has 25 invoices on 60 lines.",
@@ -241,7 +183,7 @@ fn a_clean_file_is_sent_after_yes_and_a_second_run_sends_nothing() {
 
     // Run again: says so, and nothing new is sent.
     let before = pay_requests(&sb);
-    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    let (code, out) = run(month.script(&["--rate", "200"]), "yes\n");
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("This file was already sent on")
@@ -257,10 +199,10 @@ fn answering_no_sends_nothing() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
     for answer in ["no\n", "perhaps\nnei\n", ""] {
-        let (code, out) = run(month.script(&sb, &[]), answer);
+        let (code, out) = run(month.script(&[]), answer);
         assert_eq!(code, 2, "answer {answer:?}:\n{out}");
         assert!(
             out.contains("NOTHING WAS SENT: you did not answer yes."),
@@ -277,9 +219,9 @@ fn a_file_with_errors_stops_before_asking_with_the_error_report() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new("tests/data/20-bad-email.csv", "bad email.csv");
-    let (code, out) = run(month.script(&sb, &[]), "yes\n");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, "tests/data/20-bad-email.csv", "bad email.csv");
+    let (code, out) = run(month.script(&[]), "yes\n");
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("(yes/no)"), "it asked:\n{out}");
     for shown in [
@@ -300,8 +242,8 @@ fn a_file_with_errors_stops_before_asking_with_the_error_report() {
     assert!(sb.ledger().requests.is_empty(), "the sandbox was contacted");
 
     // A file that cannot be read as a table at all.
-    let empty = Month::new("tests/data/01-empty.csv", "empty.csv");
-    let (code, out) = run(empty.script(&sb, &[]), "yes\n");
+    let empty = Month::new(&sb, "tests/data/01-empty.csv", "empty.csv");
+    let (code, out) = run(empty.script(&[]), "yes\n");
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("The file cannot be read as an invoice list:"),
@@ -315,10 +257,11 @@ fn wrong_credentials_stop_with_a_setup_message_and_nothing_sent() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
-    let mut cmd = month.script(&sb, &[]);
-    cmd.env("DINTERO_CLIENT_SECRET", "not-the-secret");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
+    let cmd = month
+        .script(&[])
+        .env("DINTERO_CLIENT_SECRET", "not-the-secret");
     let (code, out) = run(cmd, "yes\n");
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("STOPPED: a problem with the setup"), "{out}");
@@ -333,15 +276,9 @@ fn a_file_changed_after_the_question_is_refused() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
-    let mut child = month
-        .script(&sb, &[])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
+    let mut child = month.script(&[]).spawn();
     // Wait for the question, then change an amount in the file, then answer yes.
     let mut stdout = child.stdout.take().expect("stdout");
     let mut seen = Vec::new();
@@ -393,12 +330,12 @@ fn refused_invoices_end_partly_done_and_are_not_resent() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults {
+    let sb = Sandbox::with_faults(Faults {
         fail_status: FaultRule::References(vec!["2026-11-0003".into()]),
         ..Faults::default()
     });
-    let month = Month::new(SAMPLE, "november.csv");
-    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    let month = Month::new(&sb, SAMPLE, "november.csv");
+    let (code, out) = run(month.script(&["--rate", "200"]), "yes\n");
     assert_eq!(code, 4, "{out}");
     assert!(has_line(&out, &["Created at Kravia:", "24"]), "{out}");
     assert!(has_line(&out, &["Refused by Kravia:", "1"]), "{out}");
@@ -410,7 +347,7 @@ fn refused_invoices_end_partly_done_and_are_not_resent() {
 
     // Again: says what happened before, sends nothing new, and still exits 4.
     let before = pay_requests(&sb);
-    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    let (code, out) = run(month.script(&["--rate", "200"]), "yes\n");
     assert_eq!(code, 4, "{out}");
     assert!(
         out.contains("and Kravia refused some invoices then"),
@@ -428,16 +365,16 @@ fn the_same_invoices_in_another_file_are_refused_as_already_invoiced() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
-    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
+    let (code, out) = run(month.script(&["--rate", "200"]), "yes\n");
     assert_eq!(code, 0, "{out}");
     // Last month's file picked again from another folder: a new journal, but this
     // machine's record of invoiced references (KRAVIA_BATCH_DATA_DIR) knows them.
-    let again = month.home.join("other folder");
+    let again = month.t.path("other folder");
     std::fs::create_dir_all(&again).expect("folder");
     std::fs::copy(&month.file, again.join("november copy.csv")).expect("copy");
-    let cmd = month.script_on(&sb, &again.join("november copy.csv"), &["--rate", "200"]);
+    let cmd = month.script_on(&again.join("november copy.csv"), &["--rate", "200"]);
     let before = pay_requests(&sb);
     let (code, out) = run(cmd, "yes\n");
     assert_eq!(code, 1, "{out}");
@@ -455,10 +392,10 @@ fn a_rehearsal_keeps_apart_from_the_real_run() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
     // --sandbox: kravia-batch's in-process emulator, not the sandbox of this test.
-    let (code, out) = run(month.script(&sb, &["--sandbox", "--rate", "200"]), "yes\n");
+    let (code, out) = run(month.script(&["--sandbox", "--rate", "200"]), "yes\n");
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("REHEARSAL: the invoices go to a simulated Kravia")
@@ -474,7 +411,7 @@ fn a_rehearsal_keeps_apart_from_the_real_run() {
         "the rehearsal reached Dintero"
     );
     // The real run afterwards: not a resume, and every invoice is sent.
-    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    let (code, out) = run(month.script(&["--rate", "200"]), "yes\n");
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("resum"), "{out}");
     assert_all_created_once(&sb);
@@ -485,21 +422,18 @@ fn an_interrupted_run_says_run_again_and_the_re_run_resumes() {
     if bash_missing() {
         return;
     }
-    use std::os::unix::process::CommandExt;
-    let sb = sandbox(Faults {
+    let sb = Sandbox::with_faults(Faults {
         latency: Duration::from_millis(50),
         ..Faults::default()
     });
-    let month = Month::new(SAMPLE, "november.csv");
+    let month = Month::new(&sb, SAMPLE, "november.csv");
     // Extra options for the sending step, from the environment; the script in a process
     // group of its own, which gets the Ctrl-C (SIGINT) as a terminal would send it.
-    let mut cmd = month.script(&sb, &[]);
-    cmd.env("KRAVIA_IMPORT_ARGS", "--rate 8 --concurrency 2")
-        .process_group(0)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
+    let mut child = month
+        .script(&[])
+        .env("KRAVIA_IMPORT_ARGS", "--rate 8 --concurrency 2")
+        .process_group()
+        .spawn();
     child
         .stdin
         .take()
@@ -515,13 +449,9 @@ fn an_interrupted_run_says_run_again_and_the_re_run_resumes() {
         .status()
         .expect("kill");
     assert!(status.success());
-    let out = child.wait_with_output().expect("wait");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(5), "{text}");
+    let out = Output::from(child.wait_with_output().expect("wait"));
+    let text = out.stdout() + &out.stderr();
+    assert_eq!(out.code(), Some(5), "{text}");
     assert!(
         text.contains("NOT FINISHED") && text.contains("Run this again with the same file"),
         "{text}"
@@ -533,7 +463,7 @@ fn an_interrupted_run_says_run_again_and_the_re_run_resumes() {
     );
 
     // The same file again: resumes, and every invoice ends up created exactly once.
-    let (code, out) = run(month.script(&sb, &["--rate", "200"]), "yes\n");
+    let (code, out) = run(month.script(&["--rate", "200"]), "yes\n");
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("that run did not finish")
@@ -549,10 +479,10 @@ fn a_missing_file_is_named_and_nothing_is_written() {
     if bash_missing() {
         return;
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
     let missing = month.beside("novembre.csv");
-    let (code, out) = run(month.script_on(&sb, &missing, &[]), "yes\n");
+    let (code, out) = run(month.script_on(&missing, &[]), "yes\n");
     assert_eq!(code, 3, "{out}");
     assert!(
         out.contains(&format!(
@@ -571,21 +501,18 @@ fn the_script_needs_nothing_but_bash_and_kravia_batch() {
     if bash_missing() {
         return;
     }
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
     // A PATH with bash and `tr` (which reads the answer) only: no python3, no jq.
-    let tools = tempfile::tempdir().expect("tmp");
+    let tools = month.t.path("tools");
+    std::fs::create_dir(&tools).expect("tools folder");
     for tool in ["bash", "tr"] {
-        let found = Command::new("bash")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .expect("bash");
-        let path = String::from_utf8_lossy(&found.stdout).trim().to_string();
-        assert!(found.status.success() && !path.is_empty(), "no {tool}");
-        std::os::unix::fs::symlink(path, tools.path().join(tool)).expect("link");
+        let path = which(tool).unwrap_or_else(|| panic!("no {tool}"));
+        std::os::unix::fs::symlink(path, tools.join(tool)).expect("link");
     }
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
-    let mut cmd = month.script(&sb, &["--sandbox", "--rate", "200"]);
-    cmd.env("PATH", tools.path());
+    let cmd = month
+        .script(&["--sandbox", "--rate", "200"])
+        .env("PATH", &tools);
     let (code, out) = run(cmd, "Yes\n");
     assert_eq!(code, 0, "{out}");
     assert!(

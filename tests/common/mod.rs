@@ -64,7 +64,8 @@ impl Default for Test {
 impl Test {
     /// A fresh folder, and an environment without any of the caller's `DINTERO_*` or
     /// `KRAVIA_*` variables, with `HOME`, `XDG_CONFIG_HOME` (`.config`) and
-    /// `KRAVIA_BATCH_DATA_DIR` (`data`) inside the folder.
+    /// `KRAVIA_BATCH_DATA_DIR` (`data`) inside the folder, and `KRAVIA_NO_OPEN=1` (no
+    /// command of a test opens a file in the desktop's viewer).
     pub fn new() -> Test {
         let dir = tempfile::tempdir().expect("tmp");
         let mut env: Vec<(OsString, Option<OsString>)> = std::env::vars_os()
@@ -80,6 +81,7 @@ impl Test {
             ("HOME", home.to_path_buf()),
             ("XDG_CONFIG_HOME", home.join(".config")),
             ("KRAVIA_BATCH_DATA_DIR", home.join("data")),
+            ("KRAVIA_NO_OPEN", "1".into()),
         ] {
             env.push((k.into(), Some(v.into())));
         }
@@ -93,6 +95,14 @@ impl Test {
     /// Writes `contents` to `name` in the test's folder.
     pub fn file(self, name: &str, contents: impl AsRef<[u8]>) -> Test {
         std::fs::write(self.path(name), contents).expect("write a test file");
+        self
+    }
+
+    /// Makes the folder `name` (and any folder above it) in the test's folder; `.file` and
+    /// `.copy` then write into it as `"name/file"`. For a name as people give them, with
+    /// spaces (`"month end"`).
+    pub fn folder(self, name: &str) -> Test {
+        std::fs::create_dir_all(self.path(name)).expect("make a test folder");
         self
     }
 
@@ -148,6 +158,14 @@ impl Test {
     /// The binary without arguments yet, in this test's environment.
     pub fn bin(&self) -> Cmd {
         self.command(assert_cmd::cargo::cargo_bin("kravia-batch"))
+    }
+
+    /// A script of the crate (`path` from the crate root, e.g. `scripts/month-end.sh`) in
+    /// this test's environment, with `KRAVIA_BATCH` naming the built binary: the script
+    /// runs the binary under test, not a `kravia-batch` on `PATH`.
+    pub fn script(&self, path: &str) -> Cmd {
+        self.command(crate_root().join(path))
+            .env("KRAVIA_BATCH", assert_cmd::cargo::cargo_bin("kravia-batch"))
     }
 
     /// Another program (a script) in this test's environment.
@@ -249,6 +267,28 @@ impl Cmd {
     pub fn timeout(mut self, limit: Duration) -> Cmd {
         self.timeout = Some(limit);
         self
+    }
+
+    /// Runs the command in a process group of its own, so that a test can signal the
+    /// whole group (`kill -INT -- -PID`), as a terminal's Ctrl-C does.
+    #[cfg(unix)]
+    pub fn process_group(mut self) -> Cmd {
+        use std::os::unix::process::CommandExt;
+        self.cmd.process_group(0);
+        self
+    }
+
+    /// Starts the command with stdin, stdout and stderr piped, for a test that talks to it
+    /// while it runs (waits for its question, answers it, signals it). What `.stdin` and
+    /// `.timeout` set is for `.run()`: here the test writes and waits itself.
+    pub fn spawn(mut self) -> std::process::Child {
+        use std::process::Stdio;
+        self.cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
     }
 
     /// Runs the command to its end.

@@ -8,26 +8,18 @@
 use super::*;
 
 /// Runs a step with nothing on stdin; returns its exit code, stdout and stderr.
-fn step(month: &Month, sb: &BlockingSandbox, name: &str, args: &[&str]) -> (i32, String, String) {
-    let out = month
-        .step(sb, name, args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run kravia-batch month-end");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+fn step(month: &Month, name: &str, args: &[&str]) -> (i32, String, String) {
+    let out = month.step(name, args).run();
+    (out.code().unwrap_or(-1), out.stdout(), out.stderr())
 }
 
 #[test]
 fn check_question_and_send_print_what_the_powershell_script_shows() {
-    let sb = sandbox(Faults::default());
-    let month = Month::new(SAMPLE, "november.csv");
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, SAMPLE, "november.csv");
     let args = ["--rate", "200"];
 
-    let (code, out, _) = step(&month, &sb, "check", &args);
+    let (code, out, _) = step(&month, "check", &args);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.starts_with(
@@ -46,7 +38,7 @@ fn check_question_and_send_print_what_the_powershell_script_shows() {
     assert!(month.beside("november.plan.json").is_file());
 
     // The question has no line break: the script prints it, then reads the answer.
-    let (code, out, _) = step(&month, &sb, "question", &args);
+    let (code, out, _) = step(&month, "question", &args);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
         out,
@@ -54,7 +46,7 @@ fn check_question_and_send_print_what_the_powershell_script_shows() {
     );
     assert!(sb.ledger().requests.is_empty(), "asking reached Dintero");
 
-    let (code, out, _) = step(&month, &sb, "send", &args);
+    let (code, out, _) = step(&month, "send", &args);
     assert_eq!(code, 0, "{out}");
     let results = month.beside("november.results.csv");
     for shown in [
@@ -75,10 +67,10 @@ fn check_question_and_send_print_what_the_powershell_script_shows() {
     assert_eq!(state["import"]["counts"]["created"], 25, "{state}");
 
     // The next check says the file was sent.
-    let (code, out, _) = step(&month, &sb, "check", &args);
+    let (code, out, _) = step(&month, "check", &args);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("This file was already sent on"), "{out}");
-    let (code, out, _) = step(&month, &sb, "send", &args);
+    let (code, out, _) = step(&month, "send", &args);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("sending (resuming the earlier run)"), "{out}");
     assert_all_created_once(&sb);
@@ -86,9 +78,9 @@ fn check_question_and_send_print_what_the_powershell_script_shows() {
 
 #[test]
 fn a_check_that_finds_a_problem_stops_the_script_with_its_code() {
-    let sb = sandbox(Faults::default());
-    let month = Month::new("tests/data/20-bad-email.csv", "bad email.csv");
-    let (code, out, err) = step(&month, &sb, "check", &[]);
+    let sb = Sandbox::start();
+    let month = Month::new(&sb, "tests/data/20-bad-email.csv", "bad email.csv");
+    let (code, out, err) = step(&month, "check", &[]);
     assert_eq!(code, 1, "{out}");
     for shown in [
         "Errors (these must be corrected before anything can be sent):\n  row 3, column 'email' (K): 'kari.nordmann.example.no' is not a valid e-mail address (name@domain.no)\n",
@@ -104,15 +96,13 @@ fn a_check_that_finds_a_problem_stops_the_script_with_its_code() {
         "{out}\n{err}"
     );
     // No plan, so no question: the script stops at the check anyway.
-    let (code, out, err) = step(&month, &sb, "question", &[]);
+    let (code, out, err) = step(&month, "question", &[]);
     assert_eq!(code, 3, "{out}{err}");
 
-    let missing = Month::new(SAMPLE, "november.csv");
-    let mut cmd = Command::new(kravia_batch());
-    cmd.args(["month-end", "check", "novembre.csv"]);
-    let out = missing.settings(cmd, &sb).output().expect("kravia-batch");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{text}");
+    let missing = Month::new(&sb, SAMPLE, "november.csv");
+    let out = missing.t.run(["month-end", "check", "novembre.csv"]);
+    let text = out.stdout();
+    assert_eq!(out.code(), Some(3), "{text}");
     assert_eq!(
         text,
         "The file 'novembre.csv' was not found. Check the name and the folder, and try again.\n"
@@ -122,15 +112,15 @@ fn a_check_that_finds_a_problem_stops_the_script_with_its_code() {
 
 #[test]
 fn the_send_step_passes_the_options_on_and_ends_with_import_s_code() {
-    let sb = sandbox(Faults {
+    let sb = Sandbox::with_faults(Faults {
         fail_status: FaultRule::References(vec!["2026-11-0003".into()]),
         ..Faults::default()
     });
-    let month = Month::new(SAMPLE, "november.csv");
-    let (code, out, _) = step(&month, &sb, "check", &[]);
+    let month = Month::new(&sb, SAMPLE, "november.csv");
+    let (code, out, _) = step(&month, "check", &[]);
     assert_eq!(code, 0, "{out}");
     // A rehearsal: kravia-batch's in-process emulator, results and state of its own.
-    let (code, out, _) = step(&month, &sb, "send", &["--sandbox", "--rate", "200"]);
+    let (code, out, _) = step(&month, "send", &["--sandbox", "--rate", "200"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("REHEARSAL DONE"), "{out}");
     assert!(month.beside("november.rehearsal.results.csv").is_file());
@@ -140,17 +130,17 @@ fn the_send_step_passes_the_options_on_and_ends_with_import_s_code() {
         "the rehearsal reached Dintero"
     );
     // The real run: Kravia refuses one invoice.
-    let (code, out, _) = step(&month, &sb, "send", &["--rate", "200"]);
+    let (code, out, _) = step(&month, "send", &["--rate", "200"]);
     assert_eq!(code, 4, "{out}");
     assert!(has_line(&out, &["Refused by Kravia:", "1", "NOK"]), "{out}");
     assert!(out.contains("PARTLY DONE"), "{out}");
     // An option import does not know: its message on stderr, exit 2, nothing recorded
     // over the earlier run.
-    let (code, out, err) = step(&month, &sb, "send", &["--no-such-option"]);
+    let (code, out, err) = step(&month, "send", &["--no-such-option"]);
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("--no-such-option"), "{err}");
     assert!(out.contains("NOTHING WAS SENT: kravia-batch did not accept the command"));
-    let (_, out, _) = step(&month, &sb, "check", &[]);
+    let (_, out, _) = step(&month, "check", &[]);
     assert!(
         out.contains("and Kravia refused some invoices then"),
         "{out}"

@@ -5,13 +5,12 @@
 //! script is checked against the bash script (see docs/accountant-guide.md for the parser
 //! check on Windows), and both for what they must not do themselves.
 
-use super::{ps1_path, sh_path};
+use super::{PS1, SH, crate_root};
 
+/// The text of the PowerShell script and of the bash script.
 fn scripts() -> (String, String) {
-    (
-        std::fs::read_to_string(ps1_path()).expect("scripts/month-end.ps1"),
-        std::fs::read_to_string(sh_path()).expect("scripts/month-end.sh"),
-    )
+    let read = |path| std::fs::read_to_string(crate_root().join(path)).expect(path);
+    (read(PS1), read(SH))
 }
 
 /// The bash script's code: no comments, no `say` lines (its words, checked apart).
