@@ -182,28 +182,24 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
     let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
         .map_err(Error::setup)?;
     match &cli.command {
-        Command::Validate(a) => {
-            let bodies = validate::bodies(&loaded, a.flow, &a.session)?;
-            validate::run(
-                &a.input,
-                &a.report,
-                a.plan.as_deref(),
-                &loaded,
-                &bodies,
-                notices,
-            )
-        }
-        Command::Import(a) if a.dry_run => {
-            let bodies = validate::bodies(&loaded, a.live.flow, &a.live.session)?;
-            validate::run(
-                &a.input,
-                &a.report,
-                a.plan.as_deref(),
-                &loaded,
-                &bodies,
-                notices,
-            )
-        }
+        Command::Validate(a) => validate::dry_run(
+            &a.input,
+            &a.report,
+            a.plan.as_deref(),
+            a.flow,
+            &a.session,
+            &loaded,
+            notices,
+        ),
+        Command::Import(a) if a.dry_run => validate::dry_run(
+            &a.input,
+            &a.report,
+            a.plan.as_deref(),
+            a.live.flow,
+            &a.live.session,
+            &loaded,
+            notices,
+        ),
         Command::Import(a) => import::run(a, &loaded, notices),
         Command::Status(a) => status::run(a, &loaded),
         Command::Void(a) => void::run(a, &loaded),

@@ -54,7 +54,21 @@ pub fn bodies(loaded: &Loaded, flow: Option<Flow>, args: &SessionArgs) -> Result
     crate::pipeline::prepare::bodies(loaded, &process_env, flow, &flags)
 }
 
-/// `validate` and `import --dry-run`; with `plan`, also writes the plan.
+/// `validate` and `import --dry-run`: the bodies' settings resolved, then [`run`].
+pub fn dry_run(
+    input: &InputArgs,
+    report: &ReportArgs,
+    plan: Option<&std::path::Path>,
+    flow: Option<Flow>,
+    session: &SessionArgs,
+    loaded: &Loaded,
+    notices: &Notices,
+) -> Result<Exit> {
+    let bodies = bodies(loaded, flow, session)?;
+    run(input, report, plan, loaded, &bodies, notices)
+}
+
+/// The dry run with these bodies' settings; with `plan`, also writes the plan.
 pub fn run(
     input: &InputArgs,
     report: &ReportArgs,
