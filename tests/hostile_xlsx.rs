@@ -49,18 +49,9 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The letters of column `i` (0 is A).
-fn column(mut i: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap()
+/// The letters of column `i` (0 is A): the tool's own, as its messages name columns.
+fn column(i: usize) -> String {
+    kravia_batch::problem::column_letter(i)
 }
 
 /// The rows of `tests/data/valid/base.csv` as sheet rows of inline strings.
