@@ -3,7 +3,7 @@
 use crate::input::Enc;
 use crate::model::{Country, Currency, DecimalConvention, InvoiceChannel};
 pub use crate::run::Flow;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Exit codes, the same for every command (docs/commands.md), in every `--help`.
@@ -85,7 +85,7 @@ const SANDBOX_HELP: &str = concat!(
 #[derive(Parser, Debug)]
 #[command(
     name = "kravia-batch",
-    version = super::release::VERSION,
+    version = VERSION,
     about = "Turn a month's invoice export (CSV or Excel) into Kravia invoices through Dintero.",
     after_help = TOP_HELP
 )]
@@ -94,7 +94,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE", env = "KRAVIA_BATCH_CONFIG")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
-    pub log: super::logging::Verbosity,
+    pub log: Verbosity,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -124,10 +124,10 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Print a shell's completion script (bash, zsh, fish, powershell, elvish) on stdout.
     #[command(hide = true)]
-    Completions(super::release::CompletionsArgs),
+    Completions(CompletionsArgs),
     /// Print the man page (roff) of kravia-batch or of one of its commands on stdout.
     #[command(hide = true)]
-    Man(super::release::ManArgs),
+    Man(ManArgs),
     /// The steps of scripts/month-end.sh and .ps1, in plain words (docs/commands.md).
     #[command(subcommand, hide = true)]
     MonthEnd(super::month_end::Step),
@@ -486,4 +486,50 @@ fn parse_country(s: &str) -> Result<Country, String> {
 
 fn parse_channel(s: &str) -> Result<InvoiceChannel, String> {
     InvoiceChannel::parse(s).ok_or_else(|| "use 'kravia' or 'merchant'".into())
+}
+
+/// `0.1.0 (abc1234 2026-12-06)`: the package version and the commit it was built from
+/// (`-dirty` with uncommitted source changes; `unknown` without git), found by `build.rs`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("KRAVIA_BATCH_COMMIT"),
+    ")"
+);
+
+/// `kravia-batch completions SHELL`
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// The shells clap_complete writes for (its own `Shell` is not exhaustive).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell", alias = "pwsh")]
+    PowerShell,
+    Elvish,
+}
+
+/// `kravia-batch man [COMMAND]...`
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The command whose page to print, e.g. `validate` or `config check` (default: the
+    /// main page, kravia-batch(1)).
+    #[arg(value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// `-v`, repeatable: a global flag, hidden from `--help` (documented in the README, the
+/// man page and the completions).
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct Verbosity {
+    /// Diagnostics on stderr: -v info, -vv debug, -vvv trace (or RUST_LOG).
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true, hide = true)]
+    pub verbose: u8,
 }

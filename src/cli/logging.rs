@@ -15,7 +15,7 @@
 //! comma separated), not `EnvFilter`'s span and field filters, which would add a regex
 //! engine to the binary for a feature this tool does not need.
 
-use clap::{ArgAction, Args};
+pub use super::args::Verbosity;
 use std::io::IsTerminal;
 use std::time::Instant;
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -24,15 +24,6 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 /// The crate's own events (`tracing` targets are module paths).
 const OWN_TARGET: &str = "kravia_batch";
-
-/// `-v`, repeatable: a global flag, hidden from `--help` (documented in the README, the
-/// man page and the completions).
-#[derive(Args, Debug, Clone, Copy, Default)]
-pub struct Verbosity {
-    /// Diagnostics on stderr: -v info, -vv debug, -vvv trace (or RUST_LOG).
-    #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true, hide = true)]
-    pub verbose: u8,
-}
 
 /// Logs the end of the run (and how long it took) when dropped.
 #[must_use = "the run's end is logged when the guard is dropped"]
@@ -69,7 +60,7 @@ pub fn init(v: Verbosity) -> Option<Guard> {
         .with(filter?)
         .try_init()
         .ok()?;
-    tracing::info!(version = super::release::VERSION, "kravia-batch starting");
+    tracing::info!(version = super::args::VERSION, "kravia-batch starting");
     Some(Guard {
         started: Instant::now(),
     })

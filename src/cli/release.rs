@@ -6,44 +6,16 @@
 //! stays short) and documented in the README; the completions and the man pages they
 //! generate do list them, and `-v`, so they are complete.
 
-use super::args::Cli;
+use super::args::{Cli, CompletionsArgs, ManArgs, ShellArg, VERSION};
 use crate::exit::Exit;
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::CommandFactory;
 use clap_complete::Shell;
-
-/// `0.1.0 (abc1234 2026-12-06)`: the package version and the commit it was built from
-/// (`-dirty` with uncommitted source changes; `unknown` without git), found by `build.rs`.
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (",
-    env!("KRAVIA_BATCH_COMMIT"),
-    ")"
-);
 
 /// The commit's date (`2026-12-06`), empty when built without git: the man page's date.
 const COMMIT_DATE: &str = env!("KRAVIA_BATCH_COMMIT_DATE");
 
 /// The binary's name, as completions must register it.
 const BIN: &str = "kravia-batch";
-
-/// `kravia-batch completions SHELL`
-#[derive(Args, Debug)]
-pub struct CompletionsArgs {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    pub shell: ShellArg,
-}
-
-/// The shells clap_complete writes for (its own `Shell` is not exhaustive).
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShellArg {
-    Bash,
-    Zsh,
-    Fish,
-    #[value(name = "powershell", alias = "pwsh")]
-    PowerShell,
-    Elvish,
-}
 
 impl From<ShellArg> for Shell {
     fn from(s: ShellArg) -> Shell {
@@ -55,15 +27,6 @@ impl From<ShellArg> for Shell {
             ShellArg::Elvish => Shell::Elvish,
         }
     }
-}
-
-/// `kravia-batch man [COMMAND]...`
-#[derive(Args, Debug)]
-pub struct ManArgs {
-    /// The command whose page to print, e.g. `validate` or `config check` (default: the
-    /// main page, kravia-batch(1)).
-    #[arg(value_name = "COMMAND")]
-    pub command: Vec<String>,
 }
 
 /// The clap definition as completions and man pages show it: the hidden release
