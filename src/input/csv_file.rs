@@ -10,7 +10,7 @@ use super::encoding::{Enc, EncodingState, FIELD_END};
 use super::limits::{MAX_HEADER_COLUMNS, MAX_ROW_BYTES, bytes, count, refused};
 use super::split::{RawChunk, Record, Splitter, field_bounds, seek_body};
 use super::{
-    CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
+    CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
 use crate::problem::Problem;
 use csv::ByteRecord;
@@ -46,7 +46,9 @@ impl RowCells for CsvRow<'_> {
             _ => CellRef::Empty,
         }
     }
+}
 
+impl ChunkRow for CsvRow<'_> {
     fn prefetch(&self) {
         let text = self
             .text

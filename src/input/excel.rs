@@ -10,7 +10,7 @@
 use super::limits::{MAX_SHEET_ROWS, count, refused};
 use super::xlsx::{Cell, Declined, Entry, FastSheet, MAX_ELEMENT_MIB, Range, SheetCells};
 use super::{
-    CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
+    CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
 };
 use calamine::{Data, DataRef, Reader, Sheets, Xlsx, XlsxCellReader, open_workbook_auto};
 use std::borrow::Cow;
@@ -42,6 +42,9 @@ impl RowCells for ExcelRow<'_> {
         }
     }
 }
+
+/// No raw text and nothing worth prefetching: the defaults.
+impl ChunkRow for ExcelRow<'_> {}
 
 impl ExcelRow<'_> {
     fn is_blank(&self) -> bool {

@@ -81,11 +81,18 @@ impl CellRef<'_> {
     }
 }
 
-/// A row of cells with its spreadsheet row number.
+/// A row of cells with its spreadsheet row number: all that a validation rule reads.
 pub trait RowCells: Send + Sync {
     /// The row as the spreadsheet shows it (header = row 1).
     fn row(&self) -> u32;
     fn cell(&self, col: usize) -> CellRef<'_>;
+}
+
+/// A row as a reader hands it to a [`ChunkSink`]: its cells, and two hints for the
+/// validator's speed machinery (`validate::engine`), which no rule sees. Both have
+/// defaults that change nothing but speed, so a reader without raw text (spreadsheets)
+/// implements neither.
+pub trait ChunkRow: RowCells {
     /// The text of columns `cols` as the reader holds it, from the start of the first to
     /// the end of the last (the separators between them included), with its offset and
     /// the offsets where each of those fields ends, in the same reckoning. `None` when the
@@ -102,7 +109,7 @@ pub trait RowCells: Send + Sync {
 pub trait ChunkSink {
     /// `rows` are readable rows; `problems` are rows the reader could not read
     /// (encoding, field count), already located.
-    fn chunk<R: RowCells>(&mut self, rows: &[R], problems: Vec<Problem>);
+    fn chunk<R: ChunkRow>(&mut self, rows: &[R], problems: Vec<Problem>);
     /// Called after each chunk with the bytes (or rows) done and the total, for progress.
     fn progress(&mut self, _done: u64, _total: u64) {}
     /// The column holding each row's invoice reference, so that a row the reader cannot
