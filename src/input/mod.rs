@@ -7,6 +7,7 @@
 //! delimiter, sheet) and the rows they could not read.
 
 mod csv_file;
+mod csv_rows;
 mod encoding;
 pub mod excel;
 pub mod limits;

@@ -185,7 +185,7 @@ fn outcome<'a>(
     checked: Checked<'a>,
     lines: Vec<Line>,
     amount: i64,
-    mut problems: Vec<Problem>,
+    problems: Vec<Problem>,
     settings: &Settings<'_>,
 ) -> Finalized<'a> {
     // Every Option below is Some when no error was recorded.
@@ -195,16 +195,7 @@ fn outcome<'a>(
         checked.country,
         checked.days_until_due,
     ) else {
-        problems.push(
-            Problem::error(inv.first_row, None, None, "internal: incomplete invoice")
-                .with_reference(inv.reference),
-        );
-        return Finalized {
-            problems,
-            facts: None,
-            invoice: None,
-            rejected: None,
-        };
+        return incomplete(&inv, problems);
     };
     let a = &checked.address;
     let (first_name, last_name) = (
@@ -244,6 +235,20 @@ fn outcome<'a>(
         problems,
         facts: Some(facts),
         invoice,
+        rejected: None,
+    }
+}
+
+/// An invoice without errors that still lacks a value: a bug, reported as such.
+fn incomplete<'a>(inv: &InvoiceParts<'a>, mut problems: Vec<Problem>) -> Finalized<'a> {
+    problems.push(
+        Problem::error(inv.first_row, None, None, "internal: incomplete invoice")
+            .with_reference(inv.reference),
+    );
+    Finalized {
+        problems,
+        facts: None,
+        invoice: None,
         rejected: None,
     }
 }
