@@ -117,11 +117,6 @@ fn datetime_cell(dt: Option<chrono::NaiveDateTime>, raw: f64) -> CellRef<'static
     }
 }
 
-/// A spreadsheet refused as damaged, saying why.
-pub(super) fn damaged(path: &Path, why: impl std::fmt::Display) -> InputError {
-    spreadsheet_error(path, why)
-}
-
 /// Opens a workbook with calamine, after the structural checks of
 /// [`super::package`] (by the file's first bytes, as [`super::open`] tells formats).
 fn open_book(path: &Path) -> Result<Sheets<BufReader<File>>, InputError> {
