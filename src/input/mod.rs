@@ -14,6 +14,7 @@ pub mod limits;
 mod package;
 mod split;
 mod xlsx;
+mod xlsx_cells;
 
 pub use encoding::{Enc, EncodingState};
 pub use excel::for_each_row_of as for_each_sheet_row;

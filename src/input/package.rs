@@ -56,12 +56,17 @@ fn is_sheet(lower: &str, format: Format) -> bool {
     }
 }
 
-/// A spreadsheet refused as damaged, saying why.
-pub fn damaged(path: &Path, why: impl std::fmt::Display) -> InputError {
+/// A spreadsheet the reader cannot read, saying why.
+pub fn spreadsheet_error(path: &Path, e: impl std::fmt::Display) -> InputError {
     InputError::Spreadsheet {
         path: path.to_path_buf(),
-        message: why.to_string(),
+        message: e.to_string(),
     }
+}
+
+/// A spreadsheet refused as damaged, saying why.
+pub fn damaged(path: &Path, why: impl std::fmt::Display) -> InputError {
+    spreadsheet_error(path, why)
 }
 
 /// A step of the zip checks: `Ok(None)` when the package is too damaged to go on (the
