@@ -37,6 +37,7 @@ fn owned_text_of<'a>(cell: CellRef<'a>) -> (Cow<'a, str>, bool) {
 }
 
 /// A number cell read exactly, with the currency word its text carries (`kr`, `NOK`).
+#[inline]
 pub fn number_of(
     cell: &CellRef<'_>,
     convention: DecimalConvention,
@@ -68,6 +69,7 @@ pub fn evidence_of(cell: &CellRef<'_>) -> Evidence {
 /// The currency a non-blank cell names. The default currency's own code, which exports
 /// write on every row, is recognised without `Currency::parse` (which allocates); it
 /// parses to that currency (see the tests).
+#[inline]
 pub fn currency_of(c: &CellRef<'_>, default: Currency) -> Option<Currency> {
     if let CellRef::Text(t) = c
         && trim_cell(t) == default.code()
@@ -78,11 +80,13 @@ pub fn currency_of(c: &CellRef<'_>, default: Currency) -> Option<Currency> {
 }
 
 /// `d > 0`, without a general `Decimal` comparison.
+#[inline]
 pub fn is_positive(d: Decimal) -> bool {
     !d.is_zero() && d.is_sign_positive()
 }
 
 /// `d < 0`, without a general `Decimal` comparison.
+#[inline]
 pub fn is_negative(d: Decimal) -> bool {
     !d.is_zero() && d.is_sign_negative()
 }
