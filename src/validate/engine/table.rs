@@ -1,37 +1,52 @@
 //! The index from a reference's hash to its invoice's position in a shard.
 //!
-//! A `hashbrown::HashTable` of `u64`s: the invoice's position in the high half and the
-//! low half of the reference's hash in the low half, so that growing the table rehashes
-//! without reading any invoice, and a probe compares the hash before the caller
-//! compares the reference. The table's own hash of an entry spreads those 32 bits over
-//! 64 (`hashbrown` reads its tag from the top bits).
+//! In a file of hundreds of thousands of invoices whose lines are scattered, nearly every
+//! row's look-up misses the caches twice: once in this table, once in the invoice's
+//! accumulator. A general-purpose hash table hides where a key's slot lives, so the
+//! merge step cannot ask for it early; this one is a plain open-addressing table whose
+//! slot for a hash is known before the look-up, so the merge can prefetch the slots of
+//! the rows a few steps ahead, then (once those have arrived) their accumulators, and
+//! the memory waits of neighbouring rows overlap instead of adding up (see
+//! [`crate::prefetch`]).
 //!
-//! A general table hides where a key's slot is, so the merge cannot ask for the slot
-//! ahead of time ([`RefTable::prefetch`] does nothing); it still asks for the invoice's
-//! accumulator a few rows ahead, from a [`RefTable::guess`].
+//! A slot is one `u64`: the invoice's position plus one in the high half (zero marks an
+//! empty slot) and the low half of the reference's hash in the low half, so that growing
+//! the table rehashes without reading any invoice, and a probe compares the hash before
+//! the caller compares the reference. Linear probing, at most three quarters full.
 
-use hashbrown::HashTable;
+use crate::prefetch::prefetch;
 
-/// Positions of a shard's invoices by the low half of their reference's hash.
+/// Open-addressing table of `(position, low hash)` pairs; see the module docs.
 #[derive(Default)]
 pub struct RefTable {
-    table: HashTable<u64>,
+    slots: Vec<u64>,
+    len: usize,
 }
 
-/// The table's hash of a low half: odd-multiplied, so that its top bits depend on all
-/// of it.
-#[inline]
-fn spread(low: u32) -> u64 {
-    u64::from(low).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-}
+/// Slots of a table's first allocation (a power of two).
+const FIRST: usize = 1 << 10;
 
 impl RefTable {
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
     /// The position of the first invoice whose hash is `low` and for which `eq` holds.
     #[inline]
     pub fn find(&self, low: u32, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
-        self.table
-            .find(spread(low), |&e| e as u32 == low && eq((e >> 32) as u32))
-            .map(|&e| (e >> 32) as u32)
+        let mask = self.mask();
+        let mut pos = low as usize & mask;
+        loop {
+            let slot = *self.slots.get(pos)?;
+            if slot == 0 {
+                return None;
+            }
+            let index = ((slot >> 32) as u32).wrapping_sub(1);
+            if slot as u32 == low && eq(index) {
+                return Some(index);
+            }
+            pos = (pos + 1) & mask;
+        }
     }
 
     /// The position of the first invoice whose hash is `low`, without comparing
@@ -41,25 +56,51 @@ impl RefTable {
         self.find(low, |_| true)
     }
 
-    /// Nothing: a general table does not say where a look-up begins.
+    /// Asks the processor to start loading the slot where a look-up of `low` begins.
     #[inline]
-    pub fn prefetch(&self, _low: u32) {}
+    pub fn prefetch(&self, low: u32) {
+        if let Some(slot) = self.slots.get(low as usize & self.mask()) {
+            prefetch(slot);
+        }
+    }
 
     /// Adds an invoice known not to be in the table yet.
     pub fn insert(&mut self, low: u32, index: u32) {
-        let entry = (u64::from(index) << 32) | u64::from(low);
-        self.table
-            .insert_unique(spread(low), entry, |&e| spread(e as u32));
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        place(&mut self.slots, pack(low, index));
+        self.len += 1;
     }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(FIRST);
+        let mut slots = vec![0u64; size];
+        for &slot in self.slots.iter().filter(|&&s| s != 0) {
+            place(&mut slots, slot);
+        }
+        self.slots = slots;
+    }
+}
+
+fn pack(low: u32, index: u32) -> u64 {
+    (u64::from(index.wrapping_add(1)) << 32) | u64::from(low)
+}
+
+/// Puts a slot value in the first free slot from its hash on; `slots` has a free one.
+fn place(slots: &mut [u64], slot: u64) {
+    let mask = slots.len() - 1;
+    let mut pos = slot as u32 as usize & mask;
+    while slots[pos] != 0 {
+        pos = (pos + 1) & mask;
+    }
+    slots[pos] = slot;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    /// A power of two: `5` and `5 + FIRST` share their low bits.
-    const FIRST: usize = 1 << 10;
 
     #[test]
     fn empty_table_finds_nothing() {
