@@ -8,11 +8,11 @@
 
 use super::csv_rows::{Widths, check_encoding, check_rows};
 use super::encoding::{Enc, EncodingState};
+use super::error::InputError;
 use super::limits::{MAX_HEADER_COLUMNS, MAX_ROW_BYTES, bytes, count, refused};
+use super::rows::{CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, RowCells};
+use super::source::{Format, ReadOptions, SourceInfo};
 use super::split::{RawChunk, Record, Splitter, field_bounds, seek_body};
-use super::{
-    CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
-};
 use crate::problem::Problem;
 use csv::ByteRecord;
 use std::fs::File;

@@ -7,13 +7,13 @@
 //! formats reach. Numeric cells stay numbers here; the
 //! validator turns them into exact decimals by their shortest round-trip text.
 
+use super::error::InputError;
 use super::limits::{MAX_SHEET_ROWS, count, refused};
 use super::package::spreadsheet_error;
+use super::rows::{CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, RowCells};
+use super::source::{Format, ReadOptions, SourceInfo};
 use super::xlsx::FastSheet;
 use super::xlsx_cells::XlsxCells;
-use super::{
-    CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
-};
 use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
 use std::borrow::Cow;
 use std::fs::File;

@@ -20,11 +20,12 @@
 //!   walked: no sector twice, none outside the file, no more FAT sectors than the file
 //!   has.
 
+use super::error::InputError;
 use super::limits::{
     Capped, MAX_LOADED_CELLS, MAX_PART, MAX_SHEET_PART, MAX_SHEET_ROWS, MAX_XML_RUN,
     MAX_ZIP_ENTRIES, bytes, count, longest_run, refused,
 };
-use super::{Format, InputError};
+use super::source::Format;
 use quick_xml::events::Event;
 use std::collections::HashSet;
 use std::fs::File;

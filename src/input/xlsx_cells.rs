@@ -5,7 +5,7 @@
 //! reader is made only when the scanner declines, skips the cells already handed out,
 //! and is checked (a whole text or tag within the limit) before it parses anything.
 
-use super::InputError;
+use super::error::InputError;
 use super::limits::refused;
 use super::package::{check_sheet_parts, spreadsheet_error};
 use super::xlsx::{Cell, Declined, Entry, FastSheet, MAX_ELEMENT_MIB, Range, SheetCells};

@@ -7,7 +7,7 @@
 //! stream's records for each sheet's extent. A file too damaged to walk passes: the
 //! parser then says what is wrong with it.
 
-use super::super::InputError;
+use super::super::error::InputError;
 use super::super::limits::{MAX_LOADED_CELLS, count};
 use std::collections::HashSet;
 use std::path::Path;
