@@ -493,8 +493,19 @@ fn stream_rows<'a>(
 }
 
 /// The `read`-th cell of a streamed sheet, at zero-based row `r` and column `c`, must
-/// be within the limits of rows, cells and columns.
+/// be within the limits of rows, cells and columns. Called for every cell: the usual
+/// case is one comparison of each, inline; the refusals are [`cell_refused`]'s.
+#[inline]
 fn check_cell(path: &Path, sheet: &str, read: u64, r: u32, c: u32) -> Result<(), InputError> {
+    if u64::from(r) < MAX_SHEET_ROWS && read <= MAX_CELLS && u64::from(c) < MAX_COLUMNS {
+        return Ok(());
+    }
+    cell_refused(path, sheet, read, r, c)
+}
+
+/// Why a cell is beyond a limit ([`check_cell`]), in the order the limits are checked.
+#[cold]
+fn cell_refused(path: &Path, sheet: &str, read: u64, r: u32, c: u32) -> Result<(), InputError> {
     check_row(path, u64::from(r))?;
     if read > MAX_CELLS {
         return Err(refused(
