@@ -13,6 +13,7 @@
 // which allows it where it does; a function over 80 lines says why.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(clippy::too_many_lines)]
 
 pub mod cli;
 pub mod config;

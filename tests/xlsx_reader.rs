@@ -283,7 +283,11 @@ fn manifest_lists_every_variant() {
     let mut on_disk: Vec<String> = std::fs::read_dir(VARIANTS_DIR)
         .expect("variants dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".xlsx"))
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "xlsx")
+        })
         .collect();
     on_disk.sort();
     let mut sorted = listed.clone();

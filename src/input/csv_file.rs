@@ -6,13 +6,14 @@
 //! rows are validated where they were read (see [`super::split`]); its buffers are
 //! recycled between the two threads, so the steady state allocates nothing per row.
 
+use super::csv_rows::{Widths, check_encoding, check_rows};
 use super::dialect::{Preamble, SNIFF_BYTES};
-use super::encoding::{Enc, EncodingState, FIELD_END};
+use super::encoding::{Enc, EncodingState};
+use super::error::InputError;
 use super::limits::{MAX_HEADER_COLUMNS, MAX_ROW_BYTES, bytes, count, refused};
+use super::rows::{CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, RowCells};
+use super::source::{Format, ReadOptions, SourceInfo};
 use super::split::{RawChunk, Record, Splitter, field_bounds, seek_body};
-use super::{
-    CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
-};
 use crate::problem::Problem;
 use csv::ByteRecord;
 use std::fs::File;
@@ -45,7 +46,9 @@ impl RowCells for CsvRow<'_> {
             _ => CellRef::Empty,
         }
     }
+}
 
+impl ChunkRow for CsvRow<'_> {
     fn prefetch(&self) {
         let text = self
             .text
@@ -119,7 +122,7 @@ pub fn open(
     // and the line names the delimiter, unless the user forced them.
     let preamble = Preamble::of(&prefix);
     let start = preamble.len;
-    let mut state = match opts.encoding {
+    let state = match opts.encoding {
         Some(e) => EncodingState::Fixed(e),
         None if preamble.bom => EncodingState::Fixed(Enc::Utf8),
         None => EncodingState::Undecided,
@@ -133,52 +136,37 @@ pub fn open(
         }
     };
 
-    file.seek(SeekFrom::Start(start as u64)).map_err(io)?;
+    read_header(path, file, start as u64, delimiter, state, total_bytes)
+}
+
+/// Reads the header, the first record with a non-blank cell, from `start` (after any
+/// BOM and `sep=` line); the body starts after it.
+fn read_header(
+    path: &Path,
+    mut file: File,
+    start: u64,
+    delimiter: u8,
+    mut state: EncodingState,
+    total_bytes: u64,
+) -> Result<(Vec<String>, SourceInfo, CsvBody), InputError> {
+    let io = |source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
     // The header (and blank lines before it) is read through a window of this size, so
     // that a file of one enormous line is refused, not buffered.
     let window = MAX_ROW_BYTES as u64 + 64 * 1024;
-    let cut = start as u64 + window < total_bytes;
+    let cut = start + window < total_bytes;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
         .from_reader(BufReader::with_capacity(64 * 1024, file.take(window)));
-    let too_long = || {
-        refused(
-            path,
-            format!(
-                "the header row (row 1) is longer than {}",
-                bytes(MAX_ROW_BYTES as u64)
-            ),
-            format!("{} for one row", bytes(MAX_ROW_BYTES as u64)),
-        )
-    };
-
-    // The first record with any non-empty cell is the header.
-    let mut rec = ByteRecord::new();
-    loop {
-        let more = reader
-            .read_byte_record(&mut rec)
-            .map_err(|e| InputError::Csv {
-                path: path.to_path_buf(),
-                row: 1,
-                message: e.to_string(),
-            })?;
-        if !more {
-            if cut {
-                return Err(too_long());
-            }
-            return Err(InputError::Empty {
-                path: path.to_path_buf(),
-            });
-        }
-        if rec.iter().any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
-            break;
-        }
-    }
+    let rec = first_record(&mut reader, path, cut)?;
     if rec.as_slice().len() > MAX_ROW_BYTES || (cut && reader.position().byte() >= window) {
-        return Err(too_long());
+        return Err(header_too_long(path));
     }
     if rec.len() > MAX_HEADER_COLUMNS {
         return Err(refused(
@@ -190,7 +178,7 @@ pub fn open(
             format!("{} columns", count(MAX_HEADER_COLUMNS as u64)),
         ));
     }
-    let body_start = start as u64 + reader.position().byte();
+    let body_start = start + reader.position().byte();
     let enc = state.check(&rec, 1).map_err(|p| InputError::Header {
         path: path.to_path_buf(),
         row: 1,
@@ -200,33 +188,73 @@ pub fn open(
         .iter()
         .map(|f| enc.decode(f).trim().to_string())
         .collect();
-    let empty_header_from = headers
-        .iter()
-        .rposition(|h| !h.is_empty())
-        .map_or(0, |i| i + 1);
-    let info = SourceInfo {
+    let body = CsvBody {
+        file: reader.into_inner().into_inner().into_inner(),
+        body_start,
+        delimiter,
+        state,
+        header_width: headers.len(),
+        empty_header_from: headers
+            .iter()
+            .rposition(|h| !h.is_empty())
+            .map_or(0, |i| i + 1),
+        total_bytes,
+        path: path.to_path_buf(),
+    };
+    Ok((headers, csv_info(path, delimiter), body))
+}
+
+/// The first record with any non-blank cell (the records before it are blank lines).
+fn first_record<R: Read>(
+    reader: &mut csv::Reader<R>,
+    path: &Path,
+    cut: bool,
+) -> Result<ByteRecord, InputError> {
+    let mut rec = ByteRecord::new();
+    loop {
+        let more = reader
+            .read_byte_record(&mut rec)
+            .map_err(|e| InputError::Csv {
+                path: path.to_path_buf(),
+                row: 1,
+                message: e.to_string(),
+            })?;
+        if !more {
+            if cut {
+                return Err(header_too_long(path));
+            }
+            return Err(InputError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        if rec.iter().any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
+            return Ok(rec);
+        }
+    }
+}
+
+/// The refusal of a header row longer than a row may be.
+fn header_too_long(path: &Path) -> InputError {
+    refused(
+        path,
+        format!(
+            "the header row (row 1) is longer than {}",
+            bytes(MAX_ROW_BYTES as u64)
+        ),
+        format!("{} for one row", bytes(MAX_ROW_BYTES as u64)),
+    )
+}
+
+/// What the summary says of a CSV file before its body is read.
+fn csv_info(path: &Path, delimiter: u8) -> SourceInfo {
+    SourceInfo {
         path: path.to_path_buf(),
         format: Format::Csv,
         encoding: None,
         delimiter: Some(delimiter),
         sheet: None,
         blank_rows: 0,
-    };
-    let header_width = headers.len();
-    Ok((
-        headers,
-        info,
-        CsvBody {
-            file: reader.into_inner().into_inner().into_inner(),
-            body_start,
-            delimiter,
-            state,
-            header_width,
-            empty_header_from,
-            total_bytes,
-            path: path.to_path_buf(),
-        },
-    ))
+    }
 }
 
 /// Picks the delimiter that splits the first lines into the same number of columns,
@@ -289,7 +317,22 @@ struct Batch {
     bytes: u64,
 }
 
+/// What the reader thread hands over: a chunk, or why reading stopped.
+type Sent = Result<Batch, InputError>;
+
+/// What the reader thread reads with, and what it hands back when done.
+struct Reader {
+    file: File,
+    body_start: u64,
+    after_cr: bool,
+    state: EncodingState,
+    widths: Widths,
+    path: PathBuf,
+}
+
 impl CsvBody {
+    /// Reads the body on a thread of its own, chunk by chunk, while `sink` takes the
+    /// chunks read before; returns what the reader decided (encoding, blank rows).
     pub fn read_all<S: ChunkSink>(
         self,
         mut info: SourceInfo,
@@ -299,121 +342,36 @@ impl CsvBody {
             mut file,
             body_start,
             delimiter,
-            mut state,
+            state,
             header_width,
             empty_header_from,
             total_bytes,
             path,
         } = self;
-        let io = |source| InputError::Io {
+        let after_cr = seek_body(&mut file, body_start).map_err(|source| InputError::Io {
             path: path.clone(),
             source,
+        })?;
+        let reader = Reader {
+            file,
+            body_start,
+            after_cr,
+            state,
+            widths: Widths {
+                header: header_width,
+                named: empty_header_from,
+                reference: sink.reference_column(),
+                delimiter,
+            },
+            path: path.clone(),
         };
-        let after_cr = seek_body(&mut file, body_start).map_err(io)?;
-        let widths = Widths {
-            header: header_width,
-            named: empty_header_from,
-            reference: sink.reference_column(),
-            delimiter,
-        };
-        let (full_tx, full_rx) = mpsc::sync_channel::<Result<Batch, InputError>>(1);
+        let (full_tx, full_rx) = mpsc::sync_channel::<Sent>(1);
         let (empty_tx, empty_rx) = mpsc::channel::<RawChunk>();
         let (blank_rows, state) = std::thread::scope(|scope| {
-            let read_path = path.clone();
-            let producer = scope.spawn(move || {
-                let mut splitter = Splitter::new(file, delimiter, after_cr);
-                let mut blank_rows = 0u64;
-                let mut problems = Vec::new();
-                loop {
-                    let mut chunk = empty_rx.try_recv().unwrap_or_default();
-                    let more = match splitter.fill(&mut chunk, CHUNK_ROWS, CHUNK_TEXT) {
-                        Ok(more) => more,
-                        Err(source) if source.kind() == std::io::ErrorKind::InvalidData => {
-                            let _ = full_tx.send(Err(InputError::Csv {
-                                path: read_path,
-                                row: splitter.next_row(),
-                                message: source.to_string(),
-                            }));
-                            return (blank_rows, state);
-                        }
-                        Err(source) => {
-                            let _ = full_tx.send(Err(InputError::Io {
-                                path: read_path,
-                                source,
-                            }));
-                            return (blank_rows, state);
-                        }
-                    };
-                    blank_rows += chunk.blank_lines;
-                    blank_rows += check_rows(&mut chunk, &widths, &mut problems);
-                    let text = match check_encoding(&mut chunk, &mut state, &widths, &mut problems)
-                    {
-                        Ok(text) => text,
-                        Err(e) => {
-                            let _ = full_tx.send(Err(InputError::Csv {
-                                path: read_path,
-                                row: chunk.records.first().map_or(0, |r| r.row),
-                                message: e,
-                            }));
-                            return (blank_rows, state);
-                        }
-                    };
-                    // A chunk of only blank or unreadable rows goes with the next one:
-                    // the first chunk the validator sees decides the decimal convention.
-                    if chunk.records.is_empty() && more {
-                        continue;
-                    }
-                    let RawChunk { ends, records, .. } = chunk;
-                    let batch = Batch {
-                        text,
-                        ends,
-                        records,
-                        problems: std::mem::take(&mut problems),
-                        bytes: body_start + splitter.consumed(),
-                    };
-                    if full_tx.send(Ok(batch)).is_err() || !more {
-                        return (blank_rows, state);
-                    }
-                }
-            });
-            let mut failure = None;
-            for batch in full_rx.iter() {
-                match batch {
-                    Ok(Batch {
-                        text,
-                        ends,
-                        records,
-                        problems,
-                        bytes,
-                    }) => {
-                        let rows: Vec<CsvRow<'_>> = records
-                            .iter()
-                            .map(|r| CsvRow {
-                                text: &text,
-                                ends: r.ends(&ends),
-                                start: r.start,
-                                row: r.row,
-                            })
-                            .collect();
-                        sink.chunk(&rows, problems);
-                        drop(rows);
-                        sink.progress(bytes, total_bytes);
-                        let _ = empty_tx.send(RawChunk {
-                            text: text.into_bytes(),
-                            ends,
-                            records,
-                            ..RawChunk::default()
-                        });
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
-                }
-            }
+            let producer = scope.spawn(move || reader.run(&full_tx, &empty_rx));
+            let failure = hand_over(&full_rx, &empty_tx, sink, total_bytes);
             drop(full_rx);
-            let joined = producer.join();
-            match (failure, joined) {
+            match (failure, producer.join()) {
                 (Some(e), _) => Err(e),
                 (None, Ok(out)) => Ok(out),
                 // A reader that panicked must not pass for one that read every row.
@@ -430,173 +388,124 @@ impl CsvBody {
     }
 }
 
-/// What the row checks need to know of the file.
-struct Widths {
-    /// Cells in the header.
-    header: usize,
-    /// Cells up to the last named header.
-    named: usize,
-    reference: Option<usize>,
-    delimiter: u8,
-}
-
-/// The bytes of field `i` of a record.
-fn field<'t>(text: &'t [u8], ends: &[u32], r: &Record, i: usize) -> &'t [u8] {
-    field_bounds(r.ends(ends), r.start, i)
-        .and_then(|(from, to)| text.get(from..to))
-        .unwrap_or_default()
-}
-
-/// All of a record's bytes, its separators included.
-fn span<'t>(text: &'t [u8], ends: &[u32], r: &Record) -> &'t [u8] {
-    r.ends(ends)
-        .last()
-        .and_then(|&last| text.get(r.start as usize..last as usize))
-        .unwrap_or_default()
-}
-
-/// Drops the records of only blank cells (counted, as blank rows) and the records
-/// whose cells do not line up with the header (reported); returns the blank ones.
-fn check_rows(chunk: &mut RawChunk, w: &Widths, problems: &mut Vec<Problem>) -> u64 {
-    let RawChunk {
-        text,
-        ends,
-        records,
-        ..
-    } = chunk;
-    let mut blank = 0;
-    records.retain(|r| {
-        let bytes = span(text, ends, r);
-        // Between the fields: the delimiter in raw lines, FIELD_END (whitespace) after
-        // unquoting.
-        let separator = if r.quoted { FIELD_END } else { w.delimiter };
-        if bytes
-            .iter()
-            .all(|&b| b.is_ascii_whitespace() || b == separator)
-        {
-            blank += 1;
-            return false;
-        }
-        let n = r.fields as usize;
-        let too_many = n > w.header && (w.header..n).any(|i| !field(text, ends, r, i).is_empty());
-        if too_many || n < w.named {
-            let p = Problem::error(
-                r.row,
-                None,
-                None,
-                format!(
-                    "has {n} cells but the header has {}: a delimiter inside an unquoted value or a broken quote; check this row in a text editor",
-                    w.header
-                ),
-            );
-            let cell = w.reference.filter(|&c| c < n).map(|c| field(text, ends, r, c));
-            problems.push(tie(p, cell));
-            return false;
-        }
-        true
-    });
-    blank
-}
-
-/// Checks the encoding of every record, decodes Windows-1252 ones, and drops (and
-/// reports) those that fit neither; returns the chunk's text, which is then all UTF-8.
-///
-/// The common case costs one validation of the chunk: the file is known to be UTF-8 and
-/// the chunk is, or nothing but ASCII has been seen. Otherwise each record goes through
-/// the encoding state machine in file order, and bytes no record refers to any more
-/// (raw lines of quoted or decoded records, unreadable rows) are replaced, so that the
-/// chunk is text. An error is a bug (a chunk that still is not text).
-fn check_encoding(
-    chunk: &mut RawChunk,
-    state: &mut EncodingState,
-    w: &Widths,
-    problems: &mut Vec<Problem>,
-) -> Result<String, String> {
-    let utf8 = |s: &EncodingState| {
-        matches!(
-            s,
-            EncodingState::Fixed(Enc::Utf8) | EncodingState::Detected(Enc::Utf8, _)
-        )
-    };
-    let whole = match &*state {
-        EncodingState::Undecided => chunk.text.is_ascii(),
-        s => utf8(s),
-    };
-    if whole {
-        match String::from_utf8(std::mem::take(&mut chunk.text)) {
-            Ok(text) => return Ok(text),
-            Err(e) => chunk.text = e.into_bytes(),
-        }
-    }
-    let RawChunk {
-        text,
-        ends,
-        records,
-        ..
-    } = chunk;
-    let mut tail: Vec<u8> = Vec::new();
-    let mut moved: Vec<usize> = Vec::new();
-    let mut kept = Vec::with_capacity(records.len());
-    for r in records.iter() {
-        let bytes = span(text, ends, r);
-        if bytes.is_ascii() || (utf8(state) && std::str::from_utf8(bytes).is_ok()) {
-            kept.push(*r);
-            continue;
-        }
-        let rec: ByteRecord = r.fields(text, ends).collect();
-        match state.check(&rec, r.row) {
-            Ok(Enc::Utf8) => kept.push(*r),
-            Ok(Enc::Windows1252) => {
-                let mut r = *r;
-                r.start = tail.len() as u32;
-                for (f, e) in rec.iter().zip(r.ends_mut(ends)) {
-                    tail.extend_from_slice(Enc::Windows1252.decode(f).as_bytes());
-                    *e = tail.len() as u32;
-                    tail.push(FIELD_END);
+impl Reader {
+    /// The reader thread: splits and checks chunk after chunk (recycling the buffers
+    /// the validator is done with) until the file ends, reading fails, or the
+    /// validator stops listening. Returns the blank rows and the encoding state.
+    fn run(
+        self,
+        full: &mpsc::SyncSender<Sent>,
+        empty: &mpsc::Receiver<RawChunk>,
+    ) -> (u64, EncodingState) {
+        let Reader {
+            file,
+            body_start,
+            after_cr,
+            mut state,
+            widths,
+            path,
+        } = self;
+        let mut splitter = Splitter::new(file, widths.delimiter, after_cr);
+        let mut blank_rows = 0u64;
+        let mut problems = Vec::new();
+        loop {
+            let mut chunk = empty.try_recv().unwrap_or_default();
+            let more = match splitter.fill(&mut chunk, CHUNK_ROWS, CHUNK_TEXT) {
+                Ok(more) => more,
+                Err(source) => {
+                    let _ = full.send(Err(split_error(&path, splitter.next_row(), source)));
+                    return (blank_rows, state);
                 }
-                moved.push(kept.len());
-                kept.push(r);
+            };
+            blank_rows += chunk.blank_lines;
+            blank_rows += check_rows(&mut chunk, &widths, &mut problems);
+            let text = match check_encoding(&mut chunk, &mut state, &widths, &mut problems) {
+                Ok(text) => text,
+                Err(e) => {
+                    let _ = full.send(Err(InputError::Csv {
+                        path,
+                        row: chunk.records.first().map_or(0, |r| r.row),
+                        message: e,
+                    }));
+                    return (blank_rows, state);
+                }
+            };
+            // A chunk of only blank or unreadable rows goes with the next one: the
+            // first chunk the validator sees decides the decimal convention.
+            if chunk.records.is_empty() && more {
+                continue;
             }
-            Err(p) => problems.push(tie(p, w.reference.and_then(|c| rec.get(c)))),
+            let RawChunk { ends, records, .. } = chunk;
+            let batch = Batch {
+                text,
+                ends,
+                records,
+                problems: std::mem::take(&mut problems),
+                bytes: body_start + splitter.consumed(),
+            };
+            if full.send(Ok(batch)).is_err() || !more {
+                return (blank_rows, state);
+            }
         }
     }
-    *records = kept;
-    let base = text.len();
-    if base + tail.len() > u32::MAX as usize {
-        return Err("the rows of one chunk are too long to decode".into());
-    }
-    text.extend_from_slice(&tail);
-    for &i in &moved {
-        let r = &mut records[i];
-        r.start += base as u32;
-        for e in r.ends_mut(ends) {
-            *e += base as u32;
-        }
-    }
-    // Every byte a kept record refers to is now UTF-8, and ASCII separators surround
-    // each of them, so what is left invalid belongs to no record.
-    let mut from = 0;
-    while let Err(e) = std::str::from_utf8(&text[from..]) {
-        let at = from + e.valid_up_to();
-        let len = e.error_len().unwrap_or(text.len() - at);
-        text[at..at + len].fill(b'?');
-        from = at + len;
-    }
-    String::from_utf8(std::mem::take(text))
-        .map_err(|e| format!("internal: chunk text is not UTF-8 ({})", e.utf8_error()))
 }
 
-/// Ties an unreadable row's problem to the invoice its reference cell names (read
-/// leniently: a bad byte elsewhere in the row does not hide the reference).
-fn tie(p: Problem, cell: Option<&[u8]>) -> Problem {
-    let Some(cell) = cell else {
-        return p;
-    };
-    let text = match std::str::from_utf8(cell) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
-        Err(_) => Enc::Windows1252.decode(cell),
-    };
-    p.with_reference(text.trim())
+/// A splitting error as the reader reports it: a row too long (`InvalidData`) at its
+/// row, else an I/O error.
+fn split_error(path: &Path, row: u32, source: std::io::Error) -> InputError {
+    if source.kind() == std::io::ErrorKind::InvalidData {
+        InputError::Csv {
+            path: path.to_path_buf(),
+            row,
+            message: source.to_string(),
+        }
+    } else {
+        InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The validator's side: each chunk as rows to `sink`, and its buffers back to the
+/// reader thread. Returns the reader's error, if it stopped on one.
+fn hand_over<S: ChunkSink>(
+    full: &mpsc::Receiver<Sent>,
+    empty: &mpsc::Sender<RawChunk>,
+    sink: &mut S,
+    total_bytes: u64,
+) -> Option<InputError> {
+    for batch in full.iter() {
+        let Batch {
+            text,
+            ends,
+            records,
+            problems,
+            bytes,
+        } = match batch {
+            Ok(b) => b,
+            Err(e) => return Some(e),
+        };
+        let rows: Vec<CsvRow<'_>> = records
+            .iter()
+            .map(|r| CsvRow {
+                text: &text,
+                ends: r.ends(&ends),
+                start: r.start,
+                row: r.row,
+            })
+            .collect();
+        sink.chunk(&rows, problems);
+        drop(rows);
+        sink.progress(bytes, total_bytes);
+        let _ = empty.send(RawChunk {
+            text: text.into_bytes(),
+            ends,
+            records,
+            ..RawChunk::default()
+        });
+    }
+    None
 }
 
 #[cfg(test)]

@@ -7,12 +7,14 @@
 //! formats reach. Numeric cells stay numbers here; the
 //! validator turns them into exact decimals by their shortest round-trip text.
 
+use super::error::InputError;
 use super::limits::{MAX_SHEET_ROWS, count, refused};
-use super::xlsx::{Cell, Declined, Entry, FastSheet, MAX_ELEMENT_MIB, Range, SheetCells};
-use super::{
-    CHUNK_ROWS, CellRef, ChunkSink, Format, InputError, ReadOptions, RowCells, SourceInfo,
-};
-use calamine::{Data, DataRef, Reader, Sheets, Xlsx, XlsxCellReader, open_workbook_auto};
+use super::package::spreadsheet_error;
+use super::rows::{CHUNK_ROWS, CellRef, ChunkRow, ChunkSink, RowCells};
+use super::source::{Format, ReadOptions, SourceInfo};
+use super::xlsx::FastSheet;
+use super::xlsx_cells::XlsxCells;
+use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::BufReader;
@@ -42,6 +44,9 @@ impl RowCells for ExcelRow<'_> {
         }
     }
 }
+
+/// No raw text and nothing worth prefetching: the defaults.
+impl ChunkRow for ExcelRow<'_> {}
 
 impl ExcelRow<'_> {
     fn is_blank(&self) -> bool {
@@ -114,11 +119,6 @@ fn datetime_cell(dt: Option<chrono::NaiveDateTime>, raw: f64) -> CellRef<'static
     }
 }
 
-/// A spreadsheet refused as damaged, saying why.
-pub(super) fn damaged(path: &Path, why: impl std::fmt::Display) -> InputError {
-    spreadsheet_error(path, why)
-}
-
 /// Opens a workbook with calamine, after the structural checks of
 /// [`super::package`] (by the file's first bytes, as [`super::open`] tells formats).
 fn open_book(path: &Path) -> Result<Sheets<BufReader<File>>, InputError> {
@@ -179,13 +179,6 @@ fn check_row(path: &Path, zero_based: u64) -> Result<(), InputError> {
         ));
     }
     Ok(())
-}
-
-fn spreadsheet_error(path: &Path, e: impl std::fmt::Display) -> InputError {
-    InputError::Spreadsheet {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
 }
 
 /// The sheet named `wanted`, or the first one.
@@ -321,120 +314,12 @@ pub fn rows_for_test(
     Ok((rows, body.handed_over))
 }
 
-/// The cells of an XLSX sheet in document order: from the fast scanner while it
-/// recognizes the sheet, then from calamine, which skips the cells already read and
-/// carries on from the first one the scanner declined (or reads all of them, when the
-/// scanner cannot start).
-struct XlsxCells<'a> {
-    scan: Option<SheetCells<'a, Entry<'a>>>,
-    calamine: Option<XlsxCellReader<'a, BufReader<File>>>,
-    /// The workbook, until calamine's reader (which borrows it for good) is made.
-    workbook: Option<&'a mut Xlsx<BufReader<File>>>,
-    sheet: &'a str,
-    path: &'a Path,
-    /// The sheet's declared range, zero-based corners.
-    range: Range,
-    /// Cells handed out so far.
-    taken: u64,
-    /// Where the cells read before calamine took over are counted (for the tests).
-    handed_over: &'a mut Option<u64>,
-    /// The sheet's part in the package, when the scanner found it.
-    part: Option<String>,
-}
-
-impl<'a> XlsxCells<'a> {
-    fn open(
-        workbook: &'a mut Xlsx<BufReader<File>>,
-        fast: Option<&'a mut FastSheet>,
-        sheet: &'a str,
-        path: &'a Path,
-        handed_over: &'a mut Option<u64>,
-    ) -> Result<Self, InputError> {
-        let part = fast.as_ref().map(|f| f.entry().to_string());
-        let scan = fast.and_then(FastSheet::cells);
-        let mut cells = XlsxCells {
-            part,
-            range: scan.as_ref().map_or(((0, 0), (0, 0)), SheetCells::range),
-            scan,
-            calamine: None,
-            workbook: Some(workbook),
-            sheet,
-            path,
-            taken: 0,
-            handed_over,
-        };
-        if cells.scan.is_none() {
-            let reader = cells.calamine()?;
-            let dims = reader.dimensions();
-            cells.range = (dims.start, dims.end);
-        }
-        Ok(cells)
-    }
-
-    /// calamine's reader, made on first use.
-    fn calamine(&mut self) -> Result<&mut XlsxCellReader<'a, BufReader<File>>, InputError> {
-        if self.calamine.is_none()
-            && let Some(workbook) = self.workbook.take()
-        {
-            // calamine's XML parser buffers a whole text or tag: the sheet must not
-            // hold one beyond the limit.
-            super::package::check_sheet_parts(self.path, self.part.as_deref())?;
-            *self.handed_over = Some(self.taken);
-            let mut reader = workbook
-                .worksheet_cells_reader(self.sheet)
-                .map_err(|e| spreadsheet_error(self.path, e))?;
-            for _ in 0..self.taken {
-                reader
-                    .next_cell()
-                    .map_err(|e| spreadsheet_error(self.path, e))?;
-            }
-            self.calamine = Some(reader);
-        }
-        self.calamine
-            .as_mut()
-            .ok_or_else(|| spreadsheet_error(self.path, "calamine could not reopen the sheet"))
-    }
-
-    fn next(&mut self) -> Result<Option<Cell<'a>>, InputError> {
-        if let Some(scan) = &mut self.scan {
-            match scan.next_cell() {
-                Ok(cell) => {
-                    self.taken += u64::from(cell.is_some());
-                    return Ok(cell);
-                }
-                Err(Declined) => {
-                    if let Some((limit, why)) = scan.refusal() {
-                        return Err(if limit {
-                            refused(
-                                self.path,
-                                why,
-                                format!("{MAX_ELEMENT_MIB} MiB for one cell"),
-                            )
-                        } else {
-                            spreadsheet_error(self.path, why)
-                        });
-                    }
-                    self.scan = None
-                }
-            }
-        }
-        let path = self.path;
-        let cell = self
-            .calamine()?
-            .next_cell()
-            .map_err(|e| spreadsheet_error(path, e))?
-            .map(|c| (c.get_position(), c.get_value().clone()));
-        self.taken += u64::from(cell.is_some());
-        Ok(cell)
-    }
-}
-
 impl ExcelBody {
     /// Calls `f` with each row in order (row numbers as Excel shows them), until it
     /// returns false.
     fn for_each_row<'a>(
         &'a mut self,
-        mut f: impl FnMut(ExcelRow<'a>) -> bool,
+        f: impl FnMut(ExcelRow<'a>) -> bool,
     ) -> Result<(), InputError> {
         let ExcelBody {
             workbook,
@@ -444,94 +329,13 @@ impl ExcelBody {
             handed_over,
             ..
         } = self;
-        let check_dims = |rows: u64, cols: u64| {
-            if cols > MAX_COLUMNS || rows.saturating_mul(cols) > MAX_CELLS {
-                Err(InputError::AbsurdRange {
-                    path: path.clone(),
-                    sheet: sheet.clone(),
-                    rows,
-                    cols,
-                })
-            } else {
-                Ok(())
+        match workbook {
+            Sheets::Xlsx(x) => {
+                let cells = XlsxCells::open(x, fast.as_mut(), sheet, path, handed_over)?;
+                stream_rows(cells, sheet, path, f)
             }
-        };
-        let x = match workbook {
-            Sheets::Xlsx(x) => x,
-            other => {
-                let range = other
-                    .worksheet_range(sheet)
-                    .map_err(|e| spreadsheet_error(path, e))?;
-                let (rows, cols) = range.get_size();
-                check_dims(rows as u64, cols as u64)?;
-                let start = range.start().unwrap_or((0, 0));
-                let end = range.end().unwrap_or((0, 0));
-                check_row(path, u64::from(end.0))?;
-                for (i, r) in range.rows().enumerate() {
-                    let mut cells = vec![CellRef::Empty; start.1 as usize];
-                    cells.extend(r.iter().map(owned_data));
-                    let row = start.0 + i as u32 + 1;
-                    for (c, cell) in cells.iter().enumerate() {
-                        check_text(path, row, c, cell)?;
-                    }
-                    if !f(ExcelRow { row, cells }) {
-                        break;
-                    }
-                }
-                return Ok(());
-            }
-        };
-        let mut cells = XlsxCells::open(x, fast.as_mut(), sheet, path, handed_over)?;
-        let ((first_row, first_col), (last_row, last_col)) = cells.range;
-        check_dims(
-            u64::from(last_row.saturating_sub(first_row)) + 1,
-            u64::from(last_col.saturating_sub(first_col)) + 1,
-        )?;
-        let mut current: Option<ExcelRow<'a>> = None;
-        // Cells a row had: the next one's are allocated at once, not grown cell by cell.
-        let mut width = 0usize;
-        let mut read = 0u64;
-        while let Some(((r, c), value)) = cells.next()? {
-            check_row(path, u64::from(r))?;
-            read += 1;
-            if read > MAX_CELLS {
-                return Err(refused(
-                    path,
-                    format!("sheet '{sheet}' has more than {} cells", count(MAX_CELLS)),
-                    format!("{} cells", count(MAX_CELLS)),
-                ));
-            }
-            let c = c as usize;
-            if c as u64 >= MAX_COLUMNS {
-                return Err(InputError::AbsurdRange {
-                    path: path.clone(),
-                    sheet: sheet.clone(),
-                    rows: u64::from(r) + 1,
-                    cols: c as u64 + 1,
-                });
-            }
-            if current.as_ref().is_some_and(|row| row.row != r + 1)
-                && let Some(done) = current.take()
-            {
-                width = done.cells.len();
-                if !f(done) {
-                    return Ok(());
-                }
-            }
-            let row = current.get_or_insert_with(|| ExcelRow {
-                row: r + 1,
-                cells: Vec::with_capacity(width),
-            });
-            if row.cells.len() <= c {
-                row.cells.resize(c + 1, CellRef::Empty);
-            }
-            row.cells[c] = borrowed(value);
-            check_text(path, row.row, c, &row.cells[c])?;
+            other => range_rows(other, sheet, path, f),
         }
-        if let Some(done) = current {
-            f(done);
-        }
-        Ok(())
     }
 
     /// Reads the rows after the header into `sink`. The sheet is parsed on its own
@@ -597,4 +401,126 @@ impl ExcelBody {
         info.blank_rows = blank;
         Ok(info)
     }
+}
+
+/// A sheet's declared size must be plausible for an export.
+fn check_dims(path: &Path, sheet: &str, rows: u64, cols: u64) -> Result<(), InputError> {
+    if cols > MAX_COLUMNS || rows.saturating_mul(cols) > MAX_CELLS {
+        Err(InputError::AbsurdRange {
+            path: path.to_path_buf(),
+            sheet: sheet.to_string(),
+            rows,
+            cols,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The rows of a sheet calamine loads whole (XLS, ODS).
+fn range_rows<'a>(
+    workbook: &'a mut Sheets<BufReader<File>>,
+    sheet: &str,
+    path: &Path,
+    mut f: impl FnMut(ExcelRow<'a>) -> bool,
+) -> Result<(), InputError> {
+    let range = workbook
+        .worksheet_range(sheet)
+        .map_err(|e| spreadsheet_error(path, e))?;
+    let (rows, cols) = range.get_size();
+    check_dims(path, sheet, rows as u64, cols as u64)?;
+    let start = range.start().unwrap_or((0, 0));
+    let end = range.end().unwrap_or((0, 0));
+    check_row(path, u64::from(end.0))?;
+    for (i, r) in range.rows().enumerate() {
+        let mut cells = vec![CellRef::Empty; start.1 as usize];
+        cells.extend(r.iter().map(owned_data));
+        let row = start.0 + i as u32 + 1;
+        for (c, cell) in cells.iter().enumerate() {
+            check_text(path, row, c, cell)?;
+        }
+        if !f(ExcelRow { row, cells }) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The rows of a streamed XLSX sheet, assembled from its cells in document order.
+fn stream_rows<'a>(
+    mut cells: XlsxCells<'a>,
+    sheet: &str,
+    path: &Path,
+    mut f: impl FnMut(ExcelRow<'a>) -> bool,
+) -> Result<(), InputError> {
+    let ((first_row, first_col), (last_row, last_col)) = cells.range;
+    check_dims(
+        path,
+        sheet,
+        u64::from(last_row.saturating_sub(first_row)) + 1,
+        u64::from(last_col.saturating_sub(first_col)) + 1,
+    )?;
+    let mut current: Option<ExcelRow<'a>> = None;
+    // Cells a row had: the next one's are allocated at once, not grown cell by cell.
+    let mut width = 0usize;
+    let mut read = 0u64;
+    while let Some(((r, c), value)) = cells.next()? {
+        read += 1;
+        check_cell(path, sheet, read, r, c)?;
+        let c = c as usize;
+        if current.as_ref().is_some_and(|row| row.row != r + 1)
+            && let Some(done) = current.take()
+        {
+            width = done.cells.len();
+            if !f(done) {
+                return Ok(());
+            }
+        }
+        let row = current.get_or_insert_with(|| ExcelRow {
+            row: r + 1,
+            cells: Vec::with_capacity(width),
+        });
+        if row.cells.len() <= c {
+            row.cells.resize(c + 1, CellRef::Empty);
+        }
+        row.cells[c] = borrowed(value);
+        check_text(path, row.row, c, &row.cells[c])?;
+    }
+    if let Some(done) = current {
+        f(done);
+    }
+    Ok(())
+}
+
+/// The `read`-th cell of a streamed sheet, at zero-based row `r` and column `c`, must
+/// be within the limits of rows, cells and columns. Called for every cell: the usual
+/// case is one comparison of each, inline; the refusals are [`cell_refused`]'s.
+#[inline]
+fn check_cell(path: &Path, sheet: &str, read: u64, r: u32, c: u32) -> Result<(), InputError> {
+    if u64::from(r) < MAX_SHEET_ROWS && read <= MAX_CELLS && u64::from(c) < MAX_COLUMNS {
+        return Ok(());
+    }
+    cell_refused(path, sheet, read, r, c)
+}
+
+/// Why a cell is beyond a limit ([`check_cell`]), in the order the limits are checked.
+#[cold]
+fn cell_refused(path: &Path, sheet: &str, read: u64, r: u32, c: u32) -> Result<(), InputError> {
+    check_row(path, u64::from(r))?;
+    if read > MAX_CELLS {
+        return Err(refused(
+            path,
+            format!("sheet '{sheet}' has more than {} cells", count(MAX_CELLS)),
+            format!("{} cells", count(MAX_CELLS)),
+        ));
+    }
+    if u64::from(c) >= MAX_COLUMNS {
+        return Err(InputError::AbsurdRange {
+            path: path.to_path_buf(),
+            sheet: sheet.to_string(),
+            rows: u64::from(r) + 1,
+            cols: u64::from(c) + 1,
+        });
+    }
+    Ok(())
 }

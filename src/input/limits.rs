@@ -8,7 +8,7 @@
 //! beyond what an invoice export needs (see `docs/input-format.md`, "Limits"), and a file
 //! over one is refused with a message naming the limit, never read in part.
 
-use super::InputError;
+use super::error::InputError;
 use std::io::{self, Read};
 use std::path::Path;
 

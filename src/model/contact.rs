@@ -4,7 +4,7 @@
 //! allocates: an e-mail address is returned as a slice of its cell, a phone number is
 //! built on the stack ([`Normalized`]).
 
-use super::Country;
+use super::address::Country;
 use smallvec::SmallVec;
 use std::fmt;
 

@@ -3,7 +3,8 @@
 //! Everything here has been checked; the payload builder and the live run trust these
 //! types and never re-parse text.
 
-use super::{Country, Currency, VatRate};
+use super::address::{Country, Currency};
+use super::vat::VatRate;
 use rust_decimal::Decimal;
 use std::fmt;
 

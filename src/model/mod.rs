@@ -14,7 +14,7 @@ mod vat;
 pub use address::{
     Country, CountryError, Currency, CurrencyError, PostcodeError, normalize_postcode,
 };
-pub use contact::{PhoneError, normalize_email, normalize_phone};
+pub use contact::{Normalized, PhoneError, normalize_email, normalize_phone};
 pub use invoice::{BillingAddress, CustomerType, Invoice, InvoiceChannel, Line, ProductType};
 pub use money::{DecimalConvention, Evidence, NumberError, ParsedNumber};
 pub use orgnr::{OrgNumberError, normalize_org_number};

@@ -3,7 +3,7 @@
 //! A mistyped organization number makes Kravia invoice the wrong company or reject the
 //! invoice after the fact; check digits catch nearly every typo before anything is sent.
 
-use super::Country;
+use super::address::Country;
 use super::contact::Normalized;
 use smallvec::SmallVec;
 
@@ -33,28 +33,8 @@ pub enum OrgNumberError {
 /// NO `923609016`, SE `5560360793`, FI `1234567-8`. Works on bytes on the stack: it runs
 /// for every B2B invoice, kept or not.
 pub fn normalize_org_number(raw: &str, country: Country) -> Result<Normalized, OrgNumberError> {
-    // The cell without separators, ASCII letters upper-cased. The usual cell is only
-    // digits, which that leaves as they are.
-    let mut compact: SmallVec<[u8; 24]> = SmallVec::new();
-    let only_digits = raw.bytes().all(|b| b.is_ascii_digit());
-    if !only_digits {
-        for c in raw.chars() {
-            if c.is_ascii() {
-                // `char::is_whitespace` in ASCII: tab, line feed, vertical tab, form feed,
-                // carriage return and space.
-                if !matches!(c, '\t'..='\r' | ' ' | '.' | '-') {
-                    compact.push(c.to_ascii_uppercase() as u8);
-                }
-            } else if !(c.is_whitespace() || c == '\u{a0}') {
-                compact.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-            }
-        }
-    }
-    let mut s: &[u8] = if only_digits {
-        raw.as_bytes()
-    } else {
-        &compact
-    };
+    let mut buf = SmallVec::new();
+    let mut s = compact(raw, &mut buf);
     if let Some(rest) = s.strip_prefix(country.code().as_bytes()) {
         s = rest;
     }
@@ -71,57 +51,89 @@ pub fn normalize_org_number(raw: &str, country: Country) -> Result<Normalized, O
             _ => OrgNumberError::Country,
         });
     }
-    let digit = |b: &u8| u32::from(b - b'0');
     match country {
-        Country::NO => {
-            if s.len() != 9 {
-                return Err(OrgNumberError::NoLength);
-            }
-            let weights = [3, 2, 7, 6, 5, 4, 3, 2];
-            let sum: u32 = s.iter().zip(weights).map(|(a, w)| digit(a) * w).sum();
-            let check = match 11 - sum % 11 {
-                11 => 0,
-                10 => return Err(OrgNumberError::NoCheck),
-                c => c,
-            };
-            if check != digit(&s[8]) {
-                return Err(OrgNumberError::NoCheck);
-            }
-            Ok(Normalized::from_ascii(&[s]))
-        }
-        Country::SE => {
-            let d = match s.len() {
-                10 => s,
-                12 if s.starts_with(b"16") => &s[2..],
-                _ => return Err(OrgNumberError::SeLength),
-            };
-            if !luhn_ok(d) {
-                return Err(OrgNumberError::SeCheck);
-            }
-            Ok(Normalized::from_ascii(&[d]))
-        }
-        Country::FI => {
-            // Older business IDs have 6 digits before the check digit: pad them.
-            let mut d = [b'0'; 8];
-            match s.len() {
-                7 => d[1..].copy_from_slice(s),
-                8 => d.copy_from_slice(s),
-                _ => return Err(OrgNumberError::FiLength),
-            }
-            let weights = [7, 9, 10, 5, 8, 4, 2];
-            let sum: u32 = d.iter().zip(weights).map(|(a, w)| digit(a) * w).sum();
-            let check = match sum % 11 {
-                0 => 0,
-                1 => return Err(OrgNumberError::FiCheck),
-                r => 11 - r,
-            };
-            if check != digit(&d[7]) {
-                return Err(OrgNumberError::FiCheck);
-            }
-            Ok(Normalized::from_ascii(&[&d[..7], b"-", &d[7..]]))
-        }
+        Country::NO => norway(s),
+        Country::SE => sweden(s),
+        Country::FI => finland(s),
         _ => Err(OrgNumberError::Country),
     }
+}
+
+/// The cell without separators, ASCII letters upper-cased (in `buf` when that changes
+/// anything). The usual cell is only digits, which that leaves as they are.
+fn compact<'a>(raw: &'a str, buf: &'a mut SmallVec<[u8; 24]>) -> &'a [u8] {
+    if raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw.as_bytes();
+    }
+    for c in raw.chars() {
+        if c.is_ascii() {
+            // `char::is_whitespace` in ASCII: tab, line feed, vertical tab, form feed,
+            // carriage return and space.
+            if !matches!(c, '\t'..='\r' | ' ' | '.' | '-') {
+                buf.push(c.to_ascii_uppercase() as u8);
+            }
+        } else if !(c.is_whitespace() || c == '\u{a0}') {
+            buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+    }
+    buf
+}
+
+fn digit(b: &u8) -> u32 {
+    u32::from(b - b'0')
+}
+
+/// Norway: 9 digits, MOD11 check digit.
+fn norway(s: &[u8]) -> Result<Normalized, OrgNumberError> {
+    if s.len() != 9 {
+        return Err(OrgNumberError::NoLength);
+    }
+    let weights = [3, 2, 7, 6, 5, 4, 3, 2];
+    let sum: u32 = s.iter().zip(weights).map(|(a, w)| digit(a) * w).sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return Err(OrgNumberError::NoCheck),
+        c => c,
+    };
+    if check != digit(&s[8]) {
+        return Err(OrgNumberError::NoCheck);
+    }
+    Ok(Normalized::from_ascii(&[s]))
+}
+
+/// Sweden: 10 digits (or 12 starting 16), Luhn check digit; sent as the 10.
+fn sweden(s: &[u8]) -> Result<Normalized, OrgNumberError> {
+    let d = match s.len() {
+        10 => s,
+        12 if s.starts_with(b"16") => &s[2..],
+        _ => return Err(OrgNumberError::SeLength),
+    };
+    if !luhn_ok(d) {
+        return Err(OrgNumberError::SeCheck);
+    }
+    Ok(Normalized::from_ascii(&[d]))
+}
+
+/// Finland: 7 digits and a check digit (an older 6-digit ID gets its leading zero);
+/// sent with its dash, as the registry writes it.
+fn finland(s: &[u8]) -> Result<Normalized, OrgNumberError> {
+    let mut d = [b'0'; 8];
+    match s.len() {
+        7 => d[1..].copy_from_slice(s),
+        8 => d.copy_from_slice(s),
+        _ => return Err(OrgNumberError::FiLength),
+    }
+    let weights = [7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = d.iter().zip(weights).map(|(a, w)| digit(a) * w).sum();
+    let check = match sum % 11 {
+        0 => 0,
+        1 => return Err(OrgNumberError::FiCheck),
+        r => 11 - r,
+    };
+    if check != digit(&d[7]) {
+        return Err(OrgNumberError::FiCheck);
+    }
+    Ok(Normalized::from_ascii(&[&d[..7], b"-", &d[7..]]))
 }
 
 /// The Luhn check over ASCII digits.

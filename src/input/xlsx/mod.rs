@@ -12,12 +12,15 @@
 //! (`excel.rs`). Either way the rows are those calamine would give, which
 //! `tests/xlsx_reader.rs` checks on a corpus of unusual workbooks.
 
+mod lex;
 mod package;
+mod refs;
 mod scan;
 mod styles;
 mod text;
 
-pub use scan::{Cell, MAX_ELEMENT_MIB, Range, SheetCells};
+pub use refs::Range;
+pub use scan::{Cell, MAX_ELEMENT_MIB, SheetCells};
 pub use text::Declined;
 
 use std::fs::File;

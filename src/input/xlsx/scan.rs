@@ -10,9 +10,11 @@
 //! makes it stop with [`Declined`]; the caller then carries on with calamine from the
 //! same cell, so the unusual file is read exactly as before and nothing is guessed.
 
+use super::lex::{Step, Stop, at_tag, attributes, content_end, end_tag, skip_space};
+use super::refs::{Range, cell_ref, dimension, far_row, index, reference};
 use super::styles::NumberKind;
 use super::text::{Declined, raw_attr, read_string_item, unescape_excel, xml_reader};
-use crate::input::limits::{MAX_SHEET_ROWS, MAX_XML_RUN};
+use crate::input::limits::MAX_XML_RUN;
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
 use quick_xml::events::Event;
 use std::io::Read;
@@ -23,10 +25,6 @@ pub struct Workbook {
     pub styles: Vec<NumberKind>,
     pub is_1904: bool,
 }
-
-/// A sheet's declared range, zero-based (first row, first column), (last row, last
-/// column), as calamine reports it.
-pub type Range = ((u32, u32), (u32, u32));
 
 /// A cell: its zero-based (row, column) and its value.
 pub type Cell<'w> = ((u32, u32), DataRef<'w>);
@@ -39,23 +37,6 @@ pub const MAX_ELEMENT_MIB: usize = 16;
 const READ_SIZE: usize = 256 << 10;
 /// The most read of a sheet before its `<sheetData>` (column widths, views...).
 const MAX_PRELUDE: usize = 4 << 20;
-
-enum Stop {
-    /// The buffer ends inside the element: read more and try again.
-    More,
-    Declined,
-    /// The sheet is refused: reading on, with calamine or otherwise, would be wrong or
-    /// unbounded. Says why.
-    Refused(String),
-}
-
-impl From<Declined> for Stop {
-    fn from(_: Declined) -> Self {
-        Stop::Declined
-    }
-}
-
-type Step<T> = Result<T, Stop>;
 
 enum Item<'w> {
     Cell(Cell<'w>),
@@ -206,114 +187,6 @@ impl<'w, R: Read> SheetCells<'w, R> {
     }
 }
 
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-fn skip_space(s: &[u8], mut i: usize) -> usize {
-    while i < s.len() && is_space(s[i]) {
-        i += 1;
-    }
-    i
-}
-
-/// Whether `s[i..]` starts with the tag name `name` (`<row`, `</c`...) followed by a
-/// character that ends a name; `More` when the buffer ends too soon to tell.
-fn at_tag(s: &[u8], i: usize, name: &[u8]) -> Step<bool> {
-    let rest = &s[i..];
-    if rest.len() <= name.len() {
-        return if name.starts_with(rest) {
-            Err(Stop::More)
-        } else {
-            Ok(false)
-        };
-    }
-    Ok(rest.starts_with(name)
-        && matches!(rest[name.len()], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
-}
-
-/// An element's attributes, from just after its name: returns each `(key, value)`
-/// through `f`, then whether the tag closes itself and the index after it.
-fn attributes<'s>(
-    s: &'s [u8],
-    mut i: usize,
-    mut f: impl FnMut(&'s [u8], &'s [u8]) -> Step<()>,
-) -> Step<(bool, usize)> {
-    loop {
-        i = skip_space(s, i);
-        match s.get(i) {
-            None => return Err(Stop::More),
-            Some(b'>') => return Ok((false, i + 1)),
-            Some(b'/') => {
-                return match s.get(i + 1) {
-                    None => Err(Stop::More),
-                    Some(b'>') => Ok((true, i + 2)),
-                    Some(_) => Err(Stop::Declined),
-                };
-            }
-            Some(_) => {}
-        }
-        let key_start = i;
-        while i < s.len()
-            && (s[i].is_ascii_alphanumeric() || matches!(s[i], b':' | b'_' | b'-' | b'.'))
-        {
-            i += 1;
-        }
-        let key = &s[key_start..i];
-        match s.get(i) {
-            None => return Err(Stop::More),
-            Some(b'=') if !key.is_empty() => {}
-            Some(_) => return Err(Stop::Declined),
-        }
-        let quote = match s.get(i + 1) {
-            None => return Err(Stop::More),
-            Some(&q @ (b'"' | b'\'')) => q,
-            Some(_) => return Err(Stop::Declined),
-        };
-        let value_start = i + 2;
-        let Some(len) = s.get(value_start..).and_then(|v| memchr::memchr(quote, v)) else {
-            return Err(Stop::More);
-        };
-        let value = &s[value_start..value_start + len];
-        if value.contains(&b'<') {
-            return Err(Stop::Declined);
-        }
-        f(key, value)?;
-        i = value_start + len + 1;
-    }
-}
-
-/// The index just after the end tag `</name>` that closes the element whose content
-/// starts at `from`; the content must hold no markup (`<`).
-fn content_end(s: &[u8], from: usize, name: &[u8]) -> Step<(usize, usize)> {
-    let Some(lt) = memchr::memchr(b'<', &s[from..]) else {
-        return Err(Stop::More);
-    };
-    let lt = from + lt;
-    let rest = &s[lt..];
-    if rest.len() < 2 + name.len() + 1 {
-        return if [b"</".as_slice(), name].concat().starts_with(rest) {
-            Err(Stop::More)
-        } else {
-            Err(Stop::Declined)
-        };
-    }
-    if !(rest[1] == b'/' && rest[2..].starts_with(name)) {
-        return Err(Stop::Declined);
-    }
-    Ok((lt, end_tag(s, lt + 2 + name.len())?))
-}
-
-/// The index after the `>` that ends an end tag whose name ends at `from`.
-fn end_tag(s: &[u8], from: usize) -> Step<usize> {
-    let after = skip_space(s, from);
-    match s.get(after) {
-        None => Err(Stop::More),
-        Some(b'>') => Ok(after + 1),
-        Some(_) => Err(Stop::Declined),
-    }
-}
-
 /// Everything before the cells: the declared range (`<dimension ref>`, the last one
 /// wins, as in calamine) and where the cells begin; `true` for an empty
 /// `<sheetData/>`. Read by the XML parser itself, as calamine reads it, so that a
@@ -356,60 +229,6 @@ fn prelude(s: &[u8], eof: bool) -> Step<(Option<Range>, usize, bool)> {
     }
 }
 
-/// `A1:R100` (or a single cell) as zero-based corners.
-fn dimension(text: &[u8]) -> Option<Range> {
-    let mut parts = text.split(|&b| b == b':');
-    let first = cell_ref(parts.next()?)?;
-    let last = match parts.next() {
-        Some(p) => cell_ref(p)?,
-        None => first,
-    };
-    if parts.next().is_some() || last.0 < first.0 || last.1 < first.1 {
-        return None;
-    }
-    Some((first, last))
-}
-
-/// A cell reference (`B12`, letters in either case) as zero-based (row, column).
-fn cell_ref(text: &[u8]) -> Option<(u32, u32)> {
-    match reference(text)? {
-        (row, Some(col)) => Some((row, col)),
-        (_, None) => None,
-    }
-}
-
-/// A reference's zero-based row and, when it has letters, column: what calamine
-/// accepts (letters, then a row number from 1), within Excel's limits.
-fn reference(text: &[u8]) -> Option<(u32, Option<u32>)> {
-    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let digits = &text[letters..];
-    if letters > 3 || digits.is_empty() || digits.len() > 9 {
-        return None;
-    }
-    let col = text[..letters].iter().fold(0u32, |col, &b| {
-        col * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
-    });
-    let row = digits.iter().try_fold(0u32, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-    })?;
-    Some((row.checked_sub(1)?, col.checked_sub(1)))
-}
-
-/// The row of a reference (`A1048577`, `1048577`) when it is beyond Excel's last row:
-/// calamine would read on with a row number that overflows or wraps, so such a sheet is
-/// refused rather than declined.
-fn far_row(text: &[u8]) -> Option<u64> {
-    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let digits = &text[letters..];
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = digits.iter().fold(0u64, |acc, &b| {
-        acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-    });
-    (n > MAX_SHEET_ROWS).then_some(n)
-}
-
 fn far_row_refusal(n: u64) -> Stop {
     Stop::Refused(format!(
         "the sheet has a row {}, beyond the last row Excel has (1,048,576 rows)",
@@ -419,16 +238,6 @@ fn far_row_refusal(n: u64) -> Stop {
             crate::input::limits::count(n)
         }
     ))
-}
-
-/// A small decimal number made of digits only (style and string indexes).
-fn index(text: &[u8]) -> Option<usize> {
-    if text.is_empty() || text.len() > 9 {
-        return None;
-    }
-    text.iter().try_fold(0usize, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + usize::from(b - b'0'))
-    })
 }
 
 /// The next row tag, cell or end of the sheet data in `s`, and the bytes it used.
@@ -474,7 +283,7 @@ fn next_item<'w>(s: &[u8], workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
 fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, usize)> {
     let (mut at, mut style, mut kind) = (None, None, None);
     let mut repeated = false;
-    let (empty, mut i) = attributes(s, from, |k, v| {
+    let (empty, i) = attributes(s, from, |k, v| {
         let slot = match k {
             b"r" => &mut at,
             b"s" => &mut style,
@@ -493,71 +302,83 @@ fn cell<'w>(s: &[u8], from: usize, workbook: &'w Workbook) -> Step<(Item<'w>, us
         return Err(far_row_refusal(n));
     }
     let at = cell_ref(at).ok_or(Stop::Declined)?;
+    if empty {
+        return Ok((Item::Cell((at, DataRef::Empty)), i));
+    }
+    let (value, i) = cell_content(s, i, style, kind, workbook)?;
+    Ok((Item::Cell((at, value)), i))
+}
+
+/// What stands between `<c ...>` and `</c>` (a value, a formula, whose cached value is
+/// the `<v>`, an inline string), from `i`: the cell's value and where the cell ends.
+#[inline]
+fn cell_content<'w>(
+    s: &[u8],
+    mut i: usize,
+    style: Option<&[u8]>,
+    kind: Option<&[u8]>,
+    workbook: &'w Workbook,
+) -> Step<(DataRef<'w>, usize)> {
     let mut value = DataRef::Empty;
-    if !empty {
-        loop {
-            i = skip_space(s, i);
-            if i == s.len() {
-                return Err(Stop::More);
-            }
-            if s[i] != b'<' {
-                return Err(Stop::Declined);
-            }
-            if at_tag(s, i, b"</c")? {
-                i = end_tag(s, i + 3)?;
-                break;
-            }
-            if at_tag(s, i, b"<v")? {
-                let (closed, start) = attributes(s, i + 2, |_, _| Ok(()))?;
-                let (text, next) = if closed {
-                    (None, start)
-                } else {
-                    let (lt, next) = content_end(s, start, b"v")?;
-                    (Some(&s[start..lt]), next)
-                };
-                value = cell_value(text, style, kind, workbook)?;
-                i = next;
-            } else if at_tag(s, i, b"<f")? {
-                let (closed, start) = attributes(s, i + 2, |_, _| Ok(()))?;
-                i = if closed {
-                    start
-                } else {
-                    content_end(s, start, b"f")?.1
-                };
-                value = DataRef::Empty;
-            } else if at_tag(s, i, b"<is")? {
-                let (closed, start) = attributes(s, i + 3, |_, _| Ok(()))?;
-                if closed {
-                    value = DataRef::String(String::new());
-                    i = start;
-                } else if let Some((text, after)) = plain_inline(s, start)? {
-                    value = DataRef::String(text);
-                    i = after;
-                } else {
-                    let close = memchr::memmem::find(&s[start..], b"</is").ok_or(Stop::More)?;
-                    let after = end_tag(s, start + close + 4)?;
-                    // The element whole, start tag included, so that the XML
-                    // parser sees its end tag matched.
-                    let mut xml = xml_reader(&s[i..after]);
-                    let mut buf = Vec::new();
-                    match xml.read_event_into(&mut buf).map_err(Declined::from)? {
-                        Event::Start(_) => {}
-                        _ => return Err(Stop::Declined),
-                    }
-                    value = DataRef::String(read_string_item(
-                        &mut xml,
-                        "is",
-                        &mut buf,
-                        &mut Vec::new(),
-                    )?);
-                    i = after;
-                }
+    loop {
+        i = skip_space(s, i);
+        if i == s.len() {
+            return Err(Stop::More);
+        }
+        if s[i] != b'<' {
+            return Err(Stop::Declined);
+        }
+        if at_tag(s, i, b"</c")? {
+            return Ok((value, end_tag(s, i + 3)?));
+        }
+        if at_tag(s, i, b"<v")? {
+            let (closed, start) = attributes(s, i + 2, |_, _| Ok(()))?;
+            let (text, next) = if closed {
+                (None, start)
             } else {
-                return Err(Stop::Declined);
-            }
+                let (lt, next) = content_end(s, start, b"v")?;
+                (Some(&s[start..lt]), next)
+            };
+            value = cell_value(text, style, kind, workbook)?;
+            i = next;
+        } else if at_tag(s, i, b"<f")? {
+            let (closed, start) = attributes(s, i + 2, |_, _| Ok(()))?;
+            i = if closed {
+                start
+            } else {
+                content_end(s, start, b"f")?.1
+            };
+            value = DataRef::Empty;
+        } else if at_tag(s, i, b"<is")? {
+            (value, i) = inline_string(s, i)?;
+        } else {
+            return Err(Stop::Declined);
         }
     }
-    Ok((Item::Cell((at, value)), i))
+}
+
+/// An `<is>` element at `i`: its text (by the fast path when it is the usual plain
+/// shape, else by the XML parser) and where it ends.
+fn inline_string<'w>(s: &[u8], i: usize) -> Step<(DataRef<'w>, usize)> {
+    let (closed, start) = attributes(s, i + 3, |_, _| Ok(()))?;
+    if closed {
+        return Ok((DataRef::String(String::new()), start));
+    }
+    if let Some((text, after)) = plain_inline(s, start)? {
+        return Ok((DataRef::String(text), after));
+    }
+    let close = memchr::memmem::find(&s[start..], b"</is").ok_or(Stop::More)?;
+    let after = end_tag(s, start + close + 4)?;
+    // The element whole, start tag included, so that the XML parser sees its end tag
+    // matched.
+    let mut xml = xml_reader(&s[i..after]);
+    let mut buf = Vec::new();
+    match xml.read_event_into(&mut buf).map_err(Declined::from)? {
+        Event::Start(_) => {}
+        _ => return Err(Stop::Declined),
+    }
+    let text = read_string_item(&mut xml, "is", &mut buf, &mut Vec::new())?;
+    Ok((DataRef::String(text), after))
 }
 
 /// The usual inline string, `<t>TEXT</t></is>` just after `<is>` with no markup,
@@ -694,122 +515,4 @@ fn entities(text: &str) -> Step<std::borrow::Cow<'_, str>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    type Shown = ((u32, u32), String);
-
-    fn workbook() -> Workbook {
-        Workbook {
-            strings: vec!["a".into(), "b & c".into()],
-            styles: vec![NumberKind::Plain, NumberKind::DateTime],
-            is_1904: false,
-        }
-    }
-
-    /// All cells of a sheet part, read through a reader that hands over `step` bytes
-    /// at a time (so that every element is cut at every place once).
-    fn cells(xml: &str, step: usize) -> Result<Vec<Shown>, Declined> {
-        struct Trickle<'a>(&'a [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.1.min(self.0.len()).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let wb = workbook();
-        let mut reader = SheetCells::new(Trickle(xml.as_bytes(), step), &wb, "sheet.xml")?;
-        let mut out = Vec::new();
-        while let Some((at, v)) = reader.next_cell()? {
-            out.push((at, format!("{v:?}")));
-        }
-        Ok(out)
-    }
-
-    const SHEET: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet><dimension ref="A1:D3"/><sheetData>
-<row r="1" spans="1:4" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>1</v></c><c r='B1' s="1"><v>45627</v></c><c r="C1"/><c r="D1" t="inlineStr"><is><t> x </t></is></c></row>
-<row r="2"><c r="A2"><f>B2*2</f><v>299.9</v></c><c r="B2" t="str"><f>"q"</f><v>q_x000D_</v></c><c r="C2" t="b"><v>1</v></c><c r="D2" t="e"><v>#N/A</v></c></row>
-<row r="3"/></sheetData><pageMargins left="0.7"/></worksheet>"#;
-
-    #[test]
-    fn reads_the_usual_pattern_whatever_the_buffer_boundaries() {
-        let whole = cells(SHEET, 1 << 20).unwrap();
-        assert_eq!(whole.len(), 8);
-        assert_eq!(whole[0], ((0, 0), r#"SharedString("b & c")"#.to_string()));
-        assert!(whole[1].1.starts_with("DateTime("));
-        assert_eq!(whole[2].1, "Empty");
-        assert_eq!(whole[3].1, r#"String("x")"#);
-        assert_eq!(whole[4], ((1, 0), "Float(299.9)".to_string()));
-        assert_eq!(whole[5].1, "String(\"q\\r\")");
-        assert_eq!(whole[6].1, "Bool(true)");
-        assert_eq!(whole[7].1, "Error(NA)");
-        for step in [1, 2, 3, 7, 64] {
-            assert_eq!(cells(SHEET, step).unwrap(), whole, "step {step}");
-        }
-        let wb = workbook();
-        let reader = SheetCells::new(SHEET.as_bytes(), &wb, "sheet.xml").unwrap();
-        assert_eq!(reader.range(), ((0, 0), (2, 3)));
-    }
-
-    #[test]
-    fn declines_what_it_does_not_know() {
-        let wrap = |cells: &str| {
-            format!("<worksheet><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>")
-        };
-        for odd in [
-            "<c t=\"s\"><v>0</v></c>",
-            "<c r=\"A1\"><v>1&#48;</v></c>",
-            "<c r=\"A1\" t=\"s\"><v>9</v></c>",
-            "<c r=\"A1\" t=\"zz\"><v>1</v></c>",
-            "<c r=\"A1\"><foo/></c>",
-            "<!-- note --><c r=\"A1\"/>",
-            "<x:c r=\"A1\"/>",
-            "<c r=\"A0\"/>",
-            "<c r=\"1A\"/>",
-            "<c r=\"A1\" r=\"A2\"/>",
-            "<c r=\"A1\"><v>1</v>",
-        ] {
-            assert!(cells(&wrap(odd), 1 << 20).is_err(), "{odd}");
-        }
-        assert!(cells("<worksheet><x:sheetData>", 1 << 20).is_err());
-        assert!(cells("<worksheet><!-- <sheetData> --></worksheet>", 1 << 20).is_err());
-    }
-
-    #[test]
-    fn plain_inline_strings_and_the_shapes_left_to_the_parser() {
-        let read = |xml: &str| match plain_inline(xml.as_bytes(), 0) {
-            Ok(Some((text, end))) => Some((text, end == xml.len())),
-            _ => None,
-        };
-        assert_eq!(read("<t> x </t></is>"), Some(("x".into(), true)));
-        assert_eq!(
-            read(r#" <t xml:space="preserve"> x_x000D_ </t> </is >"#),
-            Some((" x\r ".into(), true))
-        );
-        assert_eq!(read("<t/></is>"), Some((String::new(), true)));
-        for other in [
-            "<r><t>a</t></r></is>",
-            "<t>a &amp; b</t></is>",
-            "<t>a\r\nb</t></is>",
-            "<t><![CDATA[a]]></t></is>",
-            "<t>a</t><rPh><t>b</t></rPh></is>",
-            "<t xml:space=\"preserve\" xml:space=\"default\">a</t></is>",
-        ] {
-            assert_eq!(read(other), None, "{other}");
-        }
-        assert!(matches!(plain_inline(b"<t>abc", 0), Err(Stop::More)));
-    }
-
-    #[test]
-    fn cell_references() {
-        assert_eq!(cell_ref(b"A1"), Some((0, 0)));
-        assert_eq!(cell_ref(b"r100001"), Some((100_000, 17)));
-        assert_eq!(cell_ref(b"XFD1048576"), Some((1_048_575, 16_383)));
-        assert_eq!(cell_ref(b"A"), None);
-        assert_eq!(cell_ref(b"1"), None);
-        assert_eq!(dimension(b"B2:A1"), None);
-        assert_eq!(dimension(b"A1"), Some(((0, 0), (0, 0))));
-    }
-}
+mod tests;

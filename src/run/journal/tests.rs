@@ -1,5 +1,6 @@
 //! The journal's unit tests: creation and reopening, registration, intents and outcomes
 //! through the writer, group commit, and refusing what is not a journal.
+#![allow(clippy::too_many_lines, reason = "a test reads as one story")]
 
 use super::*;
 use rusqlite::Connection;

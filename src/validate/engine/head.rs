@@ -7,6 +7,7 @@
 //! shard's invoices share large blocks ([`Heads`]) instead of an allocation each.
 
 use crate::mapping::Field;
+pub use crate::validate::rules::HeadValue;
 
 /// Packed entries: `field | NUMERIC_FLAG | ROW_FLAG`, the row offset from the invoice's
 /// first row (varint, only with `ROW_FLAG`: almost every value comes from the first row),
@@ -103,16 +104,6 @@ const NUMERIC_FLAG: u8 = 0x80;
 /// Marks a value given on a later row than the invoice's first.
 const ROW_FLAG: u8 = 0x40;
 
-/// One stored value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HeadValue<'a> {
-    pub field: Field,
-    pub text: &'a str,
-    /// The spreadsheet row it was first given on.
-    pub row: u32,
-    pub from_number: bool,
-}
-
 fn varint_len(v: u64) -> usize {
     (64 - v.max(1).leading_zeros() as usize).div_ceil(7)
 }
@@ -182,7 +173,7 @@ impl<'a> Head<'a> {
     }
 
     /// The first stored value (the merchant reference, when the accumulator does not
-    /// hold it itself: see `InvoiceAcc::reference`).
+    /// hold it itself: see `Store::reference`).
     pub fn first(self) -> Option<HeadValue<'a>> {
         self.iter(0).next()
     }

@@ -1,0 +1,98 @@
+//! The rules of customer_type and payment_product_type: which of Kravia's three
+//! products an invoice is.
+//!
+//! Either field decides, the mapping file's defaults stand in for both, and when both
+//! are given they must agree. Kept apart from the other field rules
+//! ([`super::invoice`]) because the two fields are one decision.
+
+use super::invoice::Ctx;
+use crate::mapping::Field;
+use crate::model::{CustomerType, ProductType};
+
+/// The invoice's product, from customer_type and payment_product_type (or the
+/// defaults); `None` after recording why there is none.
+pub fn product(c: &mut Ctx<'_, '_>) -> Option<ProductType> {
+    let ct = customer_type(c)?;
+    let pt = payment_product_type(c)?;
+    let settings = c.settings;
+    let d = &settings.defaults;
+    match (ct, pt) {
+        (Some(t), Some(p)) if p.customer_type() != t => {
+            disagree(c);
+            None
+        }
+        (_, Some(p)) => Some(p),
+        (Some(t), None) => Some(match d.product {
+            Some(p) if p.customer_type() == t => p,
+            _ => match t {
+                CustomerType::B2b => ProductType::B2b,
+                CustomerType::B2c => ProductType::B2c,
+            },
+        }),
+        (None, None) => match (d.product, d.customer_type) {
+            (Some(p), _) => Some(p),
+            (None, Some(CustomerType::B2b)) => Some(ProductType::B2b),
+            (None, Some(CustomerType::B2c)) => Some(ProductType::B2c),
+            (None, None) => {
+                let r = c.reference;
+                c.error(
+                    Field::CustomerType,
+                    None,
+                    format!("invoice {r} has no customer_type or payment_product_type: fill one of them (B2B or B2C)"),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// customer_type: B2B or B2C (also bedrift, privat, ...). `Some(None)` when absent,
+/// `None` after an error.
+fn customer_type(c: &mut Ctx<'_, '_>) -> Option<Option<CustomerType>> {
+    let Some(v) = c.value(Field::CustomerType) else {
+        return Some(None);
+    };
+    let t = CustomerType::parse(v.text);
+    if t.is_none() {
+        c.error(
+            Field::CustomerType,
+            Some(v.text),
+            "customer_type must be B2B or B2C (also bedrift or privat)".into(),
+        );
+        return None;
+    }
+    Some(t)
+}
+
+/// payment_product_type: one of Kravia's product names, or its short form. `Some(None)`
+/// when absent, `None` after an error.
+fn payment_product_type(c: &mut Ctx<'_, '_>) -> Option<Option<ProductType>> {
+    let Some(v) = c.value(Field::PaymentProductType) else {
+        return Some(None);
+    };
+    let p = ProductType::parse(v.text);
+    if p.is_none() {
+        c.error(
+            Field::PaymentProductType,
+            Some(v.text),
+            "payment_product_type must be kravia.invoice_b2b, kravia.invoice_b2b_grouped or kravia.invoice_b2c (or b2b, b2b_grouped, b2c)".into(),
+        );
+        return None;
+    }
+    Some(p)
+}
+
+/// The error of a payment_product_type that is not for the customer_type given.
+fn disagree(c: &mut Ctx<'_, '_>) {
+    let shown = c
+        .value(Field::PaymentProductType)
+        .map(|v| v.text.to_string());
+    let ct_text = c
+        .value(Field::CustomerType)
+        .map_or(String::new(), |v| v.text.to_string());
+    c.error(
+        Field::PaymentProductType,
+        shown.as_deref(),
+        format!("disagrees with customer_type '{ct_text}': a B2C customer needs kravia.invoice_b2c, a B2B customer kravia.invoice_b2b or kravia.invoice_b2b_grouped"),
+    );
+}
