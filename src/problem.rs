@@ -50,12 +50,10 @@ impl Problem {
             row: Some(row),
             column,
             // A 50 MB cell is quoted by its start and its length, not whole.
-            value: value
-                .into()
-                .map(|v| match crate::input::limits::shorten(&v) {
-                    std::borrow::Cow::Borrowed(_) => v,
-                    std::borrow::Cow::Owned(short) => short,
-                }),
+            value: value.into().map(|v| match shorten(&v) {
+                std::borrow::Cow::Borrowed(_) => v,
+                std::borrow::Cow::Owned(short) => short,
+            }),
             reference: None,
             message: message.into(),
         }
@@ -169,4 +167,32 @@ pub fn column_letter(mut idx: usize) -> String {
     }
     s.reverse();
     String::from_utf8(s).unwrap_or_default()
+}
+/// A number with thousands separators: `1,048,576`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How much of a long value a message quotes.
+const QUOTED: usize = 60;
+
+/// A value as a message quotes it: whole when short, else its first 60 characters and
+/// how long it is (a 50 MB cell must not become a 50 MB message).
+pub fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(QUOTED) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} characters)",
+            &value[..cut],
+            count(value.chars().count() as u64)
+        )),
+    }
 }

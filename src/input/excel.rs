@@ -162,7 +162,7 @@ fn check_text(path: &Path, row: u32, col: usize, cell: &CellRef<'_>) -> Result<(
         CellRef::Text(t) if t.as_bytes().contains(&0) => Err(InputError::Cell {
             path: path.to_path_buf(),
             row,
-            column: crate::mapping::column_letter(col),
+            column: crate::problem::column_letter(col),
             message: "the cell holds a NUL character (byte 0), which no invoice field may contain; delete it in the spreadsheet (or export the sheet again)".into(),
         }),
         _ => Ok(()),

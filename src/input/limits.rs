@@ -49,34 +49,8 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// A number with thousands separators: `1,048,576`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// How much of a long value a message quotes.
-const QUOTED: usize = 60;
-
-/// A value as a message quotes it: whole when short, else its first 60 characters and
-/// how long it is (a 50 MB cell must not become a 50 MB message).
-pub fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
-    match value.char_indices().nth(QUOTED) {
-        None => std::borrow::Cow::Borrowed(value),
-        Some((cut, _)) => std::borrow::Cow::Owned(format!(
-            "{}… ({} characters)",
-            &value[..cut],
-            count(value.chars().count() as u64)
-        )),
-    }
-}
+/// How messages write counts and quote long values: the problems' own rules.
+pub use crate::problem::{count, shorten};
 
 /// The error for a file over a limit.
 pub fn refused(path: &Path, what: impl Into<String>, limit: impl Into<String>) -> InputError {
