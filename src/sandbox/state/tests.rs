@@ -1,8 +1,9 @@
-//! Unit tests of the state (moved out of state.rs unchanged).
+//! Unit tests of the state (moved out of state.rs; the repeated pay setup is
+//! `create_b2b` and `authorized`, so each test shows only what it checks).
 
 use super::*;
-use crate::sandbox::error::ApiErrorKind;
-use crate::sandbox::model::{EventKind, InvoiceChannel, TransactionStatus};
+use crate::sandbox::error::{ApiError, ApiErrorKind};
+use crate::sandbox::model::{EventKind, InvoiceChannel, TransactionRecord, TransactionStatus};
 use crate::sandbox::validate::{self, PayRequest};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -47,6 +48,28 @@ fn now() -> DateTime<Utc> {
         .unwrap_or_else(|_| Utc::now())
 }
 
+/// A B2B pay request for `reference`, created at `now()` with `meta` and `outcome`:
+/// the setup most tests repeat.
+fn create_b2b(
+    s: &mut State,
+    reference: &str,
+    meta: &RequestMeta,
+    outcome: Outcome,
+) -> Result<TransactionRecord, ApiError> {
+    s.create_pay(
+        AID,
+        pay(reference, "kravia.invoice_b2b"),
+        meta,
+        outcome,
+        now(),
+    )
+}
+
+/// An authorized B2B invoice for `reference` (no toggles).
+fn authorized(s: &mut State, reference: &str) -> TransactionRecord {
+    create_b2b(s, reference, &RequestMeta::default(), Outcome::Authorize).expect("created")
+}
+
 fn strict(toggle: &str) -> RequestMeta {
     RequestMeta {
         toggles: vec![toggle.to_owned()],
@@ -57,15 +80,7 @@ fn strict(toggle: &str) -> RequestMeta {
 #[test]
 fn create_pay_builds_an_authorized_invoice() {
     let mut s = state();
-    let tx = s
-        .create_pay(
-            AID,
-            pay("r1", "kravia.invoice_b2b"),
-            &RequestMeta::default(),
-            Outcome::Authorize,
-            now(),
-        )
-        .expect("created");
+    let tx = authorized(&mut s, "r1");
     assert!(tx.id.starts_with("T12345678."));
     assert_eq!(tx.id.len(), "T12345678.".len() + 22);
     assert_eq!(tx.status, TransactionStatus::Authorized);
@@ -106,77 +121,44 @@ fn create_pay_builds_an_authorized_invoice() {
 fn ids_are_deterministic() {
     let mut a = state();
     let mut b = state();
-    let ta = a.create_pay(
-        AID,
-        pay("r", "kravia.invoice_b2b"),
-        &RequestMeta::default(),
-        Outcome::Authorize,
-        now(),
-    );
-    let tb = b.create_pay(
-        AID,
-        pay("r", "kravia.invoice_b2b"),
-        &RequestMeta::default(),
-        Outcome::Authorize,
-        now(),
-    );
+    let ta = create_b2b(&mut a, "r", &RequestMeta::default(), Outcome::Authorize);
+    let tb = create_b2b(&mut b, "r", &RequestMeta::default(), Outcome::Authorize);
     assert_eq!(ta.map(|t| t.id), tb.map(|t| t.id));
 }
 
 #[test]
 fn toggles() {
     let mut s = state();
-    let failed = s
-        .create_pay(
-            AID,
-            pay("r", "kravia.invoice_b2b"),
-            &RequestMeta::default(),
-            Outcome::Fail,
-            now(),
-        )
-        .expect("created");
+    let failed = create_b2b(&mut s, "r", &RequestMeta::default(), Outcome::Fail).expect("created");
     assert_eq!(failed.status, TransactionStatus::Failed);
     assert!(failed.invoice.is_none());
     // A FAILED attempt used the reference, but was not a success.
-    let err = s
-        .create_pay(
-            AID,
-            pay("r", "kravia.invoice_b2b"),
-            &strict(STRICT_REFERENCE),
-            Outcome::Authorize,
-            now(),
-        )
-        .unwrap_err();
+    let err = create_b2b(&mut s, "r", &strict(STRICT_REFERENCE), Outcome::Authorize).unwrap_err();
     assert_eq!(err.code.as_deref(), Some(DUPLICATE_CODE));
     assert!(err.message.contains("\"r\""));
-    let ok = s
-        .create_pay(
-            AID,
-            pay("r", "kravia.invoice_b2b"),
-            &strict(STRICT_SUCCESS_REFERENCE),
-            Outcome::Authorize,
-            now(),
-        )
-        .expect("retry after failure allowed");
-    let err = s
-        .create_pay(
-            AID,
-            pay("r", "kravia.invoice_b2b"),
-            &strict(STRICT_SUCCESS_REFERENCE),
-            Outcome::Authorize,
-            now(),
-        )
-        .unwrap_err();
+    let ok = create_b2b(
+        &mut s,
+        "r",
+        &strict(STRICT_SUCCESS_REFERENCE),
+        Outcome::Authorize,
+    )
+    .expect("retry after failure allowed");
+    let err = create_b2b(
+        &mut s,
+        "r",
+        &strict(STRICT_SUCCESS_REFERENCE),
+        Outcome::Authorize,
+    )
+    .unwrap_err();
     assert!(err.message.contains(&ok.id));
     // Voided invoices do not block a new one.
     s.void(AID, &ok.id, now()).expect("void");
     assert!(
-        s.create_pay(
-            AID,
-            pay("r", "kravia.invoice_b2b"),
+        create_b2b(
+            &mut s,
+            "r",
             &strict(STRICT_SUCCESS_REFERENCE),
-            Outcome::Authorize,
-            now()
+            Outcome::Authorize
         )
         .is_ok()
     );
@@ -185,15 +167,7 @@ fn toggles() {
 #[test]
 fn void_and_mark_paid_rules() {
     let mut s = state();
-    let tx = s
-        .create_pay(
-            AID,
-            pay("r", "kravia.invoice_b2b"),
-            &RequestMeta::default(),
-            Outcome::Authorize,
-            now(),
-        )
-        .expect("created");
+    let tx = authorized(&mut s, "r");
     let part = s.mark_paid(&tx.id, Some(10000), now()).expect("partial");
     assert_eq!(part.status, TransactionStatus::PartiallyCaptured);
     assert!(
@@ -205,15 +179,7 @@ fn void_and_mark_paid_rules() {
     assert_eq!(voided.events.last().map(|e| e.amount), Some(19900));
     let err = s.void(AID, &tx.id, now()).unwrap_err();
     assert!(err.message.contains("AUTHORIZATION_VOIDED"));
-    let tx2 = s
-        .create_pay(
-            AID,
-            pay("r2", "kravia.invoice_b2b"),
-            &RequestMeta::default(),
-            Outcome::Authorize,
-            now(),
-        )
-        .expect("created");
+    let tx2 = authorized(&mut s, "r2");
     let paid = s.mark_paid(&tx2.id, None, now()).expect("paid");
     assert_eq!(paid.status, TransactionStatus::Captured);
     assert_eq!(
@@ -233,15 +199,7 @@ fn listing_paginates_in_creation_order() {
     let mut s = state();
     let mut ids = Vec::new();
     for r in ["a", "b", "a", "a", "c", "a"] {
-        let tx = s
-            .create_pay(
-                AID,
-                pay(r, "kravia.invoice_b2b"),
-                &RequestMeta::default(),
-                Outcome::Authorize,
-                now(),
-            )
-            .expect("created");
+        let tx = authorized(&mut s, r);
         if r == "a" {
             ids.push(tx.id);
         }
@@ -313,30 +271,14 @@ fn merchant_channel_capture() {
         Some(EventKind::InitiateCapture)
     );
     assert!(s.capture(AID, &tx.id, 29900, now()).is_err());
-    let kravia = s
-        .create_pay(
-            AID,
-            pay("k", "kravia.invoice_b2b"),
-            &RequestMeta::default(),
-            Outcome::Authorize,
-            now(),
-        )
-        .expect("created");
+    let kravia = authorized(&mut s, "k");
     assert!(s.capture(AID, &kravia.id, 29900, now()).is_err());
 }
 
 #[test]
 fn fake_pdf() {
     let mut s = state();
-    let tx = s
-        .create_pay(
-            AID,
-            pay("r", "kravia.invoice_b2b"),
-            &RequestMeta::default(),
-            Outcome::Authorize,
-            now(),
-        )
-        .expect("created");
+    let tx = authorized(&mut s, "r");
     let file_id = tx.invoice.map(|i| i.file_id).unwrap_or_default();
     let pdf = s.file(AID, &file_id).expect("pdf");
     assert!(pdf.starts_with(b"%PDF-1.4"));
