@@ -55,13 +55,28 @@ async fn run_async(
             )
         })
         .map_err(Error::setup)?;
-    let exit = report.exit();
-    if args.format == FormatArg::Json {
-        let mut j = report.json();
+    print_report(
+        report.exit(),
+        args.format,
+        || report.json(),
+        || report.text(),
+    )
+}
+
+/// Prints the report of `status`, `void` or `capture`: the JSON object with its exit
+/// code in `--format json`, the text otherwise.
+pub(super) fn print_report(
+    exit: Exit,
+    format: FormatArg,
+    json: impl FnOnce() -> serde_json::Value,
+    text: impl FnOnce() -> String,
+) -> Result<Exit> {
+    if format == FormatArg::Json {
+        let mut j = json();
         j["exit_code"] = exit.code().into();
         crate::outln!("{j:#}");
     } else {
-        crate::out!("{}", report.text());
+        crate::out!("{}", text());
     }
     Ok(exit)
 }

@@ -1,7 +1,11 @@
 //! `kravia-batch void`: cancel invoices, after checking each one's current status and
 //! asking for confirmation. The work is in [`crate::run::lifecycle`].
+//!
+//! `capture` runs the same steps with other words (look, confirm, record and send,
+//! write the results file, report), so they live here once, as [`act`], and
+//! `capture.rs` only turns its arguments into a [`Job`].
 
-use super::args::{self, FormatArg};
+use super::args::{self, ConnArgs, FormatArg};
 use super::connect::{Connection, connect};
 use crate::config::Loaded;
 use crate::error::{Error, Result};
@@ -9,7 +13,7 @@ use crate::exit::Exit;
 use crate::output::actions::{ActionReport, Command, render_plan};
 use crate::pipeline::setup::journal_path;
 use crate::run::lifecycle::{
-    Action, ActionLog, Mode, Paced, Prepared, ResultsFile, execute, prepare,
+    Action, ActionLog, Mode, Paced, Prepared, ResultsFile, download_invoices, execute, prepare,
 };
 use anyhow::{Context, anyhow};
 use std::io::{BufRead, IsTerminal, Write};
@@ -22,57 +26,95 @@ pub fn run(args: &args::VoidArgs, loaded: &Loaded) -> Result<Exit> {
         )));
     }
     let (file, selected) = super::status::open_selection(&args.select)?;
-    super::connect::runtime()?.block_on(run_async(args, loaded, file, selected))
+    let job = Job {
+        mode: Mode::Void,
+        explicit: !args.all_unpaid,
+        yes: args.yes,
+        conn: &args.conn,
+        format: args.format,
+        quiet: args.quiet,
+        ended: Ended {
+            command: Command::Void,
+            download_dir: None,
+            download_only: false,
+        },
+    };
+    super::connect::runtime()?.block_on(act(job, loaded, file, selected))
 }
 
-async fn run_async(
-    args: &args::VoidArgs,
+/// One run of `void` or `capture`: what the two commands' arguments come to. The rest
+/// of the two commands is the same, and is [`act`].
+pub(super) struct Job<'a> {
+    pub mode: Mode,
+    /// The rows were named with `--ref` (see [`prepare`]).
+    pub explicit: bool,
+    pub yes: bool,
+    pub conn: &'a ConnArgs,
+    pub format: FormatArg,
+    pub quiet: bool,
+    pub ended: Ended,
+}
+
+/// `void` and `capture`: look at each selected invoice, show the plan and ask, record
+/// and send each action, download the PDFs if asked, then [`finish`]. `--download-only`
+/// changes nothing at Dintero, so it opens no journal and sends no action.
+pub(super) async fn act(
+    job: Job<'_>,
     loaded: &Loaded,
     file: ResultsFile,
     selected: Vec<usize>,
 ) -> Result<Exit> {
-    let connection = connect(loaded, &args.conn, None, false).await?;
+    let connection = connect(loaded, job.conn, None, false).await?;
     connection.check_token().await?;
     let journal = journal_path(&file.path);
-    let log = open_log(&journal, &connection.account)?;
+    let log = match job.mode {
+        Mode::DownloadOnly => None,
+        Mode::Void | Mode::Capture => Some(open_log(&journal, &connection.account)?),
+    };
     let paced = connection.paced();
-    let explicit = !args.all_unpaid;
     let mut prepared = prepare(
-        Mode::Void,
+        job.mode,
         &paced,
-        Some(&log),
+        log.as_ref(),
         &file,
         &selected,
-        explicit,
+        job.explicit,
         chrono::Utc::now(),
-        args.quiet,
+        job.quiet,
     )
     .await
     .map_err(Error::setup)?;
-    if prepared.planned() > 0 {
-        let plan = render_plan(Command::Void, &connection.account, &prepared.items);
-        if confirm(&plan, args.yes, args.quiet)? {
-            execute(Action::Void, &paced, &log, &mut prepared, args.quiet)
+    if let Some(log) = &log
+        && prepared.planned() > 0
+    {
+        let command = job.ended.command;
+        let plan = render_plan(command, &connection.account, &prepared.items);
+        if confirm(&plan, job.yes, job.quiet)? {
+            let action = match command {
+                Command::Void => Action::Void,
+                Command::Capture => Action::Capture,
+            };
+            execute(action, &paced, log, &mut prepared, job.quiet)
                 .await
-                .context("the journal could not record a void; the results file was not rewritten. Run the same command again: it looks at each invoice first")
+                .with_context(|| format!("the journal could not record a {}; the results file was not rewritten. Run the same command again: it looks at each invoice first", action.as_str()))
                 .map_err(Error::setup)?;
         } else {
             prepared.decline();
         }
     }
-    let ended = Ended {
-        command: Command::Void,
-        download_dir: None,
-        download_only: false,
-    };
+    if let Some(dir) = &job.ended.download_dir {
+        download_invoices(
+            &paced,
+            &connection.endpoints,
+            &mut prepared,
+            &file,
+            dir,
+            job.quiet,
+        )
+        .await;
+    }
     finish(
-        connection,
-        file,
-        journal,
-        prepared,
-        &paced,
-        ended,
-        args.format,
+        connection, file, journal, prepared, &paced, job.ended, job.format,
     )
     .await
 }
@@ -126,19 +168,8 @@ pub(super) async fn finish(
         download_only: ended.download_only,
         rate_limited: paced.rate_limited_count(),
     };
-    print_report(&report, format)
-}
-
-pub(super) fn print_report(report: &ActionReport, format: FormatArg) -> Result<Exit> {
     let exit = report.exit();
-    if format == FormatArg::Json {
-        let mut j = report.json();
-        j["exit_code"] = exit.code().into();
-        crate::outln!("{j:#}");
-    } else {
-        crate::out!("{}", report.text());
-    }
-    Ok(exit)
+    super::status::print_report(exit, format, || report.json(), || report.text())
 }
 
 /// Shows the plan on stderr and asks for `yes` on a terminal; `--yes` skips the question.
