@@ -3,27 +3,23 @@
 //!
 //! Separate from server.rs because it owns a thread and a runtime, which the async
 //! handle must not: an async caller already has a runtime, and a second one inside
-//! it would panic. The control methods mirror [`SandboxHandle`](super::SandboxHandle)'s.
+//! it would panic. The control methods are [`SandboxControl`]'s, as for
+//! [`SandboxHandle`](super::SandboxHandle).
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::thread::JoinHandle as ThreadHandle;
 
 use tokio::sync::oneshot;
 
 use super::config::SandboxConfig;
+use super::control::SandboxControl;
 use super::error::SandboxError;
-use super::faults::Faults;
-use super::model::TransactionRecord;
 use super::server::start;
-use super::shared::Shared;
-use super::state::Ledger;
 
 /// A sandbox running on its own runtime in a background thread, for plain
 /// `#[test]` code (e.g. tests of the CLI binary). Dropping it stops it.
 pub struct BlockingSandbox {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
+    control: SandboxControl,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<ThreadHandle<()>>,
 }
@@ -31,7 +27,7 @@ pub struct BlockingSandbox {
 impl std::fmt::Debug for BlockingSandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlockingSandbox")
-            .field("addr", &self.addr)
+            .field("addr", &self.control.addr())
             .finish()
     }
 }
@@ -46,7 +42,7 @@ pub fn start_blocking_on(
     config: SandboxConfig,
     addr: SocketAddr,
 ) -> Result<BlockingSandbox, SandboxError> {
-    type Ready = Result<(SocketAddr, Arc<Shared>), SandboxError>;
+    type Ready = Result<SandboxControl, SandboxError>;
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Ready>();
     let (stop, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -65,7 +61,7 @@ pub fn start_blocking_on(
             runtime.block_on(async move {
                 match start(config, addr).await {
                     Ok(handle) => {
-                        let _ = ready_tx.send(Ok((handle.addr(), handle.shared.clone())));
+                        let _ = ready_tx.send(Ok((*handle).clone()));
                         let _ = stopped.await;
                         let _ = handle.shutdown().await;
                     }
@@ -76,9 +72,8 @@ pub fn start_blocking_on(
             });
         })?;
     match ready_rx.recv() {
-        Ok(Ok((addr, shared))) => Ok(BlockingSandbox {
-            addr,
-            shared,
+        Ok(Ok(control)) => Ok(BlockingSandbox {
+            control,
             stop: Some(stop),
             thread: Some(thread),
         }),
@@ -95,41 +90,16 @@ pub fn start_blocking_on(
     }
 }
 
+impl std::ops::Deref for BlockingSandbox {
+    type Target = SandboxControl;
+
+    /// The control methods (`addr`, `base_url`, `ledger`, faults, `mark_paid`).
+    fn deref(&self) -> &SandboxControl {
+        &self.control
+    }
+}
+
 impl BlockingSandbox {
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://127.0.0.1:PORT`.
-    pub fn base_url(&self) -> String {
-        self.shared.base_url().to_owned()
-    }
-
-    /// A snapshot of every request and transaction so far.
-    pub fn ledger(&self) -> Ledger {
-        self.shared.ledger()
-    }
-
-    /// Replaces the faults; rule counters and the rate-limit bucket restart.
-    pub fn set_faults(&self, faults: Faults) {
-        self.shared.set_faults(faults);
-    }
-
-    /// The faults in force.
-    pub fn faults(&self) -> Faults {
-        self.shared.current_faults()
-    }
-
-    /// See [`SandboxHandle::mark_paid`](super::SandboxHandle::mark_paid).
-    pub fn mark_paid(
-        &self,
-        transaction_id: &str,
-        amount: Option<i64>,
-    ) -> Result<TransactionRecord, SandboxError> {
-        self.shared.mark_paid(transaction_id, amount)
-    }
-
     /// Stops the server and joins its thread.
     pub fn shutdown(mut self) {
         self.stop_and_join();

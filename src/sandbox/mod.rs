@@ -14,12 +14,14 @@
 //!
 //! The Rust API: `config` ([`SandboxConfig`]), `server` ([`start`],
 //! [`SandboxHandle`], the Ctrl-C loop), `blocking` ([`BlockingSandbox`] for
-//! synchronous tests) and `shared` (what the handles and the HTTP handlers
+//! synchronous tests), `control` ([`SandboxControl`], the methods both handles
+//! dereference to) and `shared` (what the handles and the HTTP handlers
 //! share). This file only re-exports: the parts depend on each other, never on it.
 
 mod blocking;
 mod config;
 mod conn;
+mod control;
 mod error;
 mod faults;
 mod http;
@@ -31,6 +33,7 @@ mod validate;
 
 pub use blocking::{BlockingSandbox, start_blocking, start_blocking_on};
 pub use config::SandboxConfig;
+pub use control::SandboxControl;
 pub use error::{ApiError, ApiErrorKind, FieldError, SandboxError};
 pub use faults::{FaultRule, Faults};
 pub use model::{

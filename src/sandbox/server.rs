@@ -1,7 +1,8 @@
 //! Starting and stopping a sandbox inside a tokio runtime: [`start`],
 //! [`SandboxHandle`] and the Ctrl-C loop of `kravia-batch sandbox`.
 //!
-//! The handle only controls (faults, payments, a snapshot of the ledger); requests
+//! The handle only controls (faults, payments, a snapshot of the ledger: the
+//! [`SandboxControl`] it dereferences to); requests
 //! are served by axum on a listener whose connections a fault can cut (conn.rs).
 //! Shutdown is graceful for two seconds, then cuts what is left, so a test never
 //! hangs on a client that keeps a connection open.
@@ -15,12 +16,10 @@ use tokio::task::JoinHandle;
 
 use super::config::SandboxConfig;
 use super::conn::{ConnHandle, KillableListener};
+use super::control::SandboxControl;
 use super::error::SandboxError;
-use super::faults::Faults;
 use super::http;
-use super::model::TransactionRecord;
 use super::shared::Shared;
-use super::state::Ledger;
 
 /// How long `shutdown` waits for in-flight requests before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -28,8 +27,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// A running sandbox. Dropping it stops the server (without waiting);
 /// prefer [`SandboxHandle::shutdown`].
 pub struct SandboxHandle {
-    addr: SocketAddr,
-    pub(super) shared: Arc<Shared>,
+    control: SandboxControl,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -37,7 +35,7 @@ pub struct SandboxHandle {
 impl std::fmt::Debug for SandboxHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SandboxHandle")
-            .field("addr", &self.addr)
+            .field("addr", &self.control.addr())
             .finish()
     }
 }
@@ -63,49 +61,22 @@ pub async fn start(config: SandboxConfig, addr: SocketAddr) -> Result<SandboxHan
         });
     let task = tokio::spawn(async move { server.await });
     Ok(SandboxHandle {
-        addr,
-        shared,
+        control: SandboxControl::new(addr, shared),
         stop: Some(stop),
         task: Some(task),
     })
 }
 
+impl std::ops::Deref for SandboxHandle {
+    type Target = SandboxControl;
+
+    /// The control methods (`addr`, `base_url`, `ledger`, faults, `mark_paid`).
+    fn deref(&self) -> &SandboxControl {
+        &self.control
+    }
+}
+
 impl SandboxHandle {
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://127.0.0.1:PORT` (no trailing slash, no `/v1`).
-    pub fn base_url(&self) -> String {
-        self.shared.base_url().to_owned()
-    }
-
-    /// A snapshot of every request and transaction so far.
-    pub fn ledger(&self) -> Ledger {
-        self.shared.ledger()
-    }
-
-    /// Replaces the faults; rule counters and the rate-limit bucket restart.
-    pub fn set_faults(&self, faults: Faults) {
-        self.shared.set_faults(faults);
-    }
-
-    /// The faults in force.
-    pub fn faults(&self) -> Faults {
-        self.shared.current_faults()
-    }
-
-    /// Simulates the customer paying `amount` (the whole unpaid rest if
-    /// `None`): a CAPTURE event, status CAPTURED or PARTIALLY_CAPTURED.
-    pub fn mark_paid(
-        &self,
-        transaction_id: &str,
-        amount: Option<i64>,
-    ) -> Result<TransactionRecord, SandboxError> {
-        self.shared.mark_paid(transaction_id, amount)
-    }
-
     /// Stops accepting connections, waits up to 2 s for in-flight requests,
     /// then cuts the rest.
     pub async fn shutdown(mut self) -> Result<(), SandboxError> {
@@ -147,7 +118,7 @@ pub async fn serve_until_ctrl_c(
 }
 
 /// Like [`serve_until_ctrl_c`], calling `on_ready` once the socket is bound
-/// (e.g. to print [`SandboxHandle::base_url`] when serving on port 0).
+/// (e.g. to print [`SandboxControl::base_url`](super::SandboxControl::base_url) when serving on port 0).
 pub async fn serve_until_ctrl_c_with(
     config: SandboxConfig,
     addr: SocketAddr,

@@ -2,7 +2,7 @@
 //! the headers a transaction keeps.
 //!
 //! Plain data with no behaviour beyond look-ups, so that tests (through
-//! [`crate::sandbox::SandboxHandle::ledger`]) and the state code share one shape.
+//! [`crate::sandbox::SandboxControl::ledger`]) and the state code share one shape.
 //! The `Authorization` header is never kept.
 
 use chrono::{DateTime, Utc};
