@@ -13,7 +13,7 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::request::{AppState, gate, parse_json, request_meta};
+use super::request::{AppState, Posted, gate, gate_json, parse_json, request_meta};
 use super::respond::{DropConnection, error_response, json_response, try_response};
 use crate::sandbox::error::{ApiError, ApiErrorKind};
 use crate::sandbox::faults::FaultKind;
@@ -133,9 +133,11 @@ pub(super) async fn sessions_pay(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let account = try_response!(gate(&shared, &headers).await);
-    let meta = request_meta(&headers);
-    let value = try_response!(parse_json(&body));
+    let Posted {
+        account,
+        meta,
+        value,
+    } = try_response!(gate_json(&shared, &headers, &body).await);
     let reference = value
         .pointer("/session/order/merchant_reference")
         .and_then(Value::as_str)

@@ -112,3 +112,29 @@ pub(super) async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<String,
     }
     Ok(account)
 }
+
+/// A gated request with a JSON body: the account, Dintero's headers and the body.
+pub(super) struct Posted {
+    pub account: String,
+    pub meta: RequestMeta,
+    pub value: Value,
+}
+
+/// [`gate`], then the body as JSON: what every `POST` with a body checks first, in
+/// the emulated API's order (a 429 or 401 before a bad body). The two-step pay
+/// endpoint looks its session up between the two (a 404 before a bad body), so it
+/// calls them itself.
+pub(super) async fn gate_json(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Posted, ApiError> {
+    let account = gate(shared, headers).await?;
+    let meta = request_meta(headers);
+    let value = parse_json(body)?;
+    Ok(Posted {
+        account,
+        meta,
+        value,
+    })
+}

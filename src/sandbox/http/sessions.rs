@@ -11,7 +11,7 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::json;
 
-use super::request::{AppState, gate, parse_json, request_meta};
+use super::request::{AppState, Posted, gate, gate_json};
 use super::respond::{error_response, json_response, try_response};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::model::{InvoiceChannel, KraviaProductConfig, ProductType};
@@ -23,9 +23,11 @@ pub(super) async fn create_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let account = try_response!(gate(&shared, &headers).await);
-    let meta = request_meta(&headers);
-    let value = try_response!(parse_json(&body));
+    let Posted {
+        account,
+        meta,
+        value,
+    } = try_response!(gate_json(&shared, &headers, &body).await);
     let req = try_response!(validate::session_request(&value));
     session_created(&shared, &account, req, &meta)
 }
@@ -70,9 +72,11 @@ pub(super) async fn create_session_profile(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let account = try_response!(gate(&shared, &headers).await);
-    let meta = request_meta(&headers);
-    let value = try_response!(parse_json(&body));
+    let Posted {
+        account,
+        meta,
+        value,
+    } = try_response!(gate_json(&shared, &headers, &body).await);
     let mut req = try_response!(validate::session_profile_request(&value));
     let profile_id = req.profile_id.clone().unwrap_or_default();
     let Some(profile) = sandbox_profile(&profile_id) else {

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::Value;
 
-use super::request::{AppState, gate, parse_json};
+use super::request::{AppState, Posted, gate, gate_json};
 use super::respond::{error_response, json_response, try_response};
 use crate::sandbox::error::{ApiError, ApiErrorKind};
 use crate::sandbox::state::ListFilter;
@@ -129,8 +129,7 @@ pub(super) async fn capture_transaction(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let account = try_response!(gate(&shared, &headers).await);
-    let value = try_response!(parse_json(&body));
+    let Posted { account, value, .. } = try_response!(gate_json(&shared, &headers, &body).await);
     let amount = try_response!(validate::capture_request(&value));
     let captured = shared.state().capture(&account, &id, amount, Utc::now());
     json_response(StatusCode::OK, &try_response!(captured).to_json())
