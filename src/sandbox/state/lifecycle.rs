@@ -33,30 +33,14 @@ impl State {
         now: DateTime<Utc>,
     ) -> Result<TransactionRecord, ApiError> {
         let tx = self.transaction_mut(Some(account), id)?;
-        if !matches!(
-            tx.status,
-            TransactionStatus::Authorized | TransactionStatus::PartiallyCaptured
-        ) {
-            return Err(ApiError::bad_request(
-                "INVALID_TRANSACTION_STATUS",
-                format!(
-                    "cannot void transaction {id} in status {}: void is allowed on AUTHORIZED and PARTIALLY_CAPTURED",
-                    tx.status.as_str()
-                ),
-            ));
-        }
+        require_open(tx, |status| {
+            format!(
+                "cannot void transaction {id} in status {status}: void is allowed on AUTHORIZED and PARTIALLY_CAPTURED"
+            )
+        })?;
         let remaining = tx.amount - tx.captured_amount;
-        let event = self.event(
-            EventKind::Void,
-            true,
-            remaining,
-            now,
-            TransactionStatus::AuthorizationVoided,
-        );
-        let tx = self.transaction_mut(Some(account), id)?;
-        tx.status = TransactionStatus::AuthorizationVoided;
-        tx.updated_at = now;
-        tx.events.push(event);
+        let voided = TransactionStatus::AuthorizationVoided;
+        let tx = self.record_event(Some(account), id, EventKind::Void, remaining, voided, now)?;
         Ok(tx.clone())
     }
 
@@ -107,16 +91,10 @@ impl State {
                 ),
             ));
         }
-        let event = self.event(
-            EventKind::InitiateCapture,
-            true,
-            amount,
-            now,
-            TransactionStatus::Authorized,
-        );
-        let tx = self.transaction_mut(Some(account), id)?;
-        tx.updated_at = now;
-        tx.events.push(event);
+        // The status stays AUTHORIZED (checked above) until the customer pays.
+        let authorized = TransactionStatus::Authorized;
+        let initiate = EventKind::InitiateCapture;
+        let tx = self.record_event(Some(account), id, initiate, amount, authorized, now)?;
         Ok(tx.clone())
     }
 
@@ -129,18 +107,9 @@ impl State {
         now: DateTime<Utc>,
     ) -> Result<TransactionRecord, ApiError> {
         let tx = self.transaction_mut(None, id)?;
-        if !matches!(
-            tx.status,
-            TransactionStatus::Authorized | TransactionStatus::PartiallyCaptured
-        ) {
-            return Err(ApiError::bad_request(
-                "INVALID_TRANSACTION_STATUS",
-                format!(
-                    "cannot mark transaction {id} paid in status {}",
-                    tx.status.as_str()
-                ),
-            ));
-        }
+        require_open(tx, |status| {
+            format!("cannot mark transaction {id} paid in status {status}")
+        })?;
         let remaining = tx.amount - tx.captured_amount;
         let paid = amount.unwrap_or(remaining);
         if paid <= 0 || paid > remaining {
@@ -154,12 +123,46 @@ impl State {
         } else {
             TransactionStatus::PartiallyCaptured
         };
-        let event = self.event(EventKind::Capture, true, paid, now, status);
-        let tx = self.transaction_mut(None, id)?;
+        let tx = self.record_event(None, id, EventKind::Capture, paid, status, now)?;
         tx.captured_amount += paid;
+        Ok(tx.clone())
+    }
+
+    /// The one way a transition lands: a successful `kind` event of `amount`, the new
+    /// `status` and `updated_at`. Returns the record for what else the caller changes.
+    fn record_event(
+        &mut self,
+        account: Option<&str>,
+        id: &str,
+        kind: EventKind,
+        amount: i64,
+        status: TransactionStatus,
+        now: DateTime<Utc>,
+    ) -> Result<&mut TransactionRecord, ApiError> {
+        let event = self.event(kind, true, amount, now, status);
+        let tx = self.transaction_mut(account, id)?;
         tx.status = status;
         tx.updated_at = now;
         tx.events.push(event);
-        Ok(tx.clone())
+        Ok(tx)
     }
+}
+
+/// Void and payment apply only to an invoice still (partly) unpaid: AUTHORIZED or
+/// PARTIALLY_CAPTURED. Otherwise Dintero's 400 `INVALID_TRANSACTION_STATUS`, with the
+/// sentence `refused` makes of the status.
+fn require_open(
+    tx: &TransactionRecord,
+    refused: impl FnOnce(&str) -> String,
+) -> Result<(), ApiError> {
+    if matches!(
+        tx.status,
+        TransactionStatus::Authorized | TransactionStatus::PartiallyCaptured
+    ) {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "INVALID_TRANSACTION_STATUS",
+        refused(tx.status.as_str()),
+    ))
 }
