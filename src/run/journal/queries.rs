@@ -147,14 +147,11 @@ impl Journal {
             })?;
             rows.collect()
         };
-        read()
-            .map_err(at(&self.path))?
+        let rows = self.with_status(read(), |entry| &entry.reference)?;
+        Ok(rows
             .into_iter()
-            .map(|(entry, mut recorded, status)| {
-                recorded.status = self.status_of(&entry.reference, &status)?;
-                Ok(Row { entry, recorded })
-            })
-            .collect()
+            .map(|(entry, recorded)| Row { entry, recorded })
+            .collect())
     }
 
     /// What the journal records of each invoice something happened to: every invoice
@@ -178,17 +175,28 @@ impl Journal {
             })?;
             rows.collect()
         };
-        read()
-            .map_err(at(&self.path))?
+        let rows = self.with_status(read(), String::as_str)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// A stored status, or the corruption that an unknown one is.
+    /// Rows read with [`recorded_from`], each given its parsed status: the tail of
+    /// [`Journal::rows`] and [`Journal::recorded`]. `reference` names the invoice of a
+    /// row in the error about a status the journal does not know.
+    fn with_status<K>(
+        &self,
+        read: rusqlite::Result<Vec<(K, Recorded, String)>>,
+        reference: impl Fn(&K) -> &str,
+    ) -> Result<Vec<(K, Recorded)>, JournalError> {
+        read.map_err(at(&self.path))?
             .into_iter()
-            .map(|(reference, mut recorded, status)| {
-                recorded.status = self.status_of(&reference, &status)?;
-                Ok((reference, recorded))
+            .map(|(key, mut recorded, status)| {
+                recorded.status = self.status_of(reference(&key), &status)?;
+                Ok((key, recorded))
             })
             .collect()
     }
 
-    /// A stored status, or the corruption that an unknown one is.
     fn status_of(&self, reference: &str, status: &str) -> Result<Status, JournalError> {
         Status::parse(status).ok_or_else(|| {
             JournalError::Corrupt(format!(
