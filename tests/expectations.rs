@@ -219,18 +219,7 @@ fn a_journal_of_the_earlier_version_resumes_without_duplicates() {
     assert_eq!(code, 0, "{json:#}");
     // Rewrite the journal as 0.1.0 would have left it: legacy hashes, and half of the
     // invoices interrupted while sending.
-    let input = kravia_batch::cli::args::InputArgs {
-        file: SAMPLE.into(),
-        mapping: None,
-        sheet: None,
-        delimiter: None,
-        encoding: None,
-        decimal: None,
-        currency: None,
-        country: None,
-        days_until_due: None,
-        invoice_channel: None,
-    };
+    let input = kravia_batch::cli::args::InputArgs::for_file(SAMPLE);
     let prepared = kravia_batch::cli::validate::prepare_args(
         &input,
         &kravia_batch::config::Loaded::default(),

@@ -57,18 +57,7 @@ pub fn dry_run(path: &Path) {
     use kravia_batch::config::Loaded;
     use kravia_batch::output::summary;
 
-    let args = InputArgs {
-        file: path.to_path_buf(),
-        mapping: None,
-        sheet: None,
-        delimiter: None,
-        encoding: None,
-        decimal: None,
-        currency: None,
-        country: None,
-        days_until_due: None,
-        invoice_channel: None,
-    };
+    let args = InputArgs::for_file(path);
     // keep = true: the typed invoices too, as `--emit-payloads` and `--plan` ask.
     let Ok(p) = prepare(&args, &Loaded::default(), true, true) else {
         return;

@@ -317,6 +317,25 @@ pub struct InputArgs {
     pub invoice_channel: Option<InvoiceChannel>,
 }
 
+impl InputArgs {
+    /// `FILE` with no input option: what the fuzz harness and the tests that prepare a
+    /// file through the library pass (every setting from the defaults).
+    pub fn for_file(file: impl Into<PathBuf>) -> Self {
+        Self {
+            file: file.into(),
+            mapping: None,
+            sheet: None,
+            delimiter: None,
+            encoding: None,
+            decimal: None,
+            currency: None,
+            country: None,
+            days_until_due: None,
+            invoice_channel: None,
+        }
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct ReportArgs {
     /// Output format of the summary on stdout.
