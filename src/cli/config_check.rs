@@ -46,17 +46,28 @@ fn opt_line<T: std::fmt::Display>(name: &'static str, s: &Option<Sourced<T>>, un
     }
 }
 
-#[allow(
-    clippy::too_many_lines,
-    reason = "one block per group of settings, printed in order; its split into one function per group is on the #14 branch, not merged yet"
-)]
 pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
-    let env = &process_env;
-    let file = &loaded.file;
-    let mut lines = Vec::new();
+    let mut lines = credential_lines(loaded);
+    let endpoints = dintero_lines(args, loaded, &mut lines)?;
+    input_lines(loaded, &mut lines)?;
+    results_lines(loaded, &mut lines)?;
+    let check = check_account(args, loaded);
+    let exit = if check.ok() { Exit::Ok } else { Exit::Config };
+    match args.format {
+        FormatArg::Json => print_json(loaded, &lines, &check, exit),
+        FormatArg::Human => print_human(loaded, &lines, &check, &endpoints),
+    }
+    Ok(exit)
+}
 
-    // Credentials: shown (ids) or masked (secret), with their sources.
-    let cred_env = credential_env(env, file);
+/// The environment the settings are read from (a function, so the stages can share it).
+const ENV: &dyn Fn(&str) -> Option<String> = &process_env;
+
+/// Credentials: shown (ids) or masked (secret), with their sources.
+fn credential_lines(loaded: &Loaded) -> Vec<Line> {
+    let file = &loaded.file;
+    let cred_env = credential_env(ENV, file);
+    let mut lines = Vec::new();
     for (name, key) in [
         ("dintero.account_id", ENV_ACCOUNT_ID),
         ("dintero.client_id", ENV_CLIENT_ID),
@@ -64,11 +75,11 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
         lines.push(Line {
             name,
             value: cred_env(key).unwrap_or_else(|| "missing".into()),
-            source: credential_source(key, env, file),
+            source: credential_source(key, ENV, file),
         });
     }
-    let secret_source = credential_source(ENV_CLIENT_SECRET, env, file)
-        .or_else(|| credential_source(ENV_CLIENT_SECRET_FILE, env, file));
+    let secret_source = credential_source(ENV_CLIENT_SECRET, ENV, file)
+        .or_else(|| credential_source(ENV_CLIENT_SECRET_FILE, ENV, file));
     lines.push(Line {
         name: "dintero.client_secret",
         value: match &secret_source {
@@ -81,11 +92,21 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
         },
         source: secret_source,
     });
+    lines
+}
+
+/// Where requests go, what every session body carries besides the invoice
+/// (docs/configuration.md), and the run's pace and flow. Returns the endpoints, which
+/// the token line names.
+fn dintero_lines(
+    args: &ConfigCheckArgs,
+    loaded: &Loaded,
+    lines: &mut Vec<Line>,
+) -> Result<config::EndpointSettings> {
     let endpoints = endpoint_settings(loaded, &args.conn)?;
     lines.push(line("dintero.api_url", &endpoints.api_url));
     lines.push(line("dintero.checkout_url", &endpoints.checkout_url));
-    // What every session body carries besides the invoice (docs/configuration.md).
-    let session = config::session_config(&config::SessionFlags::default(), env, file)
+    let session = config::session_config(&config::SessionFlags::default(), ENV, &loaded.file)
         .map_err(|e| Error::settings(loaded, e))?;
     lines.push(opt_line(
         "dintero.callback_url",
@@ -117,7 +138,12 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
         value: run.flow.value.as_str().into(),
         source: Some(run.flow.source.clone()),
     });
-    let input = config::input_defaults(&config::InputFlags::default(), env, file)
+    Ok(endpoints)
+}
+
+/// The defaults of what a row does not say, and the mapping file.
+fn input_lines(loaded: &Loaded, lines: &mut Vec<Line>) -> Result<()> {
+    let input = config::input_defaults(&config::InputFlags::default(), ENV, &loaded.file)
         .map_err(|e| Error::settings(loaded, e))?;
     lines.push(opt_line("input.currency", &input.currency, "NOK"));
     lines.push(opt_line("input.country", &input.country, "NO"));
@@ -140,8 +166,13 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
         &mapping,
         "none (column names and aliases)",
     ));
-    let results =
-        config::results_settings(None, env, file).map_err(|e| Error::settings(loaded, e))?;
+    Ok(())
+}
+
+/// Where results files and this machine's records go.
+fn results_lines(loaded: &Loaded, lines: &mut Vec<Line>) -> Result<()> {
+    let results = config::results_settings(None, ENV, &loaded.file)
+        .map_err(|e| Error::settings(loaded, e))?;
     let dir = results.dir.as_ref().map(|d| Sourced {
         value: d.value.display().to_string(),
         source: d.source.clone(),
@@ -157,10 +188,27 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
         source: d.source.clone(),
     });
     lines.push(opt_line("results.data_dir", &data, "none"));
+    Ok(())
+}
 
-    // The account and the token test.
-    let creds = Credentials::from_env_with(credential_env(env, file));
-    let (account_note, token) = match &creds {
+/// The account the credentials name, and the token test (`None`: not tested).
+struct AccountCheck {
+    credentials_complete: bool,
+    note: String,
+    token: Option<std::result::Result<(), String>>,
+}
+
+impl AccountCheck {
+    /// Complete credentials, and a token where one was asked for.
+    fn ok(&self) -> bool {
+        self.credentials_complete && self.token.as_ref().is_none_or(|t| t.is_ok())
+    }
+}
+
+/// The account and the token test (skipped with `--offline`).
+fn check_account(args: &ConfigCheckArgs, loaded: &Loaded) -> AccountCheck {
+    let creds = Credentials::from_env_with(credential_env(ENV, &loaded.file));
+    let (note, token) = match &creds {
         Err(e) => (format!("credentials incomplete: {e}"), None),
         Ok(c) => {
             let kind = match c.account_kind() {
@@ -176,69 +224,76 @@ pub fn run(args: &ConfigCheckArgs, loaded: &Loaded) -> Result<Exit> {
             (format!("{} ({kind})", c.account_id), token)
         }
     };
-    let ok = creds.is_ok() && token.as_ref().is_none_or(|t| t.is_ok());
-    let exit = if ok { Exit::Ok } else { Exit::Config };
+    AccountCheck {
+        credentials_complete: creds.is_ok(),
+        note,
+        token,
+    }
+}
+
+fn print_json(loaded: &Loaded, lines: &[Line], check: &AccountCheck, exit: Exit) {
+    let settings: serde_json::Map<String, Value> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.name.to_string(),
+                json!({"value": l.value, "source": l.source.as_ref().map(|s| s.to_string())}),
+            )
+        })
+        .collect();
+    let token_json = match &check.token {
+        None => json!({"checked": false}),
+        Some(Ok(())) => json!({"checked": true, "ok": true}),
+        Some(Err(e)) => json!({"checked": true, "ok": false, "error": e}),
+    };
+    crate::outln!(
+        "{:#}",
+        json!({
+            "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
+            "account": check.note,
+            "settings": settings,
+            "token": token_json,
+            "exit_code": exit.code(),
+        })
+    );
+}
+
+fn print_human(
+    loaded: &Loaded,
+    lines: &[Line],
+    check: &AccountCheck,
+    endpoints: &config::EndpointSettings,
+) {
     let file_shown = match &loaded.path {
         Some(p) => p.display().to_string(),
-        None => match config::default_path(env) {
+        None => match config::default_path(ENV) {
             Some(p) => format!("none ({} does not exist)", p.display()),
             None => "none".into(),
         },
     };
-    match args.format {
-        FormatArg::Json => {
-            let settings: serde_json::Map<String, Value> = lines
-                .iter()
-                .map(|l| {
-                    (
-                        l.name.to_string(),
-                        json!({"value": l.value, "source": l.source.as_ref().map(|s| s.to_string())}),
-                    )
-                })
-                .collect();
-            let token_json = match &token {
-                None => json!({"checked": false}),
-                Some(Ok(())) => json!({"checked": true, "ok": true}),
-                Some(Err(e)) => json!({"checked": true, "ok": false, "error": e}),
-            };
-            crate::outln!(
-                "{:#}",
-                json!({
-                    "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
-                    "account": account_note,
-                    "settings": settings,
-                    "token": token_json,
-                    "exit_code": exit.code(),
-                })
-            );
-        }
-        FormatArg::Human => {
-            crate::outln!("Config file  {file_shown}");
-            crate::outln!("Account      {account_note}");
-            crate::outln!();
-            let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
-            for l in &lines {
-                let source = l
-                    .source
-                    .as_ref()
-                    .map_or(String::new(), |s| format!("  ({s})"));
-                crate::outln!("  {:<width$}  {}{source}", l.name, l.value);
-            }
-            crate::outln!();
-            match &token {
-                None if creds.is_err() => crate::outln!(
-                    "Token: not tested (credentials incomplete). Set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET or DINTERO_CLIENT_SECRET_FILE, or the config file's [dintero] section."
-                ),
-                None => crate::outln!("Token: not tested (--offline)."),
-                Some(Ok(())) => crate::outln!(
-                    "Token: OK, {} accepted the credentials.",
-                    endpoints.api_url.value
-                ),
-                Some(Err(e)) => crate::outln!("Token: FAILED: {e}"),
-            }
-        }
+    crate::outln!("Config file  {file_shown}");
+    crate::outln!("Account      {}", check.note);
+    crate::outln!();
+    let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    for l in lines {
+        let source = l
+            .source
+            .as_ref()
+            .map_or(String::new(), |s| format!("  ({s})"));
+        crate::outln!("  {:<width$}  {}{source}", l.name, l.value);
     }
-    Ok(exit)
+    crate::outln!();
+    match &check.token {
+        None if !check.credentials_complete => crate::outln!(
+            "Token: not tested (credentials incomplete). Set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET or DINTERO_CLIENT_SECRET_FILE, or the config file's [dintero] section."
+        ),
+        None => crate::outln!("Token: not tested (--offline)."),
+        Some(Ok(())) => crate::outln!(
+            "Token: OK, {} accepted the credentials.",
+            endpoints.api_url.value
+        ),
+        Some(Err(e)) => crate::outln!("Token: FAILED: {e}"),
+    }
 }
 
 /// Fetches one token with the effective settings.
