@@ -5,6 +5,8 @@
 //! (by index; the header text and Excel letter are looked up when it is shown), the
 //! offending value and a plain sentence saying what is wrong and what to do.
 
+use crate::i18n::Lang;
+use crate::t;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -78,6 +80,12 @@ impl Problem {
         self
     }
 
+    /// The message in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        let _ = lang;
+        self.message.clone()
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -135,15 +143,20 @@ impl ColumnNames {
 
     /// One line for people: `row 5, column 'E-post': 'ola@' is not a valid e-mail address`.
     pub fn line(&self, p: &Problem) -> String {
+        self.line_in(Lang::En, p)
+    }
+
+    /// [`ColumnNames::line`] in `lang`: `rad 5, kolonne 'E-post': ...`.
+    pub fn line_in(&self, lang: Lang, p: &Problem) -> String {
         let mut s = String::new();
         if let Some(r) = p.row {
-            s.push_str(&format!("row {r}"));
+            s.push_str(&t!(lang, "problem-at-row", row = r.to_string()));
         }
         if let Some(c) = p.column {
             if !s.is_empty() {
                 s.push_str(", ");
             }
-            s.push_str(&format!("column {}", self.describe(c)));
+            s.push_str(&t!(lang, "problem-at-column", column = self.describe(c)));
         }
         if !s.is_empty() {
             s.push_str(": ");
@@ -151,7 +164,7 @@ impl ColumnNames {
         if let Some(v) = &p.value {
             s.push_str(&format!("'{}' ", v));
         }
-        s.push_str(&p.message);
+        s.push_str(&p.message_in(lang));
         s
     }
 }

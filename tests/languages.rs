@@ -160,3 +160,58 @@ fn an_unknown_language_in_the_config_file_is_refused() {
         out.stderr()
     );
 }
+
+const SAMPLE: &str = "samples/november-2026-no.csv";
+const NB_LINE: &str = "Fakturaer 25 i filen, 25 gyldige";
+const EN_LINE: &str = "Invoices  25 in the file, 25 valid";
+
+/// The summary of the sample month with `vars` set and `args` added.
+fn summary(vars: &[(&str, &str)], args: &[&str]) -> String {
+    let t = Test::new().envs(vars.iter().copied());
+    let out = t.cmd(["validate", SAMPLE, "--quiet"]).args(args).run();
+    assert_eq!(out.code(), Some(0), "{}", out.stderr());
+    out.stdout()
+}
+
+#[test]
+fn the_locale_chooses_the_language() {
+    assert!(summary(&[("LANG", "nb_NO.UTF-8")], &[]).contains(NB_LINE));
+    assert!(summary(&[("LANG", "no_NO")], &[]).contains(NB_LINE));
+    assert!(summary(&[("LANG", "nn_NO.UTF-8")], &[]).contains(NB_LINE));
+    assert!(summary(&[("LANG", "en_US.UTF-8")], &[]).contains(EN_LINE));
+    assert!(summary(&[("LANG", "sv_SE.UTF-8")], &[]).contains(EN_LINE));
+    assert!(summary(&[], &[]).contains(EN_LINE), "tests run with LANG=C");
+    // POSIX order: LC_ALL, then LC_MESSAGES, then LANG.
+    let both = [("LC_ALL", "C"), ("LANG", "nb_NO.UTF-8")];
+    assert!(summary(&both, &[]).contains(EN_LINE));
+    let both = [("LC_MESSAGES", "nb_NO.UTF-8"), ("LANG", "en_US.UTF-8")];
+    assert!(summary(&both, &[]).contains(NB_LINE));
+}
+
+#[test]
+fn lang_wins_over_the_locale() {
+    let nb = [("LANG", "nb_NO.UTF-8"), ("LC_ALL", "nb_NO.UTF-8")];
+    assert!(summary(&nb, &["--lang", "en"]).contains(EN_LINE));
+    assert!(summary(&nb, &["--lang=en"]).contains(EN_LINE));
+    let en = [("LANG", "en_US.UTF-8"), ("LC_ALL", "en_US.UTF-8")];
+    assert!(summary(&en, &["--lang", "nb"]).contains(NB_LINE));
+    assert!(summary(&[("KRAVIA_LANG", "nb")], &[]).contains(NB_LINE));
+    assert!(summary(&[("KRAVIA_LANG", "nb")], &["--lang", "en"]).contains(EN_LINE));
+}
+
+#[test]
+fn the_config_key_chooses_the_language() {
+    let t = Test::new().file("config.toml", "lang = \"nb\"\n");
+    let run = |vars: &[(&str, &str)], args: &[&str]| {
+        let out = t
+            .cmd(["validate", SAMPLE, "--quiet", "--config"])
+            .arg(t.path("config.toml"))
+            .envs(vars.iter().copied())
+            .args(args)
+            .run();
+        out.stdout()
+    };
+    assert!(run(&[("LANG", "en_US.UTF-8")], &[]).contains(NB_LINE));
+    assert!(run(&[], &["--lang", "en"]).contains(EN_LINE));
+    assert!(run(&[("KRAVIA_LANG", "en")], &[]).contains(EN_LINE));
+}

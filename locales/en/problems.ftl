@@ -1,0 +1,4 @@
+# Problems in an input file (src/problem.rs, src/validate, src/model, src/input, src/mapping).
+# Row, column and value are shown around the sentence; only the sentence is here.
+problem-at-row = row { $row }
+problem-at-column = column { $column }

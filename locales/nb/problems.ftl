@@ -1,0 +1,4 @@
+# Problemer i en inndatafil (src/problem.rs, src/validate, src/model, src/input, src/mapping).
+# Rad, kolonne og verdi vises rundt setningen; bare setningen står her.
+problem-at-row = rad { $row }
+problem-at-column = kolonne { $column }
