@@ -5,7 +5,7 @@
 //! (by index; the header text and Excel letter are looked up when it is shown), the
 //! offending value and a plain sentence saying what is wrong and what to do.
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 use crate::t;
 use std::fmt;
 
@@ -37,7 +37,9 @@ pub struct Problem {
     pub value: Option<String>,
     /// The invoice it concerns, when known.
     pub reference: Option<String>,
-    pub message: String,
+    /// What is wrong and what to do: a catalogue key and its arguments, rendered in the
+    /// run's language where it is shown ([`Problem::message_in`]; `Display` is English).
+    pub message: Message,
 }
 
 impl Problem {
@@ -45,7 +47,7 @@ impl Problem {
         row: u32,
         column: Option<usize>,
         value: impl Into<Option<String>>,
-        message: impl Into<String>,
+        message: impl Into<Message>,
     ) -> Problem {
         Problem {
             severity: Severity::Error,
@@ -65,7 +67,7 @@ impl Problem {
         row: u32,
         column: Option<usize>,
         value: impl Into<Option<String>>,
-        message: impl Into<String>,
+        message: impl Into<Message>,
     ) -> Problem {
         Problem {
             severity: Severity::Warning,
@@ -82,8 +84,7 @@ impl Problem {
 
     /// The message in `lang`.
     pub fn message_in(&self, lang: Lang) -> String {
-        let _ = lang;
-        self.message.clone()
+        self.message.render(lang)
     }
 
     pub fn is_error(&self) -> bool {

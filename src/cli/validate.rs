@@ -87,8 +87,39 @@ pub fn run(
     if let Some(path) = plan {
         crate::pipeline::approval::write(&p, path, notices)?;
     }
-    write_side_files(&p, &report.into(), bodies)?;
+    // The report and the annotated copy speak the run's language; the pipeline's
+    // write_side_files (English until it is converted) writes only the payloads here.
+    let side: SideFiles = report.into();
+    write_localized(loaded.lang, &p, &side)?;
+    let payloads_only = SideFiles {
+        emit_payloads: side.emit_payloads,
+        ..SideFiles::default()
+    };
+    write_side_files(&p, &payloads_only, bodies)?;
     print_outcome_in(loaded.lang, &p, report, None, notices)
+}
+
+/// Writes the error report and the annotated copy asked for, their messages in `lang`.
+fn write_localized(lang: Lang, p: &Prepared, side: &SideFiles) -> Result<()> {
+    use crate::error::SetupContext as _;
+    if let Some(path) = &side.report {
+        let problems = &p.validation.problems;
+        crate::output::report::write_report_in(
+            lang,
+            path,
+            problems,
+            &p.names,
+            p.output_delimiter(),
+        )
+        .setup_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    if let Some(path) = &side.annotate {
+        let reference = p.mapping.column(crate::mapping::Field::MerchantReference);
+        let ann = crate::output::annotate::Annotations::new(&p.validation, &p.names, reference)
+            .in_lang(lang);
+        crate::output::annotate::write(&p.info, path, &ann)?;
+    }
+    Ok(())
 }
 
 /// [`print_outcome_in`] in English (the live import's refusal, not converted yet).
@@ -122,7 +153,7 @@ pub fn print_outcome_in(
             if let Some(why) = refusal {
                 notices.say(why);
             }
-            let mut j = summary::render_json(&p.info, v, &p.names);
+            let mut j = summary::render_json_in(lang, &p.info, v, &p.names);
             j["exit_code"] = exit.code().into();
             super::emit_json(j, notices);
         }

@@ -76,6 +76,12 @@ impl Message {
         }
     }
 
+    /// A text already in words, shown as it is in every language: a message read back
+    /// from another run's JSON, or a sentence whose module is not converted yet.
+    pub fn verbatim(text: impl Into<String>) -> Message {
+        Message::new(VERBATIM).arg("text", text.into())
+    }
+
     /// Adds the argument `$name`.
     #[must_use]
     pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Message {
@@ -86,6 +92,21 @@ impl Message {
     /// The sentence in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         lang.t(self.key, &self.args)
+    }
+}
+
+/// The key of [`Message::verbatim`]: `{ $text }` in every catalogue.
+pub const VERBATIM: &str = "problem-verbatim";
+
+impl From<String> for Message {
+    fn from(text: String) -> Message {
+        Message::verbatim(text)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Message {
+        Message::verbatim(text)
     }
 }
 

@@ -293,8 +293,14 @@ pub fn describe_input_in(lang: Lang, info: &SourceInfo, v: &Validation) -> Strin
     parts.join(", ")
 }
 
-/// The summary as JSON for scripts. Amounts are integers in minor units.
+/// The summary as JSON for scripts, messages in English.
 pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Value {
+    render_json_in(Lang::En, info, v, names)
+}
+
+/// The summary as JSON for scripts. Amounts are integers in minor units; keys, codes and
+/// numbers are the same in every language, only `message` texts follow `lang`.
+pub fn render_json_in(lang: Lang, info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Value {
     let by_type: serde_json::Map<String, Value> = ProductType::ALL
         .iter()
         .map(|p| {
@@ -309,7 +315,7 @@ pub fn render_json(info: &SourceInfo, v: &Validation, names: &ColumnNames) -> Va
         .problems
         .iter()
         .take(JSON_PROBLEMS)
-        .map(|p| problem_json(p, names))
+        .map(|p| problem_json_in(lang, p, names))
         .collect();
     json!({
         "file": info.path.display().to_string(),
@@ -382,14 +388,22 @@ fn totals_json(v: &Validation) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
     (totals, type_totals, rates)
 }
 
+/// One problem for scripts: `code` is the message's catalogue key (stable, in no
+/// language); `message` is the sentence in English.
 pub fn problem_json(p: &Problem, names: &ColumnNames) -> Value {
+    problem_json_in(Lang::En, p, names)
+}
+
+/// [`problem_json`] with the sentence in `lang`.
+pub fn problem_json_in(lang: Lang, p: &Problem, names: &ColumnNames) -> Value {
     json!({
         "row": p.row,
         "column": p.column.map(|c| names.header(c)),
         "column_letter": p.column.and_then(|c| names.letter(c)),
         "value": p.value,
         "severity": p.severity,
-        "message": p.message,
+        "message": p.message_in(lang),
+        "code": p.message.key,
         "merchant_reference": p.reference,
     })
 }

@@ -164,7 +164,7 @@ fn rejected<'a>(inv: &InvoiceParts<'a>, problems: Vec<Problem>) -> Finalized<'a>
     let error = problems
         .iter()
         .find(|p| p.is_error())
-        .map(|p| p.message.clone())
+        .map(|p| p.message.to_string())
         .unwrap_or_else(|| "has errors on its rows".into());
     Finalized {
         problems,
