@@ -116,3 +116,17 @@ impl fmt::Display for Message {
         f.write_str(&self.render(Lang::En))
     }
 }
+
+/// `Display` (English) and `std::error::Error` for an error type whose words are its
+/// `message()`: one text in the catalogue, no second copy in an `#[error]` attribute.
+#[macro_export]
+macro_rules! message_error {
+    ($t:ty) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.message().render($crate::i18n::Lang::En))
+            }
+        }
+        impl std::error::Error for $t {}
+    };
+}

@@ -5,6 +5,7 @@
 //! built on the stack ([`Normalized`]).
 
 use super::address::Country;
+use crate::i18n::Message;
 use smallvec::SmallVec;
 use std::fmt;
 
@@ -166,17 +167,27 @@ fn label_chars_ok(l: &[u8]) -> bool {
 }
 
 /// Why a phone number is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PhoneError {
-    #[error(
-        "contains characters other than digits, spaces, dashes, dots, parentheses and a leading +"
-    )]
     Characters,
-    #[error("has the wrong number of digits for {0}")]
     Length(&'static str),
-    #[error("has too few or too many digits for an international number (E.164: 8 to 15)")]
     International,
 }
+
+impl PhoneError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            PhoneError::Characters => Message::new("problem-phone-characters"),
+            PhoneError::Length(country) => {
+                Message::new("problem-phone-length").arg("country", *country)
+            }
+            PhoneError::International => Message::new("problem-phone-international"),
+        }
+    }
+}
+
+crate::message_error!(PhoneError);
 
 /// Normalizes a phone number to E.164 (`+4799999999`). National numbers get the billing
 /// country's prefix; `00` is read as `+`.
