@@ -79,3 +79,15 @@ problem-product-type-disagrees = disagrees with customer_type '{ $customer_type 
 problem-reference-empty = merchant_reference is empty: every line needs the reference of the invoice it belongs to
 problem-reference-long = merchant_reference is longer than 35 characters; Kravia is reported to reject longer ones
 problem-differs = { $field } differs from '{ $first }' on row { $first_row } of the same invoice { $reference }: the rows of one invoice must agree (leave the cell blank to repeat the first value)
+# Whole-invoice checks and reading the file (src/validate/rules/finalize.rs, src/input).
+problem-invoice-bound = at most { $max } { $currency } per invoice
+problem-invoice-more-than = the lines of invoice { $reference } add up to more than { $total } { $currency }, too large: { $bound }; check the amounts, or split it into several invoices
+problem-invoice-too-large = the lines of invoice { $reference } add up to { $total } { $currency }, too large: { $bound }; check the amounts, or split it into several invoices
+problem-invoice-not-positive = invoice { $reference } totals { $total } { $currency }: an invoice must total more than zero (free invoices and credit notes are not supported)
+problem-line-id-twice = line_id is used twice in invoice { $reference } (rows { $first } and { $row }; blank ids count 1, 2, 3...): line ids must be unique within an invoice
+problem-internal-incomplete = internal: incomplete invoice
+problem-encoding-utf8-after-1252 = is written in UTF-8, but row { $since } and others are Windows-1252: the file mixes encodings; save the export again as CSV UTF-8
+problem-encoding-not-1252 = contains byte { $byte }, which is neither UTF-8 nor Windows-1252 text; save the export again as CSV UTF-8
+problem-encoding-not-utf8 = contains byte { $byte }, which is not valid UTF-8; save the export again as CSV UTF-8 (or pass --encoding windows-1252 if the whole file is Windows-1252)
+problem-encoding-not-utf8-mixed = contains byte { $byte }, which is not valid UTF-8 (row { $since } and others are UTF-8: the file mixes encodings); save the export again as CSV UTF-8 (or pass --encoding windows-1252 if the whole file is Windows-1252)
+problem-row-cells = has { $cells } cells but the header has { $header }: a delimiter inside an unquoted value or a broken quote; check this row in a text editor

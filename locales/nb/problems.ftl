@@ -79,3 +79,15 @@ problem-product-type-disagrees = stemmer ikke med customer_type '{ $customer_typ
 problem-reference-empty = merchant_reference er tom: hver linje trenger referansen til fakturaen den hører til
 problem-reference-long = merchant_reference er lengre enn 35 tegn; Kravia skal etter sigende avvise lengre referanser
 problem-differs = { $field } er forskjellig fra '{ $first }' på rad { $first_row } i samme faktura { $reference }: radene i én faktura må stemme overens (la cellen stå tom for å gjenta den første verdien)
+# Kontroller av hele fakturaen og lesing av filen (src/validate/rules/finalize.rs, src/input).
+problem-invoice-bound = høyst { $max } { $currency } per faktura
+problem-invoice-more-than = linjene i faktura { $reference } summerer seg til mer enn { $total } { $currency }, for stort: { $bound }; sjekk beløpene, eller del den opp i flere fakturaer
+problem-invoice-too-large = linjene i faktura { $reference } summerer seg til { $total } { $currency }, for stort: { $bound }; sjekk beløpene, eller del den opp i flere fakturaer
+problem-invoice-not-positive = faktura { $reference } er på { $total } { $currency }: en faktura må være på mer enn null (gratisfakturaer og kreditnotaer støttes ikke)
+problem-line-id-twice = line_id er brukt to ganger i faktura { $reference } (rad { $first } og { $row }; tomme id-er telles 1, 2, 3 ...): linje-id-er må være unike innenfor en faktura
+problem-internal-incomplete = intern feil: ufullstendig faktura
+problem-encoding-utf8-after-1252 = er skrevet i UTF-8, men rad { $since } og andre er Windows-1252: filen blander tegnkodinger; lagre eksporten på nytt som CSV UTF-8
+problem-encoding-not-1252 = inneholder byte { $byte }, som verken er UTF-8- eller Windows-1252-tekst; lagre eksporten på nytt som CSV UTF-8
+problem-encoding-not-utf8 = inneholder byte { $byte }, som ikke er gyldig UTF-8; lagre eksporten på nytt som CSV UTF-8 (eller bruk --encoding windows-1252 hvis hele filen er Windows-1252)
+problem-encoding-not-utf8-mixed = inneholder byte { $byte }, som ikke er gyldig UTF-8 (rad { $since } og andre er UTF-8: filen blander tegnkodinger); lagre eksporten på nytt som CSV UTF-8 (eller bruk --encoding windows-1252 hvis hele filen er Windows-1252)
+problem-row-cells = har { $cells } celler, men overskriftsraden har { $header }: et skilletegn i en verdi uten anførselstegn eller et ødelagt anførselstegn; sjekk denne raden i et tekstredigeringsprogram
