@@ -215,3 +215,127 @@ fn the_config_key_chooses_the_language() {
     assert!(run(&[], &["--lang", "en"]).contains(EN_LINE));
     assert!(run(&[("KRAVIA_LANG", "en")], &[]).contains(EN_LINE));
 }
+
+/// The files whose user-facing sentences are all in the catalogues. Converting a module
+/// means moving its sentences to `locales/*/AREA.ftl` and adding its files here.
+const CONVERTED_MODULES: &[&str] = &[
+    "src/i18n/mod.rs",
+    "src/i18n/detect.rs",
+    "src/i18n/message.rs",
+    "src/problem.rs",
+    "src/output/summary.rs",
+    "src/output/report.rs",
+    "src/output/annotate/annotations.rs",
+    "src/validate/finish.rs",
+    "src/validate/rules/agree.rs",
+    "src/validate/rules/amount.rs",
+    "src/validate/rules/cells.rs",
+    "src/validate/rules/finalize.rs",
+    "src/validate/rules/invoice.rs",
+    "src/validate/rules/line.rs",
+    "src/validate/rules/product.rs",
+    "src/model/address.rs",
+    "src/model/contact.rs",
+    "src/model/invoice.rs",
+    "src/model/money.rs",
+    "src/model/orgnr.rs",
+    "src/model/vat.rs",
+    "src/input/encoding.rs",
+    "src/input/csv_rows.rs",
+    "src/cli/validate.rs",
+];
+
+/// Literals that look like sentences but are not shown to users in a language, with why.
+const ALLOWED_LITERALS: &[(&str, &str)] = &[
+    // Results-file texts (`Rejected::error`): converted with output/results.
+    ("src/validate/rules/finalize.rs", "has errors on its rows"),
+    (
+        "src/validate/finish.rs",
+        "a row of this invoice could not be read",
+    ),
+    (
+        "src/validate/finish.rs",
+        "no row of this invoice could be read",
+    ),
+    // Match keys: PhoneError::Length's English, mapped to catalogue keys.
+    ("src/model/contact.rs", "Norway (8 digits"),
+    ("src/model/contact.rs", "Sweden (7 to 9 digits"),
+    ("src/model/contact.rs", "Finland (5 to 10 digits"),
+    // DecimalConvention's Display (logs; the summary uses summary-input-decimal-*).
+    ("src/model/money.rs", "decimal comma"),
+    ("src/model/money.rs", "decimal point"),
+    ("src/model/money.rs", "decimal separator not known"),
+    // ProductType::label, for outputs not converted yet (the summary uses summary-type-*).
+    ("src/model/invoice.rs", "B2B grouped"),
+    // Internal errors (a bug, not the user's file) and error contexts rendered by
+    // error.rs, which is converted with the error path.
+    (
+        "src/input/csv_rows.rs",
+        "the rows of one chunk are too long",
+    ),
+    ("src/input/csv_rows.rs", "internal: chunk text is not UTF-8"),
+    ("src/cli/validate.rs", "cannot write the report"),
+];
+
+/// A string literal with two words, the second lower case: a sentence, or part of one.
+fn sentence_literals(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("#[cfg(test)]") {
+            break;
+        }
+        let code = line.trim_start();
+        if code.starts_with("//") || code.starts_with("#[") {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(start) = rest.find('"') {
+            let after = &rest[start + 1..];
+            let Some(end) = after.find('"') else { break };
+            let literal = &after[..end];
+            if has_two_words(literal) {
+                found.push((n + 1, literal.to_string()));
+            }
+            rest = &after[end + 1..];
+        }
+    }
+    found
+}
+
+fn has_two_words(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    words.windows(2).any(|w| {
+        w[0].chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && w[1].len() >= 2
+            && w[1].chars().all(|c| c.is_ascii_lowercase())
+    })
+}
+
+#[test]
+fn no_sentence_literals_left_in_converted_modules() {
+    let mut left = Vec::new();
+    for file in CONVERTED_MODULES {
+        let text = std::fs::read_to_string(common::crate_root().join(file)).expect(file);
+        for (line, literal) in sentence_literals(&text) {
+            let allowed = ALLOWED_LITERALS
+                .iter()
+                .any(|(f, start)| f == file && literal.starts_with(start));
+            if !allowed {
+                left.push(format!("{file}:{line}: \"{literal}\""));
+            }
+        }
+    }
+    assert!(
+        left.is_empty(),
+        "sentences outside the catalogues (move them to locales/*/*.ftl, or allow them with a reason):\n{}",
+        left.join("\n")
+    );
+}
+
+#[test]
+fn the_lint_finds_a_sentence() {
+    let found =
+        sentence_literals("let m = format!(\"{x} is not a number\");\n// \"a comment here\"");
+    assert_eq!(found, vec![(1, "{x} is not a number".to_string())]);
+    assert!(sentence_literals("let k = \"problem-number-empty\";").is_empty());
+}

@@ -91,3 +91,7 @@ problem-encoding-not-1252 = contains byte { $byte }, which is neither UTF-8 nor 
 problem-encoding-not-utf8 = contains byte { $byte }, which is not valid UTF-8; save the export again as CSV UTF-8 (or pass --encoding windows-1252 if the whole file is Windows-1252)
 problem-encoding-not-utf8-mixed = contains byte { $byte }, which is not valid UTF-8 (row { $since } and others are UTF-8: the file mixes encodings); save the export again as CSV UTF-8 (or pass --encoding windows-1252 if the whole file is Windows-1252)
 problem-row-cells = has { $cells } cells but the header has { $header }: a delimiter inside an unquoted value or a broken quote; check this row in a text editor
+problem-phone-no-international = Norway (8 digits after +47)
+problem-phone-no = Norway (8 digits)
+problem-phone-se = Sweden (7 to 9 digits after +46)
+problem-phone-fi = Finland (5 to 10 digits after +358)

@@ -91,3 +91,7 @@ problem-encoding-not-1252 = inneholder byte { $byte }, som verken er UTF-8- elle
 problem-encoding-not-utf8 = inneholder byte { $byte }, som ikke er gyldig UTF-8; lagre eksporten på nytt som CSV UTF-8 (eller bruk --encoding windows-1252 hvis hele filen er Windows-1252)
 problem-encoding-not-utf8-mixed = inneholder byte { $byte }, som ikke er gyldig UTF-8 (rad { $since } og andre er UTF-8: filen blander tegnkodinger); lagre eksporten på nytt som CSV UTF-8 (eller bruk --encoding windows-1252 hvis hele filen er Windows-1252)
 problem-row-cells = har { $cells } celler, men overskriftsraden har { $header }: et skilletegn i en verdi uten anførselstegn eller et ødelagt anførselstegn; sjekk denne raden i et tekstredigeringsprogram
+problem-phone-no-international = Norge (8 sifre etter +47)
+problem-phone-no = Norge (8 sifre)
+problem-phone-se = Sverige (7 til 9 sifre etter +46)
+problem-phone-fi = Finland (5 til 10 sifre etter +358)
