@@ -20,6 +20,7 @@ pub mod config;
 pub mod dintero;
 pub mod error;
 pub mod exit;
+pub mod i18n;
 pub mod input;
 pub mod mapping;
 pub mod model;

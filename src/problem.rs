@@ -5,6 +5,8 @@
 //! (by index; the header text and Excel letter are looked up when it is shown), the
 //! offending value and a plain sentence saying what is wrong and what to do.
 
+use crate::i18n::{Lang, Message};
+use crate::t;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -35,7 +37,9 @@ pub struct Problem {
     pub value: Option<String>,
     /// The invoice it concerns, when known.
     pub reference: Option<String>,
-    pub message: String,
+    /// What is wrong and what to do: a catalogue key and its arguments, rendered in the
+    /// run's language where it is shown ([`Problem::message_in`]; `Display` is English).
+    pub message: Message,
 }
 
 impl Problem {
@@ -43,7 +47,7 @@ impl Problem {
         row: u32,
         column: Option<usize>,
         value: impl Into<Option<String>>,
-        message: impl Into<String>,
+        message: impl Into<Message>,
     ) -> Problem {
         Problem {
             severity: Severity::Error,
@@ -63,7 +67,7 @@ impl Problem {
         row: u32,
         column: Option<usize>,
         value: impl Into<Option<String>>,
-        message: impl Into<String>,
+        message: impl Into<Message>,
     ) -> Problem {
         Problem {
             severity: Severity::Warning,
@@ -76,6 +80,11 @@ impl Problem {
             self.reference = Some(reference.to_string());
         }
         self
+    }
+
+    /// The message in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        self.message.render(lang)
     }
 
     pub fn is_error(&self) -> bool {
@@ -135,15 +144,20 @@ impl ColumnNames {
 
     /// One line for people: `row 5, column 'E-post': 'ola@' is not a valid e-mail address`.
     pub fn line(&self, p: &Problem) -> String {
+        self.line_in(Lang::En, p)
+    }
+
+    /// [`ColumnNames::line`] in `lang`: `rad 5, kolonne 'E-post': ...`.
+    pub fn line_in(&self, lang: Lang, p: &Problem) -> String {
         let mut s = String::new();
         if let Some(r) = p.row {
-            s.push_str(&format!("row {r}"));
+            s.push_str(&t!(lang, "problem-at-row", row = r.to_string()));
         }
         if let Some(c) = p.column {
             if !s.is_empty() {
                 s.push_str(", ");
             }
-            s.push_str(&format!("column {}", self.describe(c)));
+            s.push_str(&t!(lang, "problem-at-column", column = self.describe(c)));
         }
         if !s.is_empty() {
             s.push_str(": ");
@@ -151,7 +165,7 @@ impl ColumnNames {
         if let Some(v) = &p.value {
             s.push_str(&format!("'{}' ", v));
         }
-        s.push_str(&p.message);
+        s.push_str(&p.message_in(lang));
         s
     }
 }

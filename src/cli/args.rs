@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use crate::i18n::Lang;
 use crate::input::Enc;
 use crate::model::{Country, Currency, DecimalConvention, InvoiceChannel};
 pub use crate::run::Flow;
@@ -93,6 +94,9 @@ pub struct Cli {
     /// Settings file (default: the per-user location `kravia-batch config check` shows).
     #[arg(long, global = true, value_name = "FILE", env = "KRAVIA_BATCH_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Language: nb (Norwegian bokmål) or en (English); default: config, then LC_ALL, LC_MESSAGES, LANG.
+    #[arg(long, global = true, value_name = "LANG", env = "KRAVIA_LANG")]
+    pub lang: Option<Lang>,
     #[command(flatten)]
     pub log: Verbosity,
     #[command(subcommand)]
@@ -551,4 +555,76 @@ pub struct Verbosity {
     /// Diagnostics on stderr: -v info, -vv debug, -vvv trace (or RUST_LOG).
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true, hide = true)]
     pub verbose: u8,
+}
+
+/// The language `--help` is written in, known before clap parses anything: `--lang X`
+/// or `--lang=X` in `argv`, else `KRAVIA_LANG`, else LC_ALL / LC_MESSAGES / LANG. (The
+/// config file's `lang` is read only after parsing, so it does not reach `--help`.)
+pub fn help_lang(argv: &[std::ffi::OsString], env: &dyn Fn(&str) -> Option<String>) -> Lang {
+    let mut given = None;
+    let mut words = argv.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        if word == "--lang" {
+            given = words.next().and_then(|v| Lang::parse(&v)).or(given);
+        } else if let Some(v) = word.strip_prefix("--lang=") {
+            given = Lang::parse(v).or(given);
+        }
+    }
+    let flag = given.or_else(|| env("KRAVIA_LANG").and_then(|v| Lang::parse(&v)));
+    Lang::resolve(flag, None, env)
+}
+
+/// The command line's definition with its help in `lang`: every about, help and
+/// after-help text whose key the catalogue has (`locales/*/help.ftl`) is replaced,
+/// every other stays as written above. English has no help keys, so its help is
+/// exactly the derive's.
+pub fn localized(lang: Lang) -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    if lang == Lang::En {
+        return cmd;
+    }
+    localize(cmd, "top", lang)
+}
+
+/// [`localized`] for one command and, recursively, its subcommands. Keys:
+/// `help-{path}-about`, `help-{path}-after` and `help-{path}-{arg}` (then the shared
+/// `help-arg-{arg}`), where `path` is `top` or the subcommand's names joined by `-`
+/// (`config-check`) and `arg` the argument's id in kebab case (`days-until-due`).
+fn localize(cmd: clap::Command, path: &str, lang: Lang) -> clap::Command {
+    let text = |key: String| lang.has(&key).then(|| lang.t(&key, &[]));
+    let mut cmd = cmd;
+    if let Some(about) = text(format!("help-{path}-about")) {
+        cmd = cmd.about(about).long_about(None::<&str>);
+    }
+    if let Some(after) = text(format!("help-{path}-after")) {
+        cmd = cmd.after_help(after).after_long_help(None::<&str>);
+    }
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        let name = id.replace('_', "-");
+        let help = text(format!("help-{path}-{name}")).or_else(|| text(format!("help-arg-{name}")));
+        if let Some(help) = help {
+            cmd = cmd.mut_arg(id.as_str(), |a| a.help(help).long_help(None::<&str>));
+        }
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for sub in subs {
+        let sub_path = if path == "top" {
+            sub.clone()
+        } else {
+            format!("{path}-{sub}")
+        };
+        cmd = cmd.mut_subcommand(sub.as_str(), |c| localize(c, &sub_path, lang));
+    }
+    cmd
 }

@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::exit::Exit;
 use crate::pipeline::notice::Notices;
 use args::{Cli, Command, ConfigCommand, FormatArg};
-use clap::Parser;
 
 /// Prints a command's JSON document on stdout, with the notices said while it ran (the
 /// one renderer of `--format json`: wrappers read stdout only).
@@ -91,7 +90,13 @@ fn serve_sandbox(a: &args::SandboxArgs) -> Result<Exit> {
     reason = "the error line is the renderer's own output"
 )]
 pub fn main() -> Exit {
-    let cli = match Cli::try_parse() {
+    // The help's language is needed before clap renders `--help` (see args::help_lang).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let help_lang = args::help_lang(&argv, &connect::process_env);
+    let parsed = args::localized(help_lang)
+        .try_get_matches_from(&argv)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -179,8 +184,9 @@ fn run_command(cli: &Cli, notices: &Notices) -> Result<Exit> {
         // Its steps run validate and import, which read the settings themselves.
         return month_end::run(step, cli.config.as_deref());
     }
-    let loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
+    let mut loaded = crate::config::Loaded::load(cli.config.as_deref(), &connect::process_env)
         .map_err(Error::setup)?;
+    loaded.lang = crate::i18n::Lang::resolve(cli.lang, loaded.file.lang, &connect::process_env);
     match &cli.command {
         Command::Validate(a) => validate::dry_run(
             &a.input,

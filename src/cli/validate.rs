@@ -6,12 +6,14 @@ use super::connect::process_env;
 use crate::config::{self, Flow, Loaded};
 use crate::error::Result;
 use crate::exit::Exit;
+use crate::i18n::Lang;
 use crate::output::paths::Named;
 use crate::output::summary;
 use crate::pipeline::notice::Notices;
 use crate::pipeline::prepare::{
     Bodies, InputSpec, Prepared, SideFiles, check_paths, prepare, write_side_files,
 };
+use crate::t;
 
 impl From<&InputArgs> for InputSpec {
     fn from(a: &InputArgs) -> InputSpec {
@@ -85,14 +87,56 @@ pub fn run(
     if let Some(path) = plan {
         crate::pipeline::approval::write(&p, path, notices)?;
     }
-    write_side_files(&p, &report.into(), bodies)?;
-    print_outcome(&p, report, None, notices)
+    // The report and the annotated copy speak the run's language; the pipeline's
+    // write_side_files (English until it is converted) writes only the payloads here.
+    let side: SideFiles = report.into();
+    write_localized(loaded.lang, &p, &side)?;
+    let payloads_only = SideFiles {
+        emit_payloads: side.emit_payloads,
+        ..SideFiles::default()
+    };
+    write_side_files(&p, &payloads_only, bodies)?;
+    print_outcome_in(loaded.lang, &p, report, None, notices)
 }
 
-/// Prints the dry run's summary (the side files are written already) and returns its
-/// exit code. `refusal` says why a live
-/// run sent nothing (it follows the summary on stderr, and is in the JSON's `notices`).
+/// Writes the error report and the annotated copy asked for, their messages in `lang`.
+fn write_localized(lang: Lang, p: &Prepared, side: &SideFiles) -> Result<()> {
+    use crate::error::SetupContext as _;
+    if let Some(path) = &side.report {
+        let problems = &p.validation.problems;
+        crate::output::report::write_report_in(
+            lang,
+            path,
+            problems,
+            &p.names,
+            p.output_delimiter(),
+        )
+        .setup_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    if let Some(path) = &side.annotate {
+        let reference = p.mapping.column(crate::mapping::Field::MerchantReference);
+        let ann = crate::output::annotate::Annotations::new(&p.validation, &p.names, reference)
+            .in_lang(lang);
+        crate::output::annotate::write(&p.info, path, &ann)?;
+    }
+    Ok(())
+}
+
+/// [`print_outcome_in`] in English (the live import's refusal, not converted yet).
 pub fn print_outcome(
+    p: &Prepared,
+    report: &ReportArgs,
+    refusal: Option<&str>,
+    notices: &Notices,
+) -> Result<Exit> {
+    print_outcome_in(Lang::En, p, report, refusal, notices)
+}
+
+/// Prints the dry run's summary in `lang` (the side files are written already) and
+/// returns its exit code. `refusal` says why a live run sent nothing (it follows the
+/// summary on stderr, and is in the JSON's `notices`).
+pub fn print_outcome_in(
+    lang: Lang,
     p: &Prepared,
     report: &ReportArgs,
     refusal: Option<&str>,
@@ -109,7 +153,7 @@ pub fn print_outcome(
             if let Some(why) = refusal {
                 notices.say(why);
             }
-            let mut j = summary::render_json(&p.info, v, &p.names);
+            let mut j = summary::render_json_in(lang, &p.info, v, &p.names);
             j["exit_code"] = exit.code().into();
             super::emit_json(j, notices);
         }
@@ -117,10 +161,10 @@ pub fn print_outcome(
             let report_name = report.report.as_ref().map(|r| r.display().to_string());
             crate::out!(
                 "{}",
-                summary::render_text(&p.info, v, &p.names, report_name.as_deref())
+                summary::render_text_in(lang, &p.info, v, &p.names, report_name.as_deref())
             );
             crate::outln!();
-            crate::outln!("{}", verdict(p));
+            crate::outln!("{}", verdict(lang, p));
             if let Some(why) = refusal {
                 notices.say(why);
             }
@@ -130,20 +174,18 @@ pub fn print_outcome(
 }
 
 /// The dry run's last line.
-fn verdict(p: &Prepared) -> String {
+fn verdict(lang: Lang, p: &Prepared) -> String {
     let v = &p.validation;
     if v.errors() > 0 {
-        format!(
-            "Result: {} ({} of {} invoices affected); nothing would be sent. Fix the rows listed in the export and run again.",
-            summary::plural(v.errors() as u64, "error"),
-            v.rejected.len(),
-            v.invoice_count
+        t!(
+            lang,
+            "summary-result-errors",
+            errors = v.errors(),
+            rejected = v.rejected.len(),
+            invoices = v.invoice_count
         )
     } else {
-        format!(
-            "Result: all {} invoices are valid. Nothing was sent (dry run).",
-            v.invoice_count
-        )
+        t!(lang, "summary-result-valid", invoices = v.invoice_count)
     }
 }
 

@@ -57,6 +57,9 @@ pub enum ConfigFileError {
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// `lang = "nb"` or `"en"`: the language of messages (below `--lang` and
+    /// `KRAVIA_LANG`, above LC_ALL / LC_MESSAGES / LANG; see [`crate::i18n`]).
+    pub lang: Option<crate::i18n::Lang>,
     #[serde(default)]
     pub dintero: DinteroSection,
     #[serde(default)]
@@ -178,11 +181,14 @@ pub fn default_data_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf>
     Some(base.join("kravia-batch"))
 }
 
-/// A loaded config file: its path (if any) and content.
+/// A loaded config file: its path (if any) and content, and the run's language.
 #[derive(Debug, Default, Clone)]
 pub struct Loaded {
     pub path: Option<PathBuf>,
     pub file: ConfigFile,
+    /// The language of the run: English as loaded; the cli sets it once it knows the
+    /// flag ([`crate::i18n::Lang::resolve`]: `--lang` > the file's `lang` > locale).
+    pub lang: crate::i18n::Lang,
 }
 
 impl Loaded {
@@ -214,6 +220,7 @@ impl Loaded {
         Ok(Loaded {
             path: Some(path),
             file,
+            lang: crate::i18n::Lang::En,
         })
     }
 }

@@ -182,7 +182,7 @@ fn read_header(
     let enc = state.check(&rec, 1).map_err(|p| InputError::Header {
         path: path.to_path_buf(),
         row: 1,
-        message: p.message,
+        message: p.message.to_string(),
     })?;
     let headers: Vec<String> = rec
         .iter()

@@ -8,6 +8,7 @@
 
 use super::encoding::{Enc, EncodingState, FIELD_END};
 use super::split::{RawChunk, Record, field_bounds};
+use crate::i18n::Message;
 use crate::problem::Problem;
 use csv::ByteRecord;
 
@@ -65,12 +66,14 @@ pub fn check_rows(chunk: &mut RawChunk, w: &Widths, problems: &mut Vec<Problem>)
                 r.row,
                 None,
                 None,
-                format!(
-                    "has {n} cells but the header has {}: a delimiter inside an unquoted value or a broken quote; check this row in a text editor",
-                    w.header
-                ),
+                Message::new("problem-row-cells")
+                    .arg("cells", n)
+                    .arg("header", w.header),
             );
-            let cell = w.reference.filter(|&c| c < n).map(|c| field(text, ends, r, c));
+            let cell = w
+                .reference
+                .filter(|&c| c < n)
+                .map(|c| field(text, ends, r, c));
             problems.push(tie(p, cell));
             return false;
         }

@@ -6,6 +6,7 @@
 //! decided encoding is an error naming the row, column and byte, because decoding it
 //! anyway would silently change a customer's name or address.
 
+use crate::i18n::Message;
 use crate::problem::Problem;
 use csv::ByteRecord;
 use std::borrow::Cow;
@@ -108,10 +109,8 @@ impl EncodingState {
                     return Ok(Enc::Utf8);
                 }
                 let since = match *self {
-                    EncodingState::Detected(_, r) => {
-                        format!(" (row {r} and others are UTF-8: the file mixes encodings)")
-                    }
-                    _ => String::new(),
+                    EncodingState::Detected(_, r) => Some(r),
+                    _ => None,
                 };
                 Err(not_utf8(rec, row, since))
             }
@@ -127,9 +126,8 @@ impl EncodingState {
                         row,
                         col,
                         None,
-                        format!(
-                            "is written in UTF-8, but row {since} and others are Windows-1252: the file mixes encodings; save the export again as CSV UTF-8"
-                        ),
+                        Message::new("problem-encoding-utf8-after-1252")
+                            .arg("since", since.to_string()),
                     ));
                 }
                 Ok(Enc::Windows1252)
@@ -145,25 +143,24 @@ fn check_1252(rec: &ByteRecord, row: u32) -> Result<(), Problem> {
                 row,
                 Some(col),
                 None,
-                format!(
-                    "contains byte 0x{b:02X}, which is neither UTF-8 nor Windows-1252 text; save the export again as CSV UTF-8"
-                ),
+                Message::new("problem-encoding-not-1252").arg("byte", format!("0x{b:02X}")),
             ));
         }
     }
     Ok(())
 }
 
-fn not_utf8(rec: &ByteRecord, row: u32, since: String) -> Problem {
+/// `since`: the row from which the file was read as UTF-8, when it was detected.
+fn not_utf8(rec: &ByteRecord, row: u32, since: Option<u32>) -> Problem {
     let (col, byte) = first_bad_utf8(rec);
-    Problem::error(
-        row,
-        col,
-        None,
-        format!(
-            "contains byte 0x{byte:02X}, which is not valid UTF-8{since}; save the export again as CSV UTF-8 (or pass --encoding windows-1252 if the whole file is Windows-1252)"
-        ),
-    )
+    let byte = format!("0x{byte:02X}");
+    let message = match since {
+        Some(r) => Message::new("problem-encoding-not-utf8-mixed")
+            .arg("byte", byte)
+            .arg("since", r.to_string()),
+        None => Message::new("problem-encoding-not-utf8").arg("byte", byte),
+    };
+    Problem::error(row, col, None, message)
 }
 
 fn first_bad_utf8(rec: &ByteRecord) -> (Option<usize>, u8) {
@@ -192,7 +189,7 @@ mod tests {
         assert_eq!(Enc::Windows1252.decode(b"Bj\xf8rn"), "Bjørn");
         let mixed = st.check(&rec(&[b"x", "Bjørn".as_bytes()]), 4).unwrap_err();
         assert_eq!(mixed.column, Some(1));
-        assert!(mixed.message.contains("mixes encodings"));
+        assert!(mixed.message.to_string().contains("mixes encodings"));
     }
 
     #[test]
@@ -201,13 +198,13 @@ mod tests {
         assert_eq!(st.check(&rec(&["Tromsø".as_bytes()]), 2), Ok(Enc::Utf8));
         let p = st.check(&rec(&[b"a", b"Troms\xf8"]), 7).unwrap_err();
         assert_eq!((p.row, p.column), (Some(7), Some(1)));
-        assert!(p.message.contains("0xF8"));
+        assert!(p.message.to_string().contains("0xF8"));
     }
 
     #[test]
     fn undefined_byte() {
         let mut st = EncodingState::Undecided;
         let p = st.check(&rec(&[b"a\x81"]), 2).unwrap_err();
-        assert!(p.message.contains("0x81"));
+        assert!(p.message.to_string().contains("0x81"));
     }
 }

@@ -1,5 +1,6 @@
 //! Countries, currencies and postcodes: the parts of an address that have a fixed form.
 
+use crate::i18n::Message;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -12,15 +13,23 @@ pub struct Country([u8; 2]);
 const ISO_CODES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
 /// Why a country is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CountryError {
-    #[error("is not an ISO 3166 country code (two letters, like NO)")]
     Unknown,
-    #[error(
-        "is not served by Kravia, which invoices customers in Norway (NO), Sweden (SE) and Finland (FI)"
-    )]
     NotServed,
 }
+
+impl CountryError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            CountryError::Unknown => Message::new("problem-country-unknown"),
+            CountryError::NotServed => Message::new("problem-country-not-served"),
+        }
+    }
+}
+
+crate::message_error!(CountryError);
 
 impl Country {
     pub const NO: Country = Country(*b"NO");
@@ -96,9 +105,19 @@ pub enum Currency {
 }
 
 /// Why a currency is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("is not a currency Kravia invoices in (NOK, SEK, EUR, DKK)")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrencyError;
+
+impl CurrencyError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            CurrencyError => Message::new("problem-currency-unknown"),
+        }
+    }
+}
+
+crate::message_error!(CurrencyError);
 
 impl Currency {
     pub fn parse(raw: &str) -> Result<Currency, CurrencyError> {
@@ -140,15 +159,25 @@ impl fmt::Display for Currency {
 }
 
 /// Why a postcode is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PostcodeError {
-    #[error("must be 4 digits in Norway (0151); if Excel dropped a leading zero, write it back")]
     No,
-    #[error("must be 5 digits in Sweden (123 45)")]
     Se,
-    #[error("must be 5 digits in Finland (00100)")]
     Fi,
 }
+
+impl PostcodeError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            PostcodeError::No => Message::new("problem-postcode-no"),
+            PostcodeError::Se => Message::new("problem-postcode-se"),
+            PostcodeError::Fi => Message::new("problem-postcode-fi"),
+        }
+    }
+}
+
+crate::message_error!(PostcodeError);
 
 /// Checks and normalizes a postcode. `from_number` says the cell was numeric (Excel),
 /// in which case a leading zero that Excel dropped is restored.

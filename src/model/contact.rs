@@ -5,6 +5,7 @@
 //! built on the stack ([`Normalized`]).
 
 use super::address::Country;
+use crate::i18n::Message;
 use smallvec::SmallVec;
 use std::fmt;
 
@@ -166,16 +167,38 @@ fn label_chars_ok(l: &[u8]) -> bool {
 }
 
 /// Why a phone number is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PhoneError {
-    #[error(
-        "contains characters other than digits, spaces, dashes, dots, parentheses and a leading +"
-    )]
     Characters,
-    #[error("has the wrong number of digits for {0}")]
     Length(&'static str),
-    #[error("has too few or too many digits for an international number (E.164: 8 to 15)")]
     International,
+}
+
+impl PhoneError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            PhoneError::Characters => Message::new("problem-phone-characters"),
+            PhoneError::Length(country) => {
+                Message::new("problem-phone-length").arg("country", phone_country(country))
+            }
+            PhoneError::International => Message::new("problem-phone-international"),
+        }
+    }
+}
+
+crate::message_error!(PhoneError);
+
+/// The words of a [`PhoneError::Length`]'s country (its text is the English, which the
+/// tests compare) as a catalogue message.
+fn phone_country(english: &str) -> Message {
+    match english {
+        "Norway (8 digits after +47)" => Message::new("problem-phone-no-international"),
+        "Norway (8 digits)" => Message::new("problem-phone-no"),
+        "Sweden (7 to 9 digits after +46)" => Message::new("problem-phone-se"),
+        "Finland (5 to 10 digits after +358)" => Message::new("problem-phone-fi"),
+        other => Message::verbatim(other),
+    }
 }
 
 /// Normalizes a phone number to E.164 (`+4799999999`). National numbers get the billing

@@ -10,6 +10,7 @@
 //! decides only what the general path would decide the same way, and falls back to it
 //! for everything else; the property tests below hold them to that.
 
+use crate::i18n::Message;
 use rust_decimal::RoundingStrategy;
 use rust_decimal::prelude::*;
 use std::fmt;
@@ -58,25 +59,39 @@ pub struct ParsedNumber {
 }
 
 /// Why a text is not a number. The `Display` texts are shown to accountants.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NumberError {
-    #[error("is empty")]
     Empty,
-    #[error("is not a number")]
     NotANumber,
-    #[error(
-        "can be read as {as_comma} or as {as_point}: the file's decimal separator is not known; write it unambiguously or pass --decimal comma|point"
-    )]
     Ambiguous { as_comma: String, as_point: String },
-    #[error("has a badly placed thousands separator")]
     BadGrouping,
-    #[error("contains the currency sign '{0}': write the number only")]
     CurrencySymbol(String),
-    #[error("is a percentage ('%'): write the VAT rate as a plain number, for example 25")]
     Percent,
-    #[error("is too large")]
     TooLarge,
 }
+
+impl NumberError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            NumberError::Empty => Message::new("problem-number-empty"),
+            NumberError::NotANumber => Message::new("problem-number-not-a-number"),
+            NumberError::Ambiguous { as_comma, as_point } => {
+                Message::new("problem-number-ambiguous")
+                    .arg("as_comma", as_comma)
+                    .arg("as_point", as_point)
+            }
+            NumberError::BadGrouping => Message::new("problem-number-bad-grouping"),
+            NumberError::CurrencySymbol(sign) => {
+                Message::new("problem-number-currency-sign").arg("sign", sign)
+            }
+            NumberError::Percent => Message::new("problem-number-percent"),
+            NumberError::TooLarge => Message::new("problem-number-too-large"),
+        }
+    }
+}
+
+crate::message_error!(NumberError);
 
 /// Currency codes and words that are refused inside amount cells (other than a `kr`/`NOK`
 /// matching the invoice's currency).

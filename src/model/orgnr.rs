@@ -5,26 +5,37 @@
 
 use super::address::Country;
 use super::contact::Normalized;
+use crate::i18n::Message;
 use smallvec::SmallVec;
 
 /// Why an organization number is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OrgNumberError {
-    #[error("must have 9 digits (Norway)")]
     NoLength,
-    #[error("has a wrong check digit (Norwegian MOD11): check for a typo")]
     NoCheck,
-    #[error("must have 10 digits, or 12 starting with 16 (Sweden)")]
     SeLength,
-    #[error("has a wrong check digit (Swedish Luhn): check for a typo")]
     SeCheck,
-    #[error("must be 7 digits and a check digit, like 1234567-8 (Finland)")]
     FiLength,
-    #[error("has a wrong check digit (Finnish business ID): check for a typo")]
     FiCheck,
-    #[error("cannot be checked: Kravia serves Norway, Sweden and Finland only")]
     Country,
 }
+
+impl OrgNumberError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            OrgNumberError::NoLength => Message::new("problem-orgnr-no-length"),
+            OrgNumberError::NoCheck => Message::new("problem-orgnr-no-check"),
+            OrgNumberError::SeLength => Message::new("problem-orgnr-se-length"),
+            OrgNumberError::SeCheck => Message::new("problem-orgnr-se-check"),
+            OrgNumberError::FiLength => Message::new("problem-orgnr-fi-length"),
+            OrgNumberError::FiCheck => Message::new("problem-orgnr-fi-check"),
+            OrgNumberError::Country => Message::new("problem-orgnr-country"),
+        }
+    }
+}
+
+crate::message_error!(OrgNumberError);
 
 /// Normalizes and checks an organization number for a country.
 ///

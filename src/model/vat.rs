@@ -5,6 +5,7 @@
 //! sum of its lines'. Keeping this in one place is what makes the dry run's totals equal
 //! what is sent.
 
+use crate::i18n::Message;
 use rust_decimal::prelude::*;
 use std::fmt;
 
@@ -14,15 +15,25 @@ use std::fmt;
 pub struct VatRate(u16);
 
 /// Why a rate is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VatError {
-    #[error("is a fraction: write the VAT rate in percent, for example 25 for 25 %")]
     Fraction,
-    #[error("is outside 0 to 100 percent")]
     OutOfRange,
-    #[error("has more than two decimals")]
     TooPrecise,
 }
+
+impl VatError {
+    /// What is wrong, as a catalogue message (the `Display` text is its English).
+    pub fn message(&self) -> Message {
+        match self {
+            VatError::Fraction => Message::new("problem-vat-fraction"),
+            VatError::OutOfRange => Message::new("problem-vat-out-of-range"),
+            VatError::TooPrecise => Message::new("problem-vat-too-precise"),
+        }
+    }
+}
+
+crate::message_error!(VatError);
 
 impl VatRate {
     /// Checks a parsed percent number.

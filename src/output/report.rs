@@ -7,13 +7,26 @@
 //! would run as a formula.
 
 use super::formula::neutralize;
+use crate::i18n::Lang;
 use crate::input::dialect::BOM;
 use crate::problem::{ColumnNames, Problem};
 use std::path::Path;
 
-/// Writes the report atomically (temp file, then rename), UTF-8 with BOM so Excel opens
-/// it with the right characters.
+/// [`write_report_in`] in English.
 pub fn write_report(
+    path: &Path,
+    problems: &[Problem],
+    names: &ColumnNames,
+    delimiter: u8,
+) -> std::io::Result<()> {
+    write_report_in(Lang::En, path, problems, names, delimiter)
+}
+
+/// Writes the report atomically (temp file, then rename), UTF-8 with BOM so Excel opens
+/// it with the right characters. The header row and the `severity` column are stable
+/// words for filters and scripts; the `message` column is in `lang`.
+pub fn write_report_in(
+    lang: Lang,
     path: &Path,
     problems: &[Problem],
     names: &ColumnNames,
@@ -45,7 +58,7 @@ pub fn write_report(
                 names.letter(c).unwrap_or_default(),
                 neutralize(&header).into_owned(),
                 "ignored".to_string(),
-                "not a column kravia-batch reads: ignored. If it was meant to be read, fix its header or map it with --mapping (see docs/input-format.md)".to_string(),
+                lang.t("report-ignored-column", &[]),
                 String::new(),
             ])?;
         }
@@ -59,7 +72,7 @@ pub fn write_report(
                 p.column.and_then(|c| names.letter(c)).unwrap_or_default(),
                 neutralize(value).into_owned(),
                 p.severity.to_string(),
-                neutralize(&p.message).into_owned(),
+                neutralize(&p.message_in(lang)).into_owned(),
                 neutralize(reference).into_owned(),
             ])?;
         }

@@ -9,6 +9,7 @@ use super::engine::blocks::Blocks;
 use super::engine::store::{InvoiceAcc, Store};
 use super::rules::finalize::{Rejected, finalize};
 use super::{Settings, Totals, Validation, Validator};
+use crate::i18n::Message;
 use crate::model::Invoice;
 use crate::problem::{Problem, Severity};
 use rayon::prelude::*;
@@ -146,10 +147,12 @@ fn too_large(cur: crate::model::Currency) -> Problem {
         column: None,
         value: None,
         reference: None,
-        message: format!(
-            "the valid {cur} invoices add up to more than {} {cur}, more than the control totals can hold: check the amounts, or split the file into smaller files",
-            crate::model::money::format_minor_nordic(i64::MAX, cur.exponent())
-        ),
+        message: Message::new("problem-totals-too-large")
+            .arg("currency", cur.code())
+            .arg(
+                "max",
+                crate::model::money::format_minor_nordic(i64::MAX, cur.exponent()),
+            ),
     }
 }
 

@@ -64,15 +64,20 @@ impl Default for Test {
 impl Test {
     /// A fresh folder, and an environment without any of the caller's `DINTERO_*` or
     /// `KRAVIA_*` variables, with `HOME`, `XDG_CONFIG_HOME` (`.config`) and
-    /// `KRAVIA_BATCH_DATA_DIR` (`data`) inside the folder, and `KRAVIA_NO_OPEN=1` (no
-    /// command of a test opens a file in the desktop's viewer).
+    /// `KRAVIA_BATCH_DATA_DIR` (`data`) inside the folder, `KRAVIA_NO_OPEN=1` (no
+    /// command of a test opens a file in the desktop's viewer), and `LANG=C` without any
+    /// `LC_*` or `LANGUAGE` (English, whatever the machine speaks; a test that wants
+    /// Norwegian sets `LANG` or passes `--lang`).
     pub fn new() -> Test {
         let dir = tempfile::tempdir().expect("tmp");
         let mut env: Vec<(OsString, Option<OsString>)> = std::env::vars_os()
             .map(|(k, _)| k)
             .filter(|k| {
                 let k = k.to_string_lossy();
-                k.starts_with("DINTERO_") || k.starts_with("KRAVIA_")
+                k.starts_with("DINTERO_")
+                    || k.starts_with("KRAVIA_")
+                    || k.starts_with("LC_")
+                    || k == "LANGUAGE"
             })
             .map(|k| (k, None))
             .collect();
@@ -82,6 +87,8 @@ impl Test {
             ("XDG_CONFIG_HOME", home.join(".config")),
             ("KRAVIA_BATCH_DATA_DIR", home.join("data")),
             ("KRAVIA_NO_OPEN", "1".into()),
+            // English, whatever the machine running the tests speaks.
+            ("LANG", "C".into()),
         ] {
             env.push((k.into(), Some(v.into())));
         }

@@ -372,7 +372,7 @@ fn problem_of(p: &Value) -> Option<(Problem, ColumnNames)> {
             .get("merchant_reference")
             .and_then(Value::as_str)
             .map(str::to_string),
-        message: str_of(p, "message").to_string(),
+        message: str_of(p, "message").into(),
     };
     Some((problem, names))
 }

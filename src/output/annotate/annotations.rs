@@ -4,8 +4,10 @@
 //! Kept apart from the writers because both formats must say exactly the same thing
 //! about a row; only how they show it differs.
 
+use crate::i18n::Lang;
 use crate::mapping::column_letter;
 use crate::problem::{ColumnNames, Problem};
+use crate::t;
 use crate::validate::Validation;
 use std::collections::{HashMap, HashSet};
 
@@ -45,6 +47,8 @@ impl RowStatus {
 pub struct Annotations<'a> {
     pub(super) problems: &'a [Problem],
     names: &'a ColumnNames,
+    /// The language of the `message` column (English unless [`Annotations::in_lang`]).
+    lang: Lang,
     /// The column of `merchant_reference`, to find a row's invoice.
     pub(super) reference_col: Option<usize>,
     rejected: HashSet<&'a str>,
@@ -78,10 +82,18 @@ impl<'a> Annotations<'a> {
         Annotations {
             problems: &validation.problems,
             names,
+            lang: Lang::En,
             reference_col,
             rejected,
             blocking,
         }
+    }
+
+    /// The same annotations, with the `message` column in `lang`.
+    #[must_use]
+    pub fn in_lang(mut self, lang: Lang) -> Annotations<'a> {
+        self.lang = lang;
+        self
     }
 
     /// The status and message of a data row, given its problems and its invoice.
@@ -107,7 +119,7 @@ impl<'a> Annotations<'a> {
             parts.push(if status == RowStatus::Warning {
                 text
             } else {
-                format!("warning: {text}")
+                self.warning_note(&text)
             });
         }
         (status, parts.join(SEPARATOR))
@@ -117,12 +129,15 @@ impl<'a> Annotations<'a> {
     /// `amount: '12,3,4' has a badly placed thousands separator`; without a column,
     /// `row 4: has 26 cells ...`.
     pub fn describe(&self, p: &Problem) -> String {
-        let mut message = p.message.as_str();
+        let lang = self.lang;
+        let full = p.message_in(lang);
+        let mut message = full.as_str();
         let mut s = match p.column {
             Some(c) => {
                 let header = self.names.header(c);
                 if header.is_empty() {
-                    format!("column {}: ", column_letter(c))
+                    let letter = column_letter(c);
+                    format!("{}: ", t!(lang, "problem-at-column", column = letter))
                 } else {
                     // "amount: amount has ..." says the name twice.
                     if let Some(rest) = message
@@ -134,7 +149,10 @@ impl<'a> Annotations<'a> {
                     format!("{header}: ")
                 }
             }
-            None => p.row.map(|r| format!("row {r}: ")).unwrap_or_default(),
+            None => p
+                .row
+                .map(|r| format!("{}: ", t!(lang, "problem-at-row", row = r.to_string())))
+                .unwrap_or_default(),
         };
         if let Some(v) = &p.value {
             s.push_str(&format!("'{v}' "));
@@ -143,11 +161,22 @@ impl<'a> Annotations<'a> {
         s
     }
 
+    /// The warning of a row that also has errors: `warning: ...`.
+    pub(super) fn warning_note(&self, text: &str) -> String {
+        t!(self.lang, "annotate-warning", text = text)
+    }
+
     pub(super) fn blocked(&self, reference: &str) -> String {
+        let lang = self.lang;
         let rows = self.blocking.get(reference).map_or(&[][..], Vec::as_slice);
         match rows {
-            [] => format!("invoice {reference} is not sent: it has errors on other rows"),
-            [r] => format!("invoice {reference} is not sent: row {r} has errors"),
+            [] => t!(lang, "annotate-blocked-other-rows", reference = reference),
+            [r] => t!(
+                lang,
+                "annotate-blocked-row",
+                reference = reference,
+                row = r.to_string()
+            ),
             _ => {
                 let shown: Vec<String> = rows
                     .iter()
@@ -155,18 +184,30 @@ impl<'a> Annotations<'a> {
                     .map(u32::to_string)
                     .collect();
                 let list = if rows.len() > MAX_LISTED_ROWS {
-                    format!(
-                        "{} and {} more",
-                        shown.join(", "),
-                        rows.len() - MAX_LISTED_ROWS
+                    let more = rows.len() - MAX_LISTED_ROWS;
+                    t!(
+                        lang,
+                        "annotate-rows-and-more",
+                        rows = shown.join(", "),
+                        more = more
                     )
                 } else {
                     let (last, rest) = shown
                         .split_last()
                         .map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
-                    format!("{} and {last}", rest.join(", "))
+                    t!(
+                        lang,
+                        "annotate-rows-and-last",
+                        rows = rest.join(", "),
+                        last = last
+                    )
                 };
-                format!("invoice {reference} is not sent: rows {list} have errors")
+                t!(
+                    lang,
+                    "annotate-blocked-rows",
+                    reference = reference,
+                    rows = list
+                )
             }
         }
     }

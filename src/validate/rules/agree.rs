@@ -7,6 +7,7 @@
 //! ([`super::invoice`]).
 
 use super::HeadValue;
+use crate::i18n::Message;
 use crate::mapping::{ColumnMap, Field};
 use crate::problem::Problem;
 
@@ -16,7 +17,7 @@ pub fn empty_reference(row: u32, map: &ColumnMap) -> Problem {
         row,
         map.column(Field::MerchantReference),
         None,
-        "merchant_reference is empty: every line needs the reference of the invoice it belongs to",
+        Message::new("problem-reference-empty"),
     )
 }
 
@@ -28,7 +29,7 @@ pub fn long_reference(row: u32, map: &ColumnMap, reference: &str) -> Option<Prob
             row,
             map.column(Field::MerchantReference),
             Some(reference.to_string()),
-            "merchant_reference is longer than 35 characters; Kravia is reported to reject longer ones",
+            Message::new("problem-reference-long"),
         )
         .with_reference(reference)
     })
@@ -47,10 +48,11 @@ pub fn differs(
         row,
         map.column(field),
         Some(text.to_string()),
-        format!(
-            "{field} differs from '{}' on row {} of the same invoice {reference}: the rows of one invoice must agree (leave the cell blank to repeat the first value)",
-            old.text, old.row
-        ),
+        Message::new("problem-differs")
+            .arg("field", field.name())
+            .arg("first", old.text)
+            .arg("first_row", old.row.to_string())
+            .arg("reference", reference),
     )
     .with_reference(reference)
 }

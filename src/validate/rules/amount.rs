@@ -6,6 +6,7 @@
 //! at once: each cell has been checked on its own by then, and here only the numbers
 //! that passed are combined.
 
+use crate::i18n::Message;
 use crate::mapping::{ColumnMap, Field};
 use crate::model::money::{format_minor, format_minor_nordic, round_to_minor, to_minor_exact};
 use crate::model::{Currency, VatRate};
@@ -42,24 +43,23 @@ impl TotalCtx<'_> {
     }
 
     /// How messages name the bound of a line.
-    fn bound(&self) -> String {
+    fn bound(&self) -> Message {
         line_bound(self.max(), self.currency)
     }
 }
 
 /// "at most 1 000 000 000 000,00 NOK per line".
-pub fn line_bound(max: i64, currency: Currency) -> String {
-    format!(
-        "at most {} {currency} per line",
-        format_minor_nordic(max, currency.exponent())
-    )
+pub fn line_bound(max: i64, currency: Currency) -> Message {
+    Message::new("problem-line-bound")
+        .arg("max", format_minor_nordic(max, currency.exponent()))
+        .arg("currency", currency.code())
 }
 
 /// A line total computed from other cells (`unit_price x quantity`, `net_amount + VAT`).
 struct Computed {
     /// The column the problems point at.
     col: usize,
-    /// How messages name the computation.
+    /// How messages name the computation (a catalogue key).
     what: &'static str,
     /// The cells to check, for messages.
     cells: &'static str,
@@ -88,31 +88,27 @@ impl Computed {
 
     /// The line total, or why it cannot be one: more than `max` minor units, or nothing
     /// once rounded (`299 x 0,0000001` is 0,00 kroner, which no invoice can carry).
-    fn line_total(&self, max: i64, currency: Currency) -> Result<i64, String> {
+    fn line_total(&self, max: i64, currency: Currency) -> Result<i64, Message> {
         let exp = currency.exponent();
         match self.minor {
-            Some(m) if m > max => Err(format!(
-                "{} is {}, too large: {}",
-                self.what,
-                format_minor_nordic(m, exp),
-                line_bound(max, currency)
-            )),
-            None => Err(format!(
-                "{} is too large: {}",
-                self.what,
-                line_bound(max, currency)
-            )),
+            Some(m) if m > max => Err(Message::new("problem-total-is-too-large")
+                .arg("what", Message::new(self.what))
+                .arg("total", format_minor_nordic(m, exp))
+                .arg("bound", line_bound(max, currency))),
+            None => Err(Message::new("problem-total-too-large")
+                .arg("what", Message::new(self.what))
+                .arg("bound", line_bound(max, currency))),
             Some(m) if m <= 0 => {
                 let exact = self
                     .exact
                     .map_or_else(String::new, |d| d.normalize().to_string().replace('.', ","));
-                Err(format!(
-                    "{} is {exact}, which rounds to {} {currency}: a line must total at least {} {currency} (free lines and credit notes are not supported); check {}",
-                    self.what,
-                    format_minor_nordic(0, exp),
-                    format_minor_nordic(1, exp),
-                    self.cells
-                ))
+                Err(Message::new("problem-total-rounds-to-zero")
+                    .arg("what", Message::new(self.what))
+                    .arg("exact", exact)
+                    .arg("zero", format_minor_nordic(0, exp))
+                    .arg("least", format_minor_nordic(1, exp))
+                    .arg("currency", currency.code())
+                    .arg("cells", Message::new(self.cells)))
             }
             Some(m) => Ok(m),
         }
@@ -133,8 +129,8 @@ pub fn line_amount(
     let from_unit = cells.unit_price.flatten().map(|(col, u)| {
         Computed::new(
             col,
-            "unit_price x quantity",
-            "unit_price and quantity",
+            "problem-what-unit-price",
+            "problem-cells-unit-price",
             u.checked_mul(quantity),
             exp,
         )
@@ -142,8 +138,8 @@ pub fn line_amount(
     let from_net = cells.net_amount.flatten().map(|(col, n)| {
         Computed::new(
             col,
-            "net_amount + VAT",
-            "net_amount",
+            "problem-what-net-amount",
+            "problem-cells-net-amount",
             rate.gross_of_net(n),
             exp,
         )
@@ -162,7 +158,7 @@ pub fn line_amount(
         (None, Some(c), _) | (None, None, Some(c)) => {
             let checked = c.line_total(cx.max(), cx.currency);
             if let Err(message) = &checked {
-                problems.push(Problem::error(cx.row, Some(c.col), None, message.as_str()));
+                problems.push(Problem::error(cx.row, Some(c.col), None, message.clone()));
             }
             checked.ok()
         }
@@ -177,20 +173,18 @@ pub fn line_amount(
 fn agrees_with_amount(a: i64, other: &Computed, cx: &TotalCtx<'_>, problems: &mut Vec<Problem>) {
     let exp = cx.exp();
     let message = match other.minor {
-        Some(v) if v > cx.max() => format!(
-            "{} is {}, too large: {}",
-            other.what,
-            format_minor_nordic(v, exp),
-            cx.bound()
-        ),
-        Some(v) if v != a => format!(
-            "amount is {} but {} is {}: fix one of them",
-            format_minor(a, exp),
-            other.what,
-            format_minor(v, exp)
-        ),
+        Some(v) if v > cx.max() => Message::new("problem-total-is-too-large")
+            .arg("what", Message::new(other.what))
+            .arg("total", format_minor_nordic(v, exp))
+            .arg("bound", cx.bound()),
+        Some(v) if v != a => Message::new("problem-amount-disagrees")
+            .arg("amount", format_minor(a, exp))
+            .arg("what", Message::new(other.what))
+            .arg("total", format_minor(v, exp)),
         Some(_) => return,
-        None => format!("{} is too large: {}", other.what, cx.bound()),
+        None => Message::new("problem-total-too-large")
+            .arg("what", Message::new(other.what))
+            .arg("bound", cx.bound()),
     };
     problems.push(Problem::error(cx.row, Some(other.col), None, message));
 }
@@ -208,7 +202,7 @@ fn missing_amount(cells: &MoneyCells, cx: &TotalCtx<'_>, problems: &mut Vec<Prob
             cx.row,
             col,
             None,
-            "the line has no amount: fill amount (incl. VAT), unit_price or net_amount",
+            Message::new("problem-amount-missing"),
         ));
     }
 }
@@ -235,11 +229,10 @@ pub fn vat_amount(
             cx.row,
             Some(col),
             Some(format_minor(g, exp)),
-            format!(
-                "vat_amount does not match the VAT of the line: {} at {rate} % is {} (tolerance 0.01)",
-                format_minor(a, exp),
-                format_minor(computed, exp)
-            ),
+            Message::new("problem-vat-amount-mismatch")
+                .arg("amount", format_minor(a, exp))
+                .arg("rate", rate.to_string())
+                .arg("vat", format_minor(computed, exp)),
         ));
     }
     Some(computed)

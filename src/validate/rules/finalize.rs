@@ -11,6 +11,7 @@
 use super::invoice::{self as rule, Ctx};
 use super::product::product;
 use super::{Extra, HeadValue};
+use crate::i18n::Message;
 use crate::mapping::Field;
 use crate::model::money::{format_minor_nordic, max_amount_minor};
 use crate::model::{
@@ -164,7 +165,7 @@ fn rejected<'a>(inv: &InvoiceParts<'a>, problems: Vec<Problem>) -> Finalized<'a>
     let error = problems
         .iter()
         .find(|p| p.is_error())
-        .map(|p| p.message.clone())
+        .map(|p| p.message.to_string())
         .unwrap_or_else(|| "has errors on its rows".into());
     Finalized {
         problems,
@@ -242,8 +243,13 @@ fn outcome<'a>(
 /// An invoice without errors that still lacks a value: a bug, reported as such.
 fn incomplete<'a>(inv: &InvoiceParts<'a>, mut problems: Vec<Problem>) -> Finalized<'a> {
     problems.push(
-        Problem::error(inv.first_row, None, None, "internal: incomplete invoice")
-            .with_reference(inv.reference),
+        Problem::error(
+            inv.first_row,
+            None,
+            None,
+            Message::new("problem-internal-incomplete"),
+        )
+        .with_reference(inv.reference),
     );
     Finalized {
         problems,
@@ -275,33 +281,27 @@ fn billing_address(checked: Checked<'_>, country: Country) -> BillingAddress {
 
 /// An invoice must total more than zero and at most `MAX_AMOUNT_MAJOR` (the bound of
 /// one line holds for their sum too: no real invoice comes near it).
-fn check_invoice_total(reference: &str, amount: i64, currency: Currency) -> Result<(), String> {
+fn check_invoice_total(reference: &str, amount: i64, currency: Currency) -> Result<(), Message> {
     let exp = currency.exponent();
     let max = max_amount_minor(exp);
+    let total = |key: &'static str| {
+        Message::new(key)
+            .arg("reference", reference)
+            .arg("total", format_minor_nordic(amount, exp))
+            .arg("currency", currency.code())
+    };
     let bound = || {
-        format!(
-            "at most {} {currency} per invoice",
-            format_minor_nordic(max, exp)
-        )
+        Message::new("problem-invoice-bound")
+            .arg("max", format_minor_nordic(max, exp))
+            .arg("currency", currency.code())
     };
     if amount == i64::MAX {
         // Saturated: the true sum is larger still.
-        Err(format!(
-            "the lines of invoice {reference} add up to more than {} {currency}, too large: {}; check the amounts, or split it into several invoices",
-            format_minor_nordic(amount, exp),
-            bound()
-        ))
+        Err(total("problem-invoice-more-than").arg("bound", bound()))
     } else if amount > max {
-        Err(format!(
-            "the lines of invoice {reference} add up to {} {currency}, too large: {}; check the amounts, or split it into several invoices",
-            format_minor_nordic(amount, exp),
-            bound()
-        ))
+        Err(total("problem-invoice-too-large").arg("bound", bound()))
     } else if amount <= 0 {
-        Err(format!(
-            "invoice {reference} totals {} {currency}: an invoice must total more than zero (free invoices and credit notes are not supported)",
-            format_minor_nordic(amount, exp)
-        ))
+        Err(total("problem-invoice-not-positive"))
     } else {
         Ok(())
     }
@@ -326,7 +326,10 @@ fn check_line_ids(
                     *row,
                     settings.map.column(Field::LineId),
                     Some(id.clone()),
-                    format!("line_id is used twice in invoice {reference} (rows {first} and {row}; blank ids count 1, 2, 3...): line ids must be unique within an invoice"),
+                    Message::new("problem-line-id-twice")
+                        .arg("reference", reference)
+                        .arg("first", first.to_string())
+                        .arg("row", row.to_string()),
                 )
                 .with_reference(reference),
             );

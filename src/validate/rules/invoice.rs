@@ -23,6 +23,7 @@
 //! | (number of lines) | [`line_count`] |
 
 use super::HeadValue;
+use crate::i18n::Message;
 use crate::mapping::Field;
 use crate::model::{
     Country, Currency, InvoiceChannel, Normalized, normalize_email, normalize_org_number,
@@ -70,7 +71,7 @@ impl<'a, 's> Ctx<'a, 's> {
     }
 
     /// A problem of field `f`, at the row its value came from (else the first row).
-    pub fn problem(&mut self, f: Field, value: Option<&str>, message: String, warning: bool) {
+    pub fn problem(&mut self, f: Field, value: Option<&str>, message: Message, warning: bool) {
         let row = self.value(f).map_or(self.first_row, |v| v.row);
         let col = self.settings.map.column(f);
         let p = if warning {
@@ -81,7 +82,7 @@ impl<'a, 's> Ctx<'a, 's> {
         self.problems.push(p.with_reference(self.reference));
     }
 
-    pub fn error(&mut self, f: Field, value: Option<&str>, message: String) {
+    pub fn error(&mut self, f: Field, value: Option<&str>, message: Message) {
         self.problem(f, value, message, false);
     }
 
@@ -95,7 +96,9 @@ impl<'a, 's> Ctx<'a, 's> {
                 self.error(
                     f,
                     None,
-                    format!("{f} is missing for invoice {r}: fill it on at least one of its rows"),
+                    Message::new("problem-field-missing")
+                        .arg("field", f.name())
+                        .arg("reference", r),
                 );
                 None
             }
@@ -112,7 +115,13 @@ impl<'a, 's> Ctx<'a, 's> {
 pub fn currency(c: &mut Ctx<'_, '_>) -> Option<Currency> {
     match c.value(Field::Currency) {
         Some(v) => Currency::parse(v.text)
-            .map_err(|e| c.error(Field::Currency, Some(v.text), format!("currency {e}")))
+            .map_err(|e| {
+                c.error(
+                    Field::Currency,
+                    Some(v.text),
+                    Message::new("problem-currency-invalid").arg("reason", e.message()),
+                )
+            })
             .ok(),
         None => Some(c.settings.defaults.currency),
     }
@@ -122,7 +131,13 @@ pub fn currency(c: &mut Ctx<'_, '_>) -> Option<Currency> {
 pub fn country(c: &mut Ctx<'_, '_>) -> Option<Country> {
     match c.value(Field::Country) {
         Some(v) => Country::parse(v.text)
-            .map_err(|e| c.error(Field::Country, Some(v.text), format!("country {e}")))
+            .map_err(|e| {
+                c.error(
+                    Field::Country,
+                    Some(v.text),
+                    Message::new("problem-country-invalid").arg("reason", e.message()),
+                )
+            })
             .ok(),
         None => Some(c.settings.defaults.country),
     }
@@ -146,7 +161,7 @@ pub fn invoice_channel(c: &mut Ctx<'_, '_>) -> Option<InvoiceChannel> {
             c.error(
                 Field::InvoiceChannel,
                 Some(v.text),
-                "invoice_channel must be kravia or merchant".into(),
+                Message::new("problem-invoice-channel"),
             );
             None
         }),
@@ -159,11 +174,7 @@ pub fn email<'a>(c: &mut Ctx<'a, '_>) -> Option<&'a str> {
     let e = c.required(Field::Email)?;
     let n = normalize_email(e);
     if n.is_none() {
-        c.error(
-            Field::Email,
-            Some(e),
-            "is not a valid e-mail address (name@domain.no)".into(),
-        );
+        c.error(Field::Email, Some(e), Message::new("problem-email-invalid"));
     }
     n
 }
@@ -173,7 +184,13 @@ pub fn phone_number(c: &mut Ctx<'_, '_>, country: Option<Country>) -> Option<Nor
     let p = c.required(Field::PhoneNumber);
     let (p, country) = (p?, country?);
     normalize_phone(p, country)
-        .map_err(|e| c.error(Field::PhoneNumber, Some(p), format!("phone number {e}")))
+        .map_err(|e| {
+            c.error(
+                Field::PhoneNumber,
+                Some(p),
+                Message::new("problem-phone-invalid").arg("reason", e.message()),
+            )
+        })
         .ok()
 }
 
@@ -185,7 +202,13 @@ pub fn postal_code<'a>(c: &mut Ctx<'a, '_>, country: Option<Country>) -> Option<
         return None;
     };
     normalize_postcode(v.text, country?, v.from_number)
-        .map_err(|e| c.error(Field::PostalCode, Some(v.text), format!("postcode {e}")))
+        .map_err(|e| {
+            c.error(
+                Field::PostalCode,
+                Some(v.text),
+                Message::new("problem-postcode-invalid").arg("reason", e.message()),
+            )
+        })
         .ok()
 }
 
@@ -201,18 +224,19 @@ pub fn business<'a>(
             let r = c.reference;
             let b = c.value(Field::BusinessName).map(|v| v.text);
             if b.is_none() {
-                let message = format!("business_name is required for B2B invoice {r}");
+                let message = Message::new("problem-business-name-required").arg("reference", r);
                 c.error(Field::BusinessName, None, message);
             }
             let o = match (c.value(Field::OrganizationNumber), country) {
                 (Some(v), Some(country)) => normalize_org_number(v.text, country)
                     .map_err(|e| {
-                        let message = format!("organization number {e}");
+                        let message =
+                            Message::new("problem-orgnr-invalid").arg("reason", e.message());
                         c.error(Field::OrganizationNumber, Some(v.text), message)
                     })
                     .ok(),
                 (None, _) => {
-                    let message = format!("organization_number is required for B2B invoice {r}");
+                    let message = Message::new("problem-orgnr-required").arg("reference", r);
                     c.error(Field::OrganizationNumber, None, message);
                     None
                 }
@@ -223,7 +247,9 @@ pub fn business<'a>(
         Some(false) => {
             for f in [Field::BusinessName, Field::OrganizationNumber] {
                 if let Some(v) = c.value(f) {
-                    c.error(f, Some(v.text), format!("{f} must be empty for a B2C (private) customer; if this is a business, set the type to B2B"));
+                    let message =
+                        Message::new("problem-b2c-field-not-empty").arg("field", f.name());
+                    c.error(f, Some(v.text), message);
                 }
             }
             (None, None)
@@ -241,7 +267,10 @@ pub fn usual_currency(c: &mut Ctx<'_, '_>, currency: Option<Currency>, country: 
         c.problem(
             Field::Currency,
             Some(cur.code()),
-            format!("{cur} is not the usual currency for a customer in {country} ({}); check that it is intended", country.usual_currency()),
+            Message::new("problem-currency-unusual")
+                .arg("currency", cur.code())
+                .arg("country", country.code())
+                .arg("usual", country.usual_currency().code()),
             true,
         );
     }
@@ -256,14 +285,16 @@ pub fn line_count(c: &mut Ctx<'_, '_>, lines: u32) {
                 c.first_row,
                 None,
                 None,
-                format!("invoice {r} has {lines} lines; Kravia is reported to accept at most 100"),
+                Message::new("problem-too-many-lines")
+                    .arg("reference", r)
+                    .arg("lines", lines),
             )
             .with_reference(r),
         );
     }
 }
 
-fn parse_days(text: &str) -> Result<u16, String> {
+fn parse_days(text: &str) -> Result<u16, Message> {
     // The usual cell (`14`) without decimal arithmetic: plain digits are read as the
     // general path below reads them (a test compares the two).
     if (1..=4).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
@@ -273,7 +304,7 @@ fn parse_days(text: &str) -> Result<u16, String> {
     parse_days_general(text)
 }
 
-fn parse_days_general(text: &str) -> Result<u16, String> {
+fn parse_days_general(text: &str) -> Result<u16, Message> {
     let n = crate::model::money::parse_number(text, crate::model::DecimalConvention::Unknown)
         .ok()
         .filter(|p| p.currency_word.is_none() && p.value.fract().is_zero())
@@ -281,11 +312,11 @@ fn parse_days_general(text: &str) -> Result<u16, String> {
     days_in_range(n)
 }
 
-fn days_in_range(n: Option<u16>) -> Result<u16, String> {
+fn days_in_range(n: Option<u16>) -> Result<u16, Message> {
     match n {
         Some(d) if d <= 365 => Ok(d),
-        Some(_) => Err("days_until_due must be 0 to 365".into()),
-        None => Err("days_until_due must be a whole number of days, 0 to 365".into()),
+        Some(_) => Err(Message::new("problem-days-range")),
+        None => Err(Message::new("problem-days-whole")),
     }
 }
 

@@ -18,6 +18,7 @@
 
 use super::amount::{MoneyCell, MoneyCells, TotalCtx, line_amount, line_bound, vat_amount};
 use super::cells::{currency_of, is_negative, is_positive, number_of, text_of};
+use crate::i18n::Message;
 use crate::input::{CellRef, RowCells};
 use crate::mapping::{ColumnMap, Field};
 use crate::model::money::{exceeds_max_amount, max_amount_minor, to_minor_exact};
@@ -53,7 +54,7 @@ struct Out<'p> {
 
 impl Out<'_> {
     /// An error of the cell `value` in column `col`, quoting the cell when it has text.
-    fn cell(&mut self, col: usize, value: &CellRef<'_>, message: String) {
+    fn cell(&mut self, col: usize, value: &CellRef<'_>, message: Message) {
         let v = value.text().into_owned();
         self.problems.push(Problem::error(
             self.row,
@@ -128,8 +129,7 @@ fn description<'a, R: RowCells>(
     let col = cx.map.column(Field::Description)?;
     let c = r.cell(col);
     if c.is_blank() {
-        let message = "description is empty: every line needs a text the customer will read";
-        out.cell(col, &c, message.into());
+        out.cell(col, &c, Message::new("problem-description-empty"));
         return None;
     }
     Some(text_of(c).0)
@@ -145,9 +145,9 @@ fn quantity<R: RowCells>(r: &R, cx: &LineCtx<'_>, out: &mut Out<'_>) -> Option<D
     }
     let message = match number_of(&c, cx.convention) {
         Ok((q, None)) if is_positive(q) => return Some(q),
-        Ok((_, Some(_))) => "quantity must be a plain number".into(),
-        Ok(_) => "quantity must be more than zero (credit notes are not supported)".into(),
-        Err(e) => format!("quantity {e}"),
+        Ok((_, Some(_))) => Message::new("problem-quantity-plain"),
+        Ok(_) => Message::new("problem-quantity-zero"),
+        Err(e) => Message::new("problem-quantity-invalid").arg("reason", e.message()),
     };
     out.cell(col, &c, message);
     None
@@ -158,15 +158,15 @@ fn quantity<R: RowCells>(r: &R, cx: &LineCtx<'_>, out: &mut Out<'_>) -> Option<D
 fn vat<R: RowCells>(r: &R, cx: &LineCtx<'_>, out: &mut Out<'_>) -> Option<VatRate> {
     let (col, c) = cx.map.column(Field::Vat).map(|c| (c, r.cell(c)))?;
     let message = if c.is_blank() {
-        "VAT rate is empty: write the percent, for example 25 (or 0)".into()
+        Message::new("problem-vat-empty")
     } else {
         match number_of(&c, cx.convention) {
             Ok((v, None)) => match VatRate::new(v) {
                 Ok(rate) => return Some(rate),
-                Err(e) => format!("VAT rate {e}"),
+                Err(e) => Message::new("problem-vat-invalid").arg("reason", e.message()),
             },
-            Ok((_, Some(_))) => "VAT rate must be a plain percent number, for example 25".into(),
-            Err(e) => format!("VAT rate {e}"),
+            Ok((_, Some(_))) => Message::new("problem-vat-plain"),
+            Err(e) => Message::new("problem-vat-invalid").arg("reason", e.message()),
         }
     };
     out.cell(col, &c, message);
@@ -208,28 +208,39 @@ fn money<R: RowCells>(
     let (exp, max) = (currency.exponent(), max_amount_minor(currency.exponent()));
     let message = match number_of(&c, cx.convention) {
         Ok((_, Some(w))) if currency != Currency::NOK => {
-            format!("{name} says {w} but the invoice currency is {currency}: write the number only")
+            Message::new("problem-money-currency-word")
+                .arg("field", name)
+                .arg("word", w)
+                .arg("currency", currency.code())
         }
         Ok((v, _)) if is_negative(v) || (v.is_zero() && zero_ok == ZeroOk::No) => {
-            format!("{name} must be more than zero (credit notes and free lines are not supported)")
+            Message::new("problem-money-zero").arg("field", name)
         }
         // Too large is told apart from too precise: `99999999999999999999999` has no
         // decimals at all.
         Ok((v, _)) if exact == Exact::Yes => match to_minor_exact(v, exp) {
             Some(m) if m <= max => return Some(Some((col, v))),
-            None if !exceeds_max_amount(v, exp) => {
-                format!("{name} has more decimals than {currency} allows ({exp})")
-            }
-            _ => format!("{name} is too large: {}", line_bound(max, currency)),
+            None if !exceeds_max_amount(v, exp) => Message::new("problem-money-decimals")
+                .arg("field", name)
+                .arg("currency", currency.code())
+                .arg("decimals", exp),
+            _ => too_large(name, max, currency),
         },
         Ok((v, _)) => return Some(Some((col, v))),
-        Err(NumberError::TooLarge) => {
-            format!("{name} is too large: {}", line_bound(max, currency))
-        }
-        Err(e) => format!("{name} {e}"),
+        Err(NumberError::TooLarge) => too_large(name, max, currency),
+        Err(e) => Message::new("problem-money-invalid")
+            .arg("field", name)
+            .arg("reason", e.message()),
     };
     out.cell(col, &c, message);
     Some(None)
+}
+
+/// `amount is too large: at most ... per line`.
+fn too_large(name: &str, max: i64, currency: Currency) -> Message {
+    Message::new("problem-money-too-large")
+        .arg("field", name)
+        .arg("bound", line_bound(max, currency))
 }
 
 /// line_id, item_id: any text, or nothing.

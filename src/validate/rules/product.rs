@@ -6,6 +6,7 @@
 //! ([`super::invoice`]) because the two fields are one decision.
 
 use super::invoice::Ctx;
+use crate::i18n::Message;
 use crate::mapping::Field;
 use crate::model::{CustomerType, ProductType};
 
@@ -38,7 +39,7 @@ pub fn product(c: &mut Ctx<'_, '_>) -> Option<ProductType> {
                 c.error(
                     Field::CustomerType,
                     None,
-                    format!("invoice {r} has no customer_type or payment_product_type: fill one of them (B2B or B2C)"),
+                    Message::new("problem-type-missing").arg("reference", r),
                 );
                 None
             }
@@ -57,7 +58,7 @@ fn customer_type(c: &mut Ctx<'_, '_>) -> Option<Option<CustomerType>> {
         c.error(
             Field::CustomerType,
             Some(v.text),
-            "customer_type must be B2B or B2C (also bedrift or privat)".into(),
+            Message::new("problem-customer-type"),
         );
         return None;
     }
@@ -75,7 +76,7 @@ fn payment_product_type(c: &mut Ctx<'_, '_>) -> Option<Option<ProductType>> {
         c.error(
             Field::PaymentProductType,
             Some(v.text),
-            "payment_product_type must be kravia.invoice_b2b, kravia.invoice_b2b_grouped or kravia.invoice_b2c (or b2b, b2b_grouped, b2c)".into(),
+            Message::new("problem-product-type"),
         );
         return None;
     }
@@ -93,6 +94,6 @@ fn disagree(c: &mut Ctx<'_, '_>) {
     c.error(
         Field::PaymentProductType,
         shown.as_deref(),
-        format!("disagrees with customer_type '{ct_text}': a B2C customer needs kravia.invoice_b2c, a B2B customer kravia.invoice_b2b or kravia.invoice_b2b_grouped"),
+        Message::new("problem-product-type-disagrees").arg("customer_type", ct_text),
     );
 }
